@@ -1,0 +1,165 @@
+"""Configuration records, validated on construction.
+
+Each stage takes its own frozen ``*Config``; :class:`IngestConfig` and
+:class:`DedupConfig` bundle them. Invalid values raise
+:class:`~newsingest.errors.ConfigError` at once, never halfway through a run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from .errors import ConfigError
+
+__all__ = [
+    "BoilerplateConfig",
+    "DecodeConfig",
+    "DedupConfig",
+    "ExtractConfig",
+    "FingerprintConfig",
+    "IngestConfig",
+    "ReadConfig",
+    "RepairConfig",
+]
+
+MiB = 1024 * 1024
+
+
+def _positive(_inst: object, attr: attrs.Attribute[Any], value: float) -> None:
+    if not value > 0:
+        raise ConfigError(f"{attr.name} must be positive, got {value!r}")
+
+
+def _fraction(_inst: object, attr: attrs.Attribute[Any], value: float) -> None:
+    if not 0.0 < value <= 1.0:
+        raise ConfigError(f"{attr.name} must be in (0, 1], got {value!r}")
+
+
+def _str_tuple(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)  # type: ignore[attr-defined]
+
+
+@attrs.frozen(kw_only=True)
+class ReadConfig:
+    """What the reader accepts.
+
+    ``include``/``exclude`` are glob patterns matched against the path relative
+    to the folder given (``fnmatch`` rules, ``*`` crosses ``/``). The size caps
+    bound memory: one document (a file, or one JSON line) above
+    ``max_document_bytes`` is rejected, and a compressed stream is abandoned
+    once it inflates past ``max_stream_bytes`` or past ``max_ratio`` times its
+    compressed size (a decompression bomb).
+    """
+
+    include: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    exclude: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    max_document_bytes: int = attrs.field(default=16 * MiB, validator=_positive)
+    max_stream_bytes: int = attrs.field(default=4096 * MiB, validator=_positive)
+    max_ratio: float = attrs.field(default=200.0, validator=_positive)
+    follow_symlinks: bool = True
+
+
+@attrs.frozen(kw_only=True)
+class DecodeConfig:
+    """Decoder settings. ``min_confidence`` is the chardet confidence below
+    which a guess is not trusted and cp1252 (the most common legacy encoding
+    of Western news) is tried before the lossy fallback."""
+
+    min_confidence: float = attrs.field(default=0.5, validator=_fraction)
+    max_stray_fraction: float = attrs.field(default=0.01, validator=_fraction)
+    """Mostly-UTF-8 input may have at most this fraction of non-UTF-8 bytes
+    to be decoded as UTF-8 with per-byte cp1252 fallback."""
+
+
+@attrs.frozen(kw_only=True)
+class ExtractConfig:
+    """Article extraction settings; the ``jsonl_*`` names say which JSON fields hold what.
+
+    When ``jsonl_title_field`` is absent from a record, the first line of the
+    text field is taken as the title if ``title_from_first_line`` is set (the
+    layout of most news exports).
+    """
+
+    jsonl_id_field: str = "id"
+    jsonl_title_field: str = "title"
+    jsonl_text_field: str = "text"
+    jsonl_date_field: str = "date"
+    title_from_first_line: bool = True
+    max_promo_lines: int = attrs.field(default=3, validator=attrs.validators.ge(0))
+
+
+@attrs.frozen(kw_only=True)
+class RepairConfig:
+    """Which text repairs run on stored text (all meaning-preserving).
+
+    Quote uncurling and other lossy simplifications never run here: they belong
+    to fingerprinting, which does not store its text.
+    """
+
+    fix_encoding: bool = True
+    unescape_html: bool = True
+    fix_line_breaks: bool = True
+    remove_control_chars: bool = True
+    normalization: str | None = "NFC"
+    fast_path: bool = True
+    """Skip ftfy for text that provably cannot need it (tested to match ftfy exactly)."""
+
+
+@attrs.frozen(kw_only=True)
+class IngestConfig:
+    read: ReadConfig = ReadConfig()
+    decode: DecodeConfig = DecodeConfig()
+    extract: ExtractConfig = ExtractConfig()
+    repair: RepairConfig = RepairConfig()
+
+
+@attrs.frozen(kw_only=True)
+class BoilerplateConfig:
+    """Corpus-level boilerplate detection.
+
+    A line is a boilerplate candidate when it appears in at least ``min_docs``
+    documents; it is removed only when those documents are otherwise unrelated
+    (see :mod:`newsingest.boilerplate`), so that a paragraph repeated because a
+    whole article was syndicated stays.
+    """
+
+    enabled: bool = True
+    min_docs: int = attrs.field(default=3, validator=attrs.validators.ge(2))
+    max_line_words: int = attrs.field(default=120, validator=attrs.validators.ge(1))
+
+
+@attrs.frozen(kw_only=True)
+class FingerprintConfig:
+    """What makes a fingerprint. Stored with every signature: a mismatch is an error."""
+
+    num_perm: int = attrs.field(default=128, validator=_positive)
+    seed: int = 1
+    shingle_size: int = attrs.field(default=5, validator=_positive)
+    """Words per shingle; for scripts written without spaces, characters per shingle."""
+    cjk_shingle_size: int = attrs.field(default=3, validator=_positive)
+
+
+@attrs.frozen(kw_only=True)
+class DedupConfig:
+    """The duplicate decision.
+
+    Two articles are copies when the estimated Jaccard similarity of their
+    shingle sets reaches ``threshold``, or when the shorter is contained in the
+    longer at least ``containment`` and has at least ``min_shingles``
+    shingles (short texts are too easily contained by chance).
+    """
+
+    threshold: float = attrs.field(default=0.7, validator=_fraction)
+    containment: float = attrs.field(default=0.8, validator=_fraction)
+    min_shingles: int = attrs.field(default=40, validator=attrs.validators.ge(1))
+    bands: int | None = None
+    """LSH bands; ``None`` chooses bands for recall at the lower of the two thresholds."""
+    jobs: int = attrs.field(default=1, validator=attrs.validators.ge(0))
+    """Worker processes for the per-document stages; 0 means one per core."""
+    ingest: IngestConfig = IngestConfig()
+    boilerplate: BoilerplateConfig = BoilerplateConfig()
+    fingerprint: FingerprintConfig = FingerprintConfig()

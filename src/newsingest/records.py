@@ -1,0 +1,165 @@
+"""The records each stage produces: frozen, typed, and carrying their own trace.
+
+The data flows one way, one record type per arrow::
+
+    RawDocument ─decode─▶ DecodedText ─extract─▶ Article ─repair─▶ Article ─boilerplate─▶ Article
+                                                       └─▶ Rejection (any stage, batch runs only)
+
+Every heuristic step leaves a trace on its output: :class:`Decoding` says which
+encoding was used and how it was decided, :class:`Fix` names each repair,
+``Article.dropped`` lists the lines taken out of the body and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import attrs
+
+__all__ = [
+    "Article",
+    "DecodedText",
+    "Decoding",
+    "DroppedLine",
+    "Fix",
+    "Format",
+    "RawDocument",
+    "Rejection",
+]
+
+Format = Literal["text", "html", "jsonl"]
+"""How a document is laid out: a plain-text article, an HTML page, one JSON Lines record."""
+
+DecodeMethod = Literal["bom", "utf-8", "utf-8+cp1252", "utf-16/32", "detected", "fallback", "json"]
+"""How the encoding was decided, in the order the decoder tries them:
+
+* ``bom`` — a byte-order mark named it;
+* ``utf-8`` — the bytes are valid UTF-8 (ASCII included);
+* ``utf-8+cp1252`` — mostly UTF-8, a few stray bytes decoded one by one as cp1252;
+* ``utf-16/32`` — BOM-less UTF-16 or UTF-32, recognised by its pattern of zero bytes;
+* ``detected`` — chardet's guess, with its confidence;
+* ``fallback`` — nothing fitted: decoded lossily, ``Decoding.lossy`` is true;
+* ``json`` — a JSON Lines record, whose text fields were already decoded with the file.
+"""
+
+
+def _tuple_of_str(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise TypeError("expected a sequence of strings, not a single string")
+    return tuple(str(v) for v in value)  # type: ignore[attr-defined]
+
+
+@attrs.frozen(kw_only=True)
+class RawDocument:
+    """The bytes of one document and where they came from.
+
+    ``id`` is stable and human-readable: the path relative to the folder given
+    (POSIX separators), with ``#N`` appended for the Nth line (1-based) of a
+    JSON Lines file. ``path`` is the file as the user can find it on disk;
+    names that are not valid UTF-8 are shown with backslash escapes.
+    """
+
+    id: str
+    path: str
+    format: Format
+    data: bytes = attrs.field(repr=False)
+    line: int | None = None
+    compression: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Decoding:
+    """How bytes became text: the trace of the decode step."""
+
+    encoding: str
+    method: DecodeMethod
+    confidence: float
+    lossy: bool = False
+    replaced: int = 0
+    """How many U+FFFD replacement characters decoding introduced."""
+
+
+@attrs.frozen(kw_only=True)
+class DecodedText:
+    """One document's text after decoding; ``text`` is exactly what was decoded."""
+
+    id: str
+    path: str
+    format: Format
+    text: str = attrs.field(repr=False)
+    decoding: Decoding
+    line: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Fix:
+    """One repair applied to one field, in the vocabulary of ftfy's explanations.
+
+    ``action`` is e.g. ``"encode"``/``"decode"`` (mojibake undone),
+    ``"apply"`` (a named fixer such as ``unescape_html``), or ``"normalize"``;
+    ``parameter`` is the codec or fixer name.
+    """
+
+    field: str
+    action: str
+    parameter: str
+
+
+@attrs.frozen(kw_only=True)
+class DroppedLine:
+    """A line removed from an article's text, and why (e.g. ``"promo"``, ``"boilerplate"``)."""
+
+    text: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class Article:
+    """One article parsed out of its wrapper.
+
+    Fields that were not found are ``None`` (or empty); ``date_raw`` keeps the
+    string the date was parsed from, so a wrong parse can be audited.
+    ``paragraphs`` is the body, one paragraph per item, hard wraps re-joined.
+    """
+
+    id: str
+    path: str
+    format: Format
+    line: int | None = None
+    title: str | None = None
+    date: dt.date | None = None
+    date_raw: str | None = None
+    byline: str | None = None
+    paragraphs: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str, repr=False)
+    decoding: Decoding
+    fixes: tuple[Fix, ...] = ()
+    dropped: tuple[DroppedLine, ...] = ()
+    notes: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    """What extraction noticed, e.g. ``"no date line"`` or ``"title from <h1>"``."""
+
+    @property
+    def body(self) -> str:
+        """The body as one string, paragraphs separated by blank lines."""
+        return "\n\n".join(self.paragraphs)
+
+    @property
+    def text(self) -> str:
+        """Title and body: the text that fingerprints are made from."""
+        if self.title:
+            return self.title + "\n\n" + self.body
+        return self.body
+
+
+Stage = Literal["read", "decode", "extract", "repair", "boilerplate", "fingerprint"]
+
+
+@attrs.frozen(kw_only=True)
+class Rejection:
+    """A document a batch run could not use: which one, at which stage, and why."""
+
+    id: str
+    path: str
+    stage: Stage
+    reason: str
+    line: int | None = None
