@@ -19,6 +19,9 @@ import attrs
 
 __all__ = [
     "Article",
+    "Cluster",
+    "Decision",
+    "DedupResult",
     "DecodedText",
     "Decoding",
     "DroppedLine",
@@ -163,3 +166,51 @@ class Rejection:
     stage: Stage
     reason: str
     line: int | None = None
+
+
+Status = Literal["kept", "duplicate", "rejected"]
+
+
+@attrs.frozen(kw_only=True)
+class Decision:
+    """What the deduplicator decided for one input document: one report row.
+
+    ``cluster`` is the same for every member of a cluster (the canonical copy's
+    id); a document with no copies is its own cluster; rejected documents have
+    none. ``similarity`` and ``containment`` compare the document with its
+    cluster's canonical copy (estimated from signatures).
+    """
+
+    id: str
+    path: str
+    status: Status
+    cluster: str | None = None
+    duplicate_of: str | None = None
+    similarity: float | None = None
+    containment: float | None = None
+    reason: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Cluster:
+    """A group of copies of one story; ``canonical`` is the copy kept, ``why`` says why it won."""
+
+    id: str
+    canonical: str
+    members: tuple[str, ...]
+    why: str
+
+
+@attrs.frozen(kw_only=True)
+class DedupResult:
+    """Everything a dedup run decided, with the parameters and timings that produced it.
+
+    ``decisions`` holds one row per input document (kept, duplicate or rejected),
+    sorted by id; ``clusters`` only the groups with more than one member.
+    """
+
+    decisions: tuple[Decision, ...]
+    clusters: tuple[Cluster, ...]
+    rejections: tuple[Rejection, ...]
+    params: dict[str, object] = attrs.field(factory=dict, eq=False)
+    timings: dict[str, float] = attrs.field(factory=dict, eq=False, repr=False)
