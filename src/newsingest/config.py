@@ -149,15 +149,20 @@ class DedupConfig:
 
     Two articles are copies when the estimated Jaccard similarity of their
     shingle sets reaches ``threshold``, or when the shorter is contained in the
-    longer at least ``containment`` and has at least ``min_shingles``
-    shingles (short texts are too easily contained by chance).
+    longer at least ``containment``, has at least ``min_shingles`` shingles
+    (short texts are too easily contained by chance) and is at least
+    ``min_size_ratio`` of the longer's size.
     """
 
     threshold: float = attrs.field(default=0.7, validator=_fraction)
     containment: float = attrs.field(default=0.8, validator=_fraction)
     min_shingles: int = attrs.field(default=40, validator=attrs.validators.ge(1))
+    min_size_ratio: float = attrs.field(default=0.5, validator=_fraction)
+    """A containment match also needs the shorter text to be at least this share
+    of the longer: a 40-shingle brief inside a long digest is not a copy of it."""
     bands: int | None = None
-    """LSH bands; ``None`` chooses bands for recall at the lower of the two thresholds."""
+    """LSH bands; ``None`` chooses bands for 99% recall at the lowest Jaccard an
+    accepted pair can have (see :func:`newsingest.index.design_threshold`)."""
     jobs: int = attrs.field(default=1, validator=attrs.validators.ge(0))
     """Worker processes for the per-document stages; 0 means one per core."""
     ingest: IngestConfig = IngestConfig()

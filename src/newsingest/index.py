@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .config import DedupConfig
-from .verify import MIN_SIZE_RATIO, jaccard_from_containment
+from .verify import jaccard_from_containment
 
 __all__ = [
     "DEFAULT_MAX_BUCKET",
@@ -108,13 +108,15 @@ def choose_bands(
     return max(layouts, key=lambda br: (float(candidate_probability(threshold, *br)), -br[1]))
 
 
-def design_threshold(config: DedupConfig, *, min_size_ratio: float = MIN_SIZE_RATIO) -> float:
+def design_threshold(config: DedupConfig, *, min_size_ratio: float | None = None) -> float:
     """The lowest Jaccard an accepted pair can have: what candidate generation must reach.
 
     A pair accepted by containment ``c`` with size ratio ``ρ >= min_size_ratio``
     has Jaccard at least ``cρ / (1 + ρ - cρ)`` (≈ 0.36 for c = 0.8, ρ = 0.5), which
     is below the Jaccard threshold; LSH is tuned for the lower of the two.
     """
+    if min_size_ratio is None:
+        min_size_ratio = config.min_size_ratio
     implied = jaccard_from_containment(config.containment, min_size_ratio)
     return min(config.threshold, implied)
 

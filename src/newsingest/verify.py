@@ -33,7 +33,7 @@ __all__ = [
     "verify_pairs",
 ]
 
-MIN_SIZE_RATIO = 0.5
+MIN_SIZE_RATIO = DedupConfig().min_size_ratio
 """Smallest ``min(|A|, |B|) / max(|A|, |B|)`` for which a containment match counts.
 
 It also bounds the Jaccard down to which LSH must find candidates: a pair at
@@ -107,9 +107,11 @@ def accept_pairs(
     sizes_b: npt.ArrayLike,
     config: DedupConfig,
     *,
-    min_size_ratio: float = MIN_SIZE_RATIO,
+    min_size_ratio: float | None = None,
 ) -> _BoolArray:
     """Which pairs are copies under the duplicate rule (module docstring)."""
+    if min_size_ratio is None:
+        min_size_ratio = config.min_size_ratio
     j = np.asarray(jaccard, dtype=np.float64)
     c = np.asarray(containment, dtype=np.float64)
     a = np.asarray(sizes_a, dtype=np.int64)
@@ -133,7 +135,7 @@ def verify_pairs(
     pairs: npt.ArrayLike,
     config: DedupConfig,
     *,
-    min_size_ratio: float = MIN_SIZE_RATIO,
+    min_size_ratio: float | None = None,
 ) -> tuple[_FloatArray, _FloatArray, _BoolArray]:
     """Score and judge candidate pairs: ``(jaccard, containment, accepted)``, one entry per pair."""
     idx = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)

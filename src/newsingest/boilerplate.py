@@ -1,0 +1,364 @@
+"""Corpus-level boilerplate: lines an outlet repeats around many different stories.
+
+A paragraph repeated in many documents is either outlet boilerplate (a promo,
+a disclaimer, a footer) or part of one story that was syndicated: frequency
+alone cannot tell them apart. The rule used here looks at what *else* the
+documents sharing a line contain:
+
+1. Every paragraph becomes a key (:func:`line_key`, a signed 64-bit hash of
+   the casefolded, NFKC, punctuation/whitespace-collapsed text; digits kept).
+2. A key in at least ``min_docs`` documents (and of at most ``max_line_words``
+   words) is a *candidate*. Its documents ``D(L)`` define its *block*: the
+   keys found in at least ``block_fraction`` of ``D(L)`` (the rest of a
+   disclaimer, or the rest of a syndicated story).
+3. A document's *own text* w.r.t. ``L`` is the words of its keys outside the
+   block that are not themselves boilerplate. It is *substantial* when it
+   reaches ``min_own_words`` and ``min_own_ratio`` times the document's
+   block words.
+4. ``L`` is boilerplate when at least ``many_fraction`` of ``D(L)`` carry
+   substantial own text: many different stories share it. Ten copies of one
+   story carry only their outlets' headers, which are short or are
+   boilerplate themselves, so the story stays.
+
+Step 3 depends on step 4 for other keys; the decisions are iterated from
+"every candidate is boilerplate" until they repeat, and where they alternate
+the smaller set is kept (keeping text is the safer error). Every decision
+depends on sets of documents only, so the result does not depend on input
+order. Keys sharing one exact document set are decided once, together.
+
+See ``docs/boilerplate.md`` for the known limits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from array import array
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from .config import BoilerplateConfig
+from .records import Article, DroppedLine
+
+__all__ = [
+    "BOILERPLATE_DEFAULTS",
+    "KEY_SCHEME",
+    "BoilerplateModel",
+    "BoilerplateRule",
+    "learn_boilerplate",
+    "line_key",
+    "strip_boilerplate",
+]
+
+KEY_SCHEME = "line-key-v1:nfkc-casefold-punct-blake2b64"
+"""Names the normalisation and hash of :func:`line_key`; stored with every model."""
+
+DROP_REASON = "boilerplate"
+ALL_BOILERPLATE_NOTE = "boilerplate: every paragraph is repeated boilerplate; body kept"
+
+_NON_WORD = re.compile(r"[\W_]+")
+_PERSON = b"newsingest-ln1"
+
+IntArray = npt.NDArray[np.int64]
+
+
+@attrs.frozen(kw_only=True)
+class BoilerplateRule:
+    """The thresholds of the one-story-or-many decision (proposed for BoilerplateConfig)."""
+
+    block_fraction: float = 0.5
+    """A key is in ``L``'s block when at least this fraction of ``D(L)`` holds it."""
+    min_own_words: int = 20
+    """Own text shorter than this never counts as a different story (a one-line header)."""
+    min_own_ratio: float = 0.15
+    """Own text must also be this fraction of the document's shared block."""
+    many_fraction: float = 0.6
+    """``L`` is boilerplate when this fraction of ``D(L)`` carries substantial own text."""
+    max_rounds: int = 8
+
+
+BOILERPLATE_DEFAULTS = BoilerplateRule()
+
+
+# ASCII fast path of the same normalisation: letters lowered, other non-alphanumerics -> space.
+_ASCII_TABLE = bytes((c if chr(c).isalnum() else 32) for c in range(128)).lower() + bytes(128)
+
+
+def _normal_bytes(text: str) -> bytes:
+    if text.isascii():
+        return b" ".join(text.encode("ascii").translate(_ASCII_TABLE).split())
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return _NON_WORD.sub(" ", text).strip().encode("utf-8")
+
+
+def normalize_line(text: str) -> str:
+    """The aggressive simplification keys are made from (never stored)."""
+    return _normal_bytes(text).decode("utf-8")
+
+
+def _key_of_normal(normal: bytes) -> int:
+    digest = hashlib.blake2b(normal, digest_size=8, person=_PERSON).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def line_key(text: str) -> int:
+    """A stable signed 64-bit key of a paragraph (fits an SQLite INTEGER).
+
+    Case, Unicode compatibility forms, punctuation and spacing are ignored;
+    digits are kept, so templated reports that differ by figures stay apart.
+    """
+    return _key_of_normal(_normal_bytes(text))
+
+
+def _words_of_normal(normal: bytes) -> int:
+    return normal.count(b" ") + 1 if normal else 0
+
+
+def _frozenset_of_int(value: Iterable[int]) -> frozenset[int]:
+    return frozenset(int(v) for v in value)
+
+
+@attrs.frozen(kw_only=True)
+class BoilerplateModel:
+    """What :func:`learn_boilerplate` learned from a corpus, as plain data.
+
+    ``boilerplate`` holds the keys to strip; ``df`` the document frequency of
+    every candidate key (boilerplate or kept as a syndicated story), which
+    explains a decision and lets a persistent index merge statistics later.
+    """
+
+    boilerplate: frozenset[int] = attrs.field(converter=_frozenset_of_int)
+    df: Mapping[int, int] = attrs.field(factory=dict, hash=False, repr=False)
+    documents: int = 0
+    min_docs: int = 3
+    max_line_words: int = 120
+    rule: BoilerplateRule = BOILERPLATE_DEFAULTS
+    scheme: str = KEY_SCHEME
+
+    def is_boilerplate(self, text: str) -> bool:
+        """Whether this paragraph would be stripped."""
+        return line_key(text) in self.boilerplate
+
+    def explain(self, text: str) -> str:
+        """One sentence saying what the model decided about a paragraph, and why."""
+        key = line_key(text)
+        count = self.df.get(key)
+        if count is None:
+            return f"not boilerplate: in fewer than {self.min_docs} documents (or too long)"
+        if key in self.boilerplate:
+            return f"boilerplate: in {count} documents that otherwise tell different stories"
+        return f"kept: in {count} documents that share the rest of one story (syndicated)"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-compatible data; keys are signed 64-bit integers."""
+        return {
+            "scheme": self.scheme,
+            "documents": self.documents,
+            "min_docs": self.min_docs,
+            "max_line_words": self.max_line_words,
+            "rule": attrs.asdict(self.rule),
+            "boilerplate": sorted(self.boilerplate),
+            "df": sorted([k, v] for k, v in self.df.items()),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BoilerplateModel:
+        """Rebuild a model from :meth:`to_dict` output; another key scheme is an error."""
+        scheme = str(data["scheme"])
+        if scheme != KEY_SCHEME:
+            raise ValueError(
+                f"boilerplate model made with key scheme {scheme!r}, this version uses "
+                f"{KEY_SCHEME!r}: learn the model again"
+            )
+        return cls(
+            boilerplate=frozenset(int(k) for k in data["boilerplate"]),
+            df={int(k): int(v) for k, v in data["df"]},
+            documents=int(data["documents"]),
+            min_docs=int(data["min_docs"]),
+            max_line_words=int(data["max_line_words"]),
+            rule=BoilerplateRule(**data["rule"]),
+            scheme=scheme,
+        )
+
+
+def _mix64(x: npt.NDArray[np.uint64], seed: int) -> npt.NDArray[np.uint64]:
+    """splitmix64 finaliser, vectorised (uint64 arithmetic wraps)."""
+    z = x + np.uint64((0x9E3779B97F4A7C15 * seed) & 0xFFFFFFFFFFFFFFFF)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _expand(starts: IntArray, lengths: IntArray) -> tuple[IntArray, IntArray]:
+    """For ranges (start, length): the owner index and the position of every element."""
+    total = int(lengths.sum())
+    owner = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    first = np.cumsum(lengths) - lengths
+    pos = np.repeat(starts, lengths) + (np.arange(total, dtype=np.int64) - first[owner])
+    return owner, pos
+
+
+def learn_boilerplate(
+    articles: Iterable[Article],
+    config: BoilerplateConfig = BoilerplateConfig(),  # noqa: B008 - frozen, safe default
+    rule: BoilerplateRule = BOILERPLATE_DEFAULTS,
+) -> BoilerplateModel:
+    """Learn which paragraphs are outlet boilerplate in a corpus (one pass over it).
+
+    Titles are neither counted nor stripped. Only keys and word counts are
+    kept per document, never texts.
+    """
+    keys_buf = array("q")
+    words_buf = array("q")
+    lengths_buf = array("q")
+    for article in articles:
+        seen: set[int] = set()
+        for paragraph in article.paragraphs:
+            normal = _normal_bytes(paragraph)
+            key = _key_of_normal(normal)
+            if key not in seen:
+                seen.add(key)
+                keys_buf.append(key)
+                words_buf.append(_words_of_normal(normal))
+        lengths_buf.append(len(seen))
+
+    def make_model(boilerplate: frozenset[int], df: dict[int, int]) -> BoilerplateModel:
+        return BoilerplateModel(
+            boilerplate=boilerplate,
+            df=df,
+            documents=len(lengths_buf),
+            min_docs=config.min_docs,
+            max_line_words=config.max_line_words,
+            rule=rule,
+        )
+
+    if not config.enabled or not keys_buf:
+        return make_model(frozenset(), {})
+
+    flat_keys = np.frombuffer(keys_buf, dtype=np.int64)
+    flat_words = np.frombuffer(words_buf, dtype=np.int64)
+    lengths = np.frombuffer(lengths_buf, dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    uniq, first_at, kid, df = np.unique(
+        flat_keys, return_index=True, return_inverse=True, return_counts=True
+    )
+    kid = kid.reshape(-1).astype(np.int64)
+    key_words = flat_words[first_at]
+    is_cand = (df >= config.min_docs) & (key_words <= config.max_line_words)
+    cand_ids = np.flatnonzero(is_cand)
+    df_map = {int(uniq[i]): int(df[i]) for i in cand_ids}
+    if len(cand_ids) == 0:
+        return make_model(frozenset(), {})
+
+    bp_keys = _decide(
+        kid=kid, key_words=key_words, lengths=lengths, offsets=offsets, is_cand=is_cand, rule=rule
+    )
+    boilerplate = frozenset(int(k) for k in uniq[bp_keys])
+    return make_model(boilerplate, df_map)
+
+
+def _decide(
+    *,
+    kid: IntArray,
+    key_words: IntArray,
+    lengths: IntArray,
+    offsets: IntArray,
+    is_cand: npt.NDArray[np.bool_],
+    rule: BoilerplateRule,
+) -> IntArray:
+    """Indices (into the unique keys) of the candidate keys judged boilerplate."""
+    n_keys = len(key_words)
+    doc_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+
+    # Candidate (key, doc) pairs, grouped by key; doc order inside a key is kept.
+    cmask = is_cand[kid]
+    c_key = kid[cmask]
+    c_doc = doc_of[cmask]
+    order = np.argsort(c_key, kind="stable")
+    c_key, c_doc = c_key[order], c_doc[order]
+
+    # Keys with one exact document set form one group, decided once: the set is
+    # identified by two independent 64-bit sums of mixed doc ids (plus its size).
+    starts = np.flatnonzero(np.r_[True, c_key[1:] != c_key[:-1]])
+    run_key = c_key[starts]
+    run_len = np.diff(np.r_[starts, len(c_key)])
+    udoc = c_doc.astype(np.uint64)
+    h1 = np.add.reduceat(_mix64(udoc, 1), starts)
+    h2 = np.add.reduceat(_mix64(udoc, 2), starts)
+    sig = np.stack([h1, h2, run_len.astype(np.uint64)], axis=1)
+    _, rep_run, group_of_run = np.unique(sig, axis=0, return_index=True, return_inverse=True)
+    group_of_run = group_of_run.reshape(-1)
+    group_size = run_len[rep_run]
+
+    # (group, doc) pairs from each group's representative key.
+    pair_group, pair_pos = _expand(starts[rep_run], group_size)
+    pair_doc = c_doc[pair_pos]
+
+    # (pair, key) triples: every key of every document of every group.
+    trip_pair, trip_pos = _expand(offsets[pair_doc], lengths[pair_doc])
+    trip_key = kid[trip_pos]
+    trip_group = pair_group[trip_pair]
+    code = trip_group * np.int64(n_keys) + trip_key
+    _, code_inv, code_count = np.unique(code, return_inverse=True, return_counts=True)
+    in_group = code_count[code_inv.reshape(-1)]
+    in_block = in_group >= rule.block_fraction * group_size[trip_group]
+
+    n_pairs = len(pair_group)
+    trip_words = key_words[trip_key].astype(np.float64)
+    shared = np.bincount(trip_pair, weights=trip_words * in_block, minlength=n_pairs)
+    residual = ~in_block
+    fixed_mask = residual & ~is_cand[trip_key]
+    fixed_own = np.bincount(trip_pair, weights=trip_words * fixed_mask, minlength=n_pairs)
+    var_mask = residual & is_cand[trip_key]
+    var_pair, var_key = trip_pair[var_mask], trip_key[var_mask]
+    var_words = key_words[var_key].astype(np.float64)
+
+    def judge(bp: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        own = fixed_own + np.bincount(var_pair, weights=var_words * ~bp[var_key], minlength=n_pairs)
+        substantial = (own >= rule.min_own_words) & (own >= rule.min_own_ratio * shared)
+        hits = np.bincount(pair_group, weights=substantial, minlength=len(group_size))
+        bp_group = hits >= rule.many_fraction * group_size
+        out = np.zeros(n_keys, dtype=bool)
+        out[run_key] = bp_group[group_of_run]
+        return out
+
+    # Starting from "all candidates", the even rounds shrink and the odd rounds
+    # grow; at a fixpoint or a two-cycle the smaller of the last two sets wins.
+    previous = is_cand.copy()
+    current = judge(previous)
+    for _ in range(rule.max_rounds):
+        following = judge(current)
+        if np.array_equal(following, current) or np.array_equal(following, previous):
+            previous = following
+            break
+        previous, current = current, following
+    return np.flatnonzero(previous & current).astype(np.int64)
+
+
+def strip_boilerplate(article: Article, model: BoilerplateModel) -> Article:
+    """The article without its boilerplate paragraphs, each recorded in ``dropped``.
+
+    The title is never stripped. When every paragraph is boilerplate the body is
+    kept and a note says so: a document made only of repeated text stays a document.
+    """
+    if not model.boilerplate or not article.paragraphs:
+        return article
+    kept: list[str] = []
+    dropped: list[DroppedLine] = []
+    for paragraph in article.paragraphs:
+        if line_key(paragraph) in model.boilerplate:
+            dropped.append(DroppedLine(text=paragraph, reason=DROP_REASON))
+        else:
+            kept.append(paragraph)
+    if not dropped:
+        return article
+    if not kept:
+        if ALL_BOILERPLATE_NOTE in article.notes:
+            return article
+        return attrs.evolve(article, notes=(*article.notes, ALL_BOILERPLATE_NOTE))
+    return attrs.evolve(article, paragraphs=tuple(kept), dropped=(*article.dropped, *dropped))
