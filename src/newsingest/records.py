@@ -13,6 +13,7 @@ encoding was used and how it was decided, :class:`Fix` names each repair,
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
 import attrs
@@ -51,6 +52,24 @@ def _tuple_of_str(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         raise TypeError("expected a sequence of strings, not a single string")
     return tuple(str(v) for v in value)  # type: ignore[attr-defined]
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def _paragraphs(value: object) -> tuple[str, ...]:
+    """Keep the body invariant: paragraphs are non-blank and hold no blank line.
+
+    That makes ``body`` (paragraphs joined by blank lines) a lossless encoding
+    of ``paragraphs``, which is what the JSON output stores.
+    """
+    out: list[str] = []
+    for p in _tuple_of_str(value):
+        if "\n" in p and _BLANK_LINE.search(p):
+            out.extend(q for q in _BLANK_LINE.split(p) if q.strip())
+        elif p.strip():
+            out.append(p)
+    return tuple(out)
 
 
 @attrs.frozen(kw_only=True)
@@ -134,7 +153,7 @@ class Article:
     date: dt.date | None = None
     date_raw: str | None = None
     byline: str | None = None
-    paragraphs: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str, repr=False)
+    paragraphs: tuple[str, ...] = attrs.field(default=(), converter=_paragraphs, repr=False)
     decoding: Decoding
     fixes: tuple[Fix, ...] = ()
     dropped: tuple[DroppedLine, ...] = ()
@@ -214,3 +233,6 @@ class DedupResult:
     rejections: tuple[Rejection, ...]
     params: dict[str, object] = attrs.field(factory=dict, eq=False)
     timings: dict[str, float] = attrs.field(factory=dict, eq=False, repr=False)
+    articles: tuple[Article, ...] = attrs.field(default=(), eq=False, repr=False)
+    """The articles as fingerprinted (boilerplate stripped), sorted by id: for
+    ``--kept-jsonl``, ``explain`` and review; empty when not kept."""
