@@ -2,8 +2,8 @@
 
 Keeping "the first one seen" would make the result depend on input order, so
 the copy kept is the best by :class:`CanonicalKey`: the earliest parsed date
-(undated last), then the most complete body (most shingles, then the longest
-text), then the fewest repairs, then the smallest id. Each cluster records why
+(undated last), then the most complete body (most shingles), then the fewest
+repairs, then the longest text, then the smallest id. Each cluster records why
 its canonical won against the runner-up.
 """
 
@@ -41,9 +41,13 @@ class CanonicalKey:
     repairs: int = 0
 
     def rank(self) -> tuple[bool, int, int, int, int, str]:
-        """Sort key: dated before undated, earlier, more shingles, longer, fewer repairs, id."""
+        """Sort key: dated before undated, earlier, more shingles, fewer repairs, longer, id.
+
+        Repairs come before length: of two equally complete copies, the one
+        that needed no mojibake or entity repair is the more faithful.
+        """
         day = self.date.toordinal() if self.date is not None else 0
-        return (self.date is None, day, -self.shingles, -self.length, self.repairs, self.id)
+        return (self.date is None, day, -self.shingles, self.repairs, -self.length, self.id)
 
 
 def _groups(labels: _Int64Array) -> list[_Int64Array]:
@@ -71,10 +75,10 @@ def _describe_win(winner: CanonicalKey, runner_up: CanonicalKey) -> str:
         return f"earliest date {winner.date.isoformat()}"
     if winner.shingles != runner_up.shingles:
         return f"longest body ({winner.shingles} shingles)"
-    if winner.length != runner_up.length:
-        return f"longest text ({winner.length} characters)"
     if winner.repairs != runner_up.repairs:
         return f"fewest repairs ({winner.repairs})"
+    if winner.length != runner_up.length:
+        return f"longest text ({winner.length} characters)"
     return "smallest id"
 
 

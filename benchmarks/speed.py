@@ -1,0 +1,305 @@
+"""End-to-end dedup speed: newsingest against the datasketch recipe, on one big folder.
+
+Usage (from the repository root)::
+
+    python -m benchmarks.speed --data /work/shared/data [--docs 50000] [--json out.json]
+        [--work /tmp/newsingest-speed] [--no-profile]
+
+The folder (``--docs`` plain-text articles, ~30% re-published copies, a few percent
+cp1252; see :mod:`benchmarks.speedcorpus`) is built once under ``--work`` and reused.
+Every method then runs in its own fresh interpreter, so that its peak RSS is its own,
+and is timed from the parent: wall time includes interpreter start and imports, as a
+user running the CLI would see it.
+
+* ``newsingest``: ``dedup([folder], DedupConfig(jobs=N))`` and the JSONL report written,
+  as ``newsingest dedup FOLDER --report out.jsonl --jobs N`` does; N = 1 and 2.
+* ``datasketch``: the recipe a competent datasketch user writes
+  (:func:`benchmarks.baselines.run_datasketch`): bytes decoded as UTF-8 with
+  ``errors="replace"``, word 5-gram shingles, ``MinHash(num_perm=128)`` +
+  ``update_batch``, ``MinHashLSH(threshold=0.8)``, insert all, query each, union-find.
+
+Unless ``--no-profile``, one more newsingest run (jobs=1) under cProfile lists the
+functions where the time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks._common import (
+    MB,
+    format_table,
+    machine_info,
+    peak_rss_mb,
+    print_result,
+    run_child,
+    write_json,
+)
+from benchmarks.speedcorpus import ensure_corpus
+
+__all__ = ["STAGES", "main", "measure_datasketch", "measure_newsingest", "top_functions"]
+
+STAGES = ("ingest", "boilerplate", "fingerprint", "candidates", "verify", "cluster")
+GOAL_RATIO = 0.25
+"""newsingest at one job should take at most a quarter of the datasketch recipe's wall time."""
+MiB = 1024 * 1024
+TIMEOUT = 1200.0
+
+
+def measure_newsingest(folder: Path, jobs: int, profile: Path | None = None) -> dict[str, Any]:
+    """Child side: one dedup run plus the report written, optionally under cProfile."""
+    started = time.perf_counter()
+    from newsingest.config import DedupConfig
+    from newsingest.pipeline import dedup
+    from newsingest.report import write_report
+
+    imported = time.perf_counter()
+    profiler = cProfile.Profile() if profile else None
+    with tempfile.TemporaryDirectory() as tmp:
+        if profiler:
+            profiler.enable()
+        result = dedup([folder], DedupConfig(jobs=jobs))
+        write_report(result, Path(tmp) / "report.jsonl")
+        if profiler:
+            profiler.disable()
+    finished = time.perf_counter()
+    if profiler and profile:
+        profiler.dump_stats(profile)
+    statuses = Counter(d.status for d in result.decisions)
+    return {
+        "docs": len(result.decisions),
+        "clusters": len(result.clusters),
+        "duplicates": statuses["duplicate"],
+        "rejected": statuses["rejected"],
+        "import_s": imported - started,
+        "run_s": finished - started,
+        "report_s": finished - imported - result.timings.get("total", 0.0),
+        "timings": result.timings,
+        "params": result.params,
+        "peak_rss_mib": peak_rss_mb() * MB / MiB,
+        "workers_peak_rss_mib": peak_rss_mb(children=True) * MB / MiB,
+    }
+
+
+def measure_datasketch(folder: Path) -> dict[str, Any]:
+    """Child side: the datasketch recipe over the same folder."""
+    started = time.perf_counter()
+    from benchmarks.baselines import run_datasketch
+
+    imported = time.perf_counter()
+    labels = run_datasketch(folder)
+    finished = time.perf_counter()
+    members = Counter(labels.values())
+    return {
+        "docs": len(labels),
+        "clusters": sum(1 for size in members.values() if size > 1),
+        "duplicates": len(labels) - len(members),
+        "rejected": 0,
+        "import_s": imported - started,
+        "run_s": finished - started,
+        "peak_rss_mib": peak_rss_mb() * MB / MiB,
+        "workers_peak_rss_mib": 0.0,
+    }
+
+
+def top_functions(profile: Path, limit: int = 10, sort: str = "cumulative") -> list[dict[str, Any]]:
+    """The ``limit`` functions with the most ``sort`` time in a cProfile dump."""
+    stats = pstats.Stats(str(profile), stream=io.StringIO())
+    stats.sort_stats(sort)
+    rows: list[dict[str, Any]] = []
+    for func in stats.fcn_list[:limit]:  # type: ignore[attr-defined]
+        _cc, ncalls, tottime, cumtime, _callers = stats.stats[func]  # type: ignore[attr-defined]
+        filename, line, name = func
+        where = f"{Path(filename).name}:{line}" if line else filename
+        rows.append(
+            {"function": f"{where}({name})", "calls": ncalls, "tottime": tottime, "cumtime": cumtime}
+        )
+    return rows
+
+
+def run_method(name: str, args: Sequence[str]) -> dict[str, Any]:
+    """One measurement in a fresh interpreter, timed from here (start-up and imports included)."""
+    print(f"running {name} ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    result = run_child("benchmarks.speed", ["--child", *args], timeout=TIMEOUT)
+    result["wall_s"] = time.perf_counter() - started
+    result["method"] = name
+    if "error" in result:
+        print(f"  {name} failed: {result['error']}", file=sys.stderr)
+    return result
+
+
+def format_results(rows: Sequence[dict[str, Any]], megabytes: float) -> str:
+    baseline = next((r["wall_s"] for r in rows if r["method"] == "datasketch"), None)
+    table = []
+    for r in rows:
+        if "error" in r:
+            table.append([r["method"], "error", *[""] * 6])
+            continue
+        ratio = f"{r['wall_s'] / baseline:.3f}" if baseline and r["method"] != "datasketch" else ""
+        rss = f"{r['peak_rss_mib']:.0f}"
+        if r["workers_peak_rss_mib"]:
+            rss += f" (+{r['workers_peak_rss_mib']:.0f}/worker)"
+        table.append(
+            [
+                r["method"],
+                f"{r['docs']:,}",
+                f"{r['wall_s']:.1f}",
+                f"{r['docs'] / r['wall_s']:,.0f}",
+                f"{megabytes / r['wall_s']:.2f}",
+                rss,
+                ratio,
+                f"{r['clusters']:,}",
+            ]
+        )
+    headers = [
+        "method",
+        "docs",
+        "wall s",
+        "docs/s",
+        "MB/s",
+        "peak RSS MiB",
+        f"wall ratio vs datasketch (goal <= {GOAL_RATIO})",
+        "clusters found",
+    ]
+    return format_table(headers, table)
+
+
+def format_stages(rows: Sequence[dict[str, Any]]) -> str:
+    table = []
+    for r in rows:
+        timings = r.get("timings")
+        if not timings:
+            continue
+        total = timings.get("total") or 1.0
+        other = {k: v for k, v in timings.items() if k not in (*STAGES, "total")}
+        cells = [f"{timings.get(s, 0.0):.2f} ({timings.get(s, 0.0) / total:.0%})" for s in STAGES]
+        extra = ", ".join(f"{k} {v:.2f}" for k, v in other.items())
+        table.append(
+            [r["method"], *cells, f"{total:.2f}", f"{r['import_s']:.2f}", f"{r['report_s']:.2f}"]
+            + ([extra] if extra else [])
+        )
+    headers = [
+        "stage seconds (share)",
+        *STAGES,
+        "dedup total",
+        "import",
+        "report write",
+    ]
+    if any(len(row) > len(headers) for row in table):
+        headers.append("other")
+        table = [row + [""] * (len(headers) - len(row)) for row in table]
+    return format_table(headers, table)
+
+
+def format_profile(rows: Sequence[dict[str, Any]]) -> str:
+    table = [
+        [f"{r['cumtime']:.2f}", f"{r['tottime']:.2f}", f"{r['calls']:,}", r["function"]]
+        for r in rows
+    ]
+    return format_table(["cumulative s", "own s", "calls", "function"], table)
+
+
+def run_child_mode(args: argparse.Namespace) -> int:
+    if args.child == "newsingest":
+        print_result(measure_newsingest(args.folder, args.jobs, args.profile_out))
+    elif args.child == "datasketch":
+        print_result(measure_datasketch(args.folder))
+    else:
+        raise SystemExit(f"unknown method {args.child!r}")
+    return 0
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, help="the shared data folder")
+    parser.add_argument("--docs", type=int, default=50_000, help="articles in the folder")
+    parser.add_argument("--seed", type=int, default=1, help="corpus seed")
+    parser.add_argument("--json", type=Path, help="also write every number here")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path("/tmp/newsingest-speed"),
+        help="where the corpus and the profile go (outside the repository)",
+    )
+    parser.add_argument("--no-profile", action="store_true", help="skip the cProfile run")
+    parser.add_argument("--top", type=int, default=10, help="functions listed from the profile")
+    # The child side of one measurement; not for direct use.
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child is None and args.data is None:
+        parser.error("--data is required")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.child:
+        return run_child_mode(args)
+
+    print(f"building or reusing the corpus under {args.work} ...", file=sys.stderr, flush=True)
+    corpus = ensure_corpus(args.data, args.work, args.docs, args.seed)
+    folder = str(corpus.folder)
+    megabytes = corpus.bytes / MB
+    rows = [
+        run_method("newsingest jobs=1", ["newsingest", "--folder", folder, "--jobs", "1"]),
+        run_method("newsingest jobs=2", ["newsingest", "--folder", folder, "--jobs", "2"]),
+        run_method("datasketch", ["datasketch", "--folder", folder]),
+    ]
+    profile_rows: dict[str, list[dict[str, Any]]] = {}
+    if not args.no_profile:
+        dump = args.work / "newsingest-jobs1.prof"
+        profiled = run_method(
+            "newsingest jobs=1 (cProfile)",
+            ["newsingest", "--folder", folder, "--jobs", "1", "--profile-out", str(dump)],
+        )
+        if "error" not in profiled:
+            profile_rows = {
+                "cumulative": top_functions(dump, args.top, "cumulative"),
+                "tottime": top_functions(dump, args.top, "tottime"),
+            }
+
+    print(
+        f"\ncorpus: {corpus.docs:,} articles ({corpus.originals:,} originals, "
+        f"{corpus.copies:,} re-published copies, {corpus.cp1252:,} cp1252), "
+        f"{megabytes:.1f} MB in {corpus.folder}\n"
+    )
+    print(format_results(rows, megabytes))
+    print("\nnewsingest stages (seconds inside dedup(); share of its total):\n")
+    print(format_stages(rows))
+    for sort, title in (("cumulative", "cumulative"), ("tottime", "own (tottime)")):
+        if profile_rows.get(sort):
+            print(f"\nnewsingest jobs=1 under cProfile: top {args.top} by {title} time\n")
+            print(format_profile(profile_rows[sort]))
+
+    if args.json:
+        write_json(
+            args.json,
+            {
+                "benchmark": "speed",
+                "corpus": {**vars(corpus), "megabytes": megabytes},
+                "goal_ratio": GOAL_RATIO,
+                "results": rows,
+                "profile": profile_rows,
+                "machine": machine_info(["newsingest", "datasketch", "numpy", "numba", "ftfy"]),
+            },
+        )
+    failed = any("error" in r for r in rows)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,255 @@
+"""Numba kernel: normalised UTF-8 in, MinHash signatures out, in one pass per document.
+
+It implements exactly the definition in :mod:`newsingest.shingle` (classify,
+tokenise, shingle) and :func:`newsingest.fingerprint.hash_shingle` (two-level
+murmur3), then the datasketch "affine32" permutations. Without numba the same
+functions run as plain Python: correct, but slow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numpy as np
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+try:
+    from numba import njit as _njit
+
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover - numba is a dependency
+    HAVE_NUMBA = False
+
+
+def _jit(func: _F) -> _F:
+    if HAVE_NUMBA:
+        return cast(_F, _njit(cache=True, nogil=True)(func))
+    return func  # pragma: no cover
+
+
+_M32 = 0xFFFFFFFF
+_SEP, _DROP, _WORD, _MARK, _CJK, _SEA = 0, 1, 2, 3, 4, 5
+
+
+@_jit
+def _rotl32(x: Any, r: Any) -> Any:
+    return ((x << r) | (x >> (32 - r))) & _M32
+
+
+@_jit
+def fmix32(h: Any) -> Any:
+    """The murmur3 32-bit finalizer (``h`` < 2**32)."""
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _M32
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _M32
+    h ^= h >> 16
+    return h
+
+
+@_jit
+def _mix_block(h: Any, k: Any) -> Any:
+    k = (k * 0xCC9E2D51) & _M32
+    k = _rotl32(k, 15)
+    k = (k * 0x1B873593) & _M32
+    h ^= k
+    h = _rotl32(h, 13)
+    return (h * 5 + 0xE6546B64) & _M32
+
+
+@_jit
+def murmur3_words(words: Any, start: Any, stop: Any) -> Any:
+    """murmur3_x86_32 with seed 0 of ``words[start:stop]`` as little-endian 32-bit blocks."""
+    h = 0
+    for i in range(start, stop):
+        h = _mix_block(h, np.int64(words[i]))
+    return fmix32(h ^ (((stop - start) * 4) & _M32))
+
+
+@_jit
+def _finish_token(h: Any, k: Any, n: Any) -> Any:
+    """Close an incremental murmur3_x86_32: ``k`` holds the ``n % 4`` tail bytes."""
+    if n & 3:
+        k = (k * 0xCC9E2D51) & _M32
+        k = _rotl32(k, 15)
+        k = (k * 0x1B873593) & _M32
+        h ^= k
+    return fmix32(h ^ (n & _M32))
+
+
+@_jit
+def _tokenize(  # noqa: PLR0917 - numba calls are positional
+    data: Any,
+    start: Any,
+    stop: Any,
+    classes: Any,
+    out: Any,
+    pos: Any,
+    tok_hash: Any,
+    tok_kind: Any,
+) -> tuple[Any, Any]:
+    """Write the simplified text of ``data[start:stop]`` to ``out[pos:]``.
+
+    Hashes each token on the fly (murmur3, fed one byte at a time) into
+    ``tok_hash``; returns (number of tokens, new ``pos``).
+    """
+    ntok = 0
+    current: Any = -1
+    h = 0  # murmur state of the open token
+    k: Any = 0  # pending bytes of its current block
+    n = 0  # its length in bytes
+    p = start
+    while p < stop:
+        b0 = np.int64(data[p])
+        if b0 < 0x80:
+            cp = b0
+            width = 1
+        elif b0 < 0xE0:
+            cp = ((b0 & 0x1F) << 6) | (np.int64(data[p + 1]) & 0x3F)
+            width = 2
+        elif b0 < 0xF0:
+            cp = (
+                ((b0 & 0x0F) << 12)
+                | ((np.int64(data[p + 1]) & 0x3F) << 6)
+                | (np.int64(data[p + 2]) & 0x3F)
+            )
+            width = 3
+        else:
+            cp = (
+                ((b0 & 0x07) << 18)
+                | ((np.int64(data[p + 1]) & 0x3F) << 12)
+                | ((np.int64(data[p + 2]) & 0x3F) << 6)
+                | (np.int64(data[p + 3]) & 0x3F)
+            )
+            width = 4
+        kind = np.int64(classes[cp])
+        if kind == _SEP:
+            current = -1
+        elif kind != _DROP:
+            if (kind == _WORD and current != _WORD) or kind >= _CJK or current == -1:
+                if ntok > 0:
+                    tok_hash[ntok - 1] = _finish_token(h, k, n)
+                    out[pos] = 32
+                    pos += 1
+                tok_kind[ntok] = _WORD if kind == _MARK else kind
+                ntok += 1
+                current = _WORD if kind == _MARK else kind
+                h = 0
+                k = 0
+                n = 0
+            for i in range(width):
+                byte = data[p + i]
+                out[pos + i] = byte
+                k |= np.int64(byte) << ((n & 3) * 8)
+                n += 1
+                if (n & 3) == 0:
+                    h = _mix_block(h, k)
+                    k = 0
+            pos += width
+        p += width
+    if ntok > 0:
+        tok_hash[ntok - 1] = _finish_token(h, k, n)
+    return ntok, pos
+
+
+@_jit
+def _dedupe(hashes: Any, count: Any, slot_hash: Any, slot_doc: Any, stamp: Any) -> Any:
+    """Move the distinct values of ``hashes[:count]`` to its front; return how many.
+
+    An open-addressing set whose slots belong to this document when
+    ``slot_doc == stamp``, so it is never cleared between documents. Cheaper
+    than numba's sort; the hashes are murmur outputs, so low bits index well.
+    """
+    mask = 15
+    while mask + 1 < 2 * count:
+        mask = mask * 2 + 1
+    unique = 0
+    for j in range(count):
+        value = hashes[j]
+        slot = np.int64(value) & mask
+        while True:
+            if slot_doc[slot] != stamp:
+                slot_doc[slot] = stamp
+                slot_hash[slot] = value
+                hashes[unique] = value
+                unique += 1
+                break
+            if slot_hash[slot] == value:
+                break
+            slot = (slot + 1) & mask
+    return unique
+
+
+@_jit
+def _min_permuted(hashes: Any, count: Any, perm_a: Any, perm_b: Any, mins: Any) -> None:
+    """Set ``mins[k]`` to the least ``a[k] * fmix32(h) + b[k] mod 2**32`` over the hashes."""
+    mins[:] = np.uint32(_M32)
+    for j in range(count):
+        mixed = np.uint32(fmix32(np.int64(hashes[j])))
+        for k in range(perm_a.shape[0]):
+            value = np.uint32(perm_a[k] * mixed + perm_b[k])
+            mins[k] = min(value, mins[k])
+
+
+@_jit
+def fingerprint_docs(  # noqa: PLR0917 - numba calls are positional
+    data: Any,
+    offsets: Any,
+    classes: Any,
+    perm_a: Any,
+    perm_b: Any,
+    shingle_size: Any,
+    cjk_shingle_size: Any,
+    sea_shingle_size: Any,
+    sigs: Any,
+    sizes: Any,
+    out: Any,
+    out_offsets: Any,
+) -> None:
+    """Fingerprint every document ``data[offsets[i]:offsets[i+1]]`` (NFKC+casefolded UTF-8).
+
+    Fills ``sigs[i]`` (uint32 minima), ``sizes[i]`` (shingle-set size) and the
+    simplified text ``out[out_offsets[i]:out_offsets[i+1]]`` (for the digest).
+    """
+    ndocs = offsets.shape[0] - 1
+    num_perm = perm_a.shape[0]
+    longest = 1
+    for d in range(ndocs):
+        longest = max(longest, offsets[d + 1] - offsets[d])
+    tok_kind = np.empty(longest, np.int64)
+    tok_hash = np.empty(longest, np.uint32)
+    shingles = np.empty(longest, np.uint32)
+    mins = np.empty(num_perm, np.uint32)
+    capacity = 16
+    while capacity < 2 * longest:
+        capacity *= 2
+    slot_hash = np.empty(capacity, np.uint32)
+    slot_doc = np.zeros(capacity, np.int64)
+    pos = 0
+    out_offsets[0] = 0
+    for d in range(ndocs):
+        ntok, end = _tokenize(
+            data, offsets[d], offsets[d + 1], classes, out, pos, tok_hash, tok_kind
+        )
+        count = 0
+        for t in range(ntok):
+            kind = tok_kind[t]
+            window = shingle_size
+            if kind == _CJK:
+                window = cjk_shingle_size
+            elif kind == _SEA:
+                window = sea_shingle_size
+            if t + window <= ntok:
+                shingles[count] = murmur3_words(tok_hash, t, t + window)
+                count += 1
+        if count == 0 and ntok > 0:
+            shingles[0] = murmur3_words(tok_hash, 0, ntok)
+            count = 1
+        unique = _dedupe(shingles, count, slot_hash, slot_doc, d + 1)
+        _min_permuted(shingles, unique, perm_a, perm_b, mins)
+        sigs[d, :] = mins
+        sizes[d] = unique
+        pos = end
+        out_offsets[d + 1] = pos

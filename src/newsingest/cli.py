@@ -1,0 +1,243 @@
+"""The ``newsingest`` command: a thin shell over :mod:`newsingest.pipeline`.
+
+Data goes to stdout or the files named; progress, logs and the summary go to
+stderr. Exit codes: 0 the run completed (rejected documents are reported in
+the output, not as a failure); 1 the run could not complete (no input, an
+output that cannot be written, an index error); 2 the command line was wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+
+from . import __version__
+from ._atomic import atomic_writer
+from ._progress import Progress
+from .config import BoilerplateConfig, DedupConfig, ExtractConfig, IngestConfig, ReadConfig
+from .errors import NewsIngestError
+from .kept import copy_kept
+from .pipeline import dedup, iter_articles
+from .records import Rejection
+from .report import format_summary, write_report
+from .serialize import to_dict
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+_EPILOG_INGEST = """\
+examples:
+  newsingest ingest examples/articles -o articles.jsonl
+  newsingest ingest dump.jsonl.gz --jsonl-text-field body --jsonl-title-field headline
+  newsingest ingest scraped/ --exclude '*/drafts/*' --jobs 4 -o - | jq .title
+
+Each output line is one JSON object: {"type": "article", ...} or
+{"type": "rejection", "id", "path", "stage", "reason"} for a document that
+could not be used. Inputs are never modified; the output file is written
+atomically.
+"""
+
+
+def _json_line(row: dict[str, object]) -> str:
+    import json
+
+    return json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def _add_input_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH", help="folders (read recursively) or files")
+    p.add_argument("--include", action="append", default=[], metavar="GLOB",
+                   help="only read files whose relative path matches (repeatable)")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="skip files whose relative path matches (repeatable)")
+    p.add_argument("--max-document-mb", type=float, default=16.0, metavar="MB",
+                   help="reject a document (file or JSON line) larger than this (default: 16)")
+    p.add_argument("--jsonl-id-field", default="id", metavar="NAME")
+    p.add_argument("--jsonl-title-field", default="title", metavar="NAME")
+    p.add_argument("--jsonl-text-field", default="text", metavar="NAME")
+    p.add_argument("--jsonl-date-field", default="date", metavar="NAME")
+    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                   help="worker processes for reading and parsing; 0 = one per core (default: 1)")
+
+
+def _ingest_config(args: argparse.Namespace) -> IngestConfig:
+    return IngestConfig(
+        read=ReadConfig(
+            include=args.include,
+            exclude=args.exclude,
+            max_document_bytes=int(args.max_document_mb * 1024 * 1024),
+        ),
+        extract=ExtractConfig(
+            jsonl_id_field=args.jsonl_id_field,
+            jsonl_title_field=args.jsonl_title_field,
+            jsonl_text_field=args.jsonl_text_field,
+            jsonl_date_field=args.jsonl_date_field,
+        ),
+    )
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    config = _ingest_config(args)
+    progress = Progress("ingest")
+    stages: Counter[str] = Counter()
+    start = time.perf_counter()
+    with atomic_writer(args.output) as out:
+        for item in iter_articles(args.paths, config, jobs=args.jobs):
+            rejected = isinstance(item, Rejection)
+            if isinstance(item, Rejection):
+                stages[item.stage] += 1
+                log.info("rejected %s (%s): %s", item.id, item.stage, item.reason)
+            out.write(_json_line(to_dict(item)))
+            progress.update(rejected=rejected)
+    progress.close()
+    seconds = time.perf_counter() - start
+    total = progress.done
+    if total == 0:
+        print("newsingest: no documents found under the paths given", file=sys.stderr)
+        return EXIT_ERROR
+    by_stage = ", ".join(f"{k}: {v}" for k, v in sorted(stages.items()))
+    print(
+        f"ingested {total:,} documents in {seconds:.2f}s: {total - progress.rejected:,} articles, "
+        f"{progress.rejected:,} rejected" + (f" ({by_stage})" if by_stage else ""),
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+log = logging.getLogger("newsingest")
+
+_EPILOG_DEDUP = """\
+examples:
+  newsingest dedup examples/articles
+  newsingest dedup scraped/ --report report.csv --format csv --kept kept/
+  newsingest dedup a/ b/ dump.jsonl.gz --threshold 0.8 --kept-jsonl kept.jsonl --jobs 0
+
+The report has one row per input document: id (path relative to the folder
+given; FILE#N for line N of a JSON Lines file), cluster, status (kept,
+duplicate or rejected), duplicate_of, similarity and containment to the
+kept copy, and reason for rejected documents. Inputs are never modified or
+deleted; outputs are written atomically.
+"""
+
+
+def _cmd_dedup(args: argparse.Namespace) -> int:
+    config = DedupConfig(
+        threshold=args.threshold,
+        containment=args.containment,
+        jobs=args.jobs,
+        ingest=_ingest_config(args),
+        boilerplate=BoilerplateConfig(enabled=not args.keep_boilerplate),
+    )
+    progress = Progress("dedup")
+    result = dedup(
+        args.paths,
+        config,
+        keep_articles=args.kept_jsonl is not None,
+        on_item=lambda item: progress.update(rejected=isinstance(item, Rejection)),
+    )
+    progress.close()
+    if not result.decisions:
+        print("newsingest: no documents found under the paths given", file=sys.stderr)
+        return EXIT_ERROR
+    write_report(result, args.report, args.format)
+    if args.kept is not None:
+        copied = copy_kept(result, args.kept)
+        log.info("copied %d kept documents to %s", copied, args.kept)
+    if args.kept_jsonl is not None:
+        with atomic_writer(args.kept_jsonl) as out:
+            kept = {d.id for d in result.decisions if d.status == "kept"}
+            for article in result.articles:
+                if article.id in kept:
+                    out.write(_json_line(to_dict(article)))
+    if not args.quiet:
+        print(format_summary(result), file=sys.stderr)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsingest",
+        description="Ingest scraped news articles, repair their text, and find the copies.",
+        epilog="Run 'newsingest COMMAND --help' for a command's options and examples.",
+    )
+    parser.add_argument("--version", action="version", version=f"newsingest {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more log output on stderr (-vv for debug)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    ingest = sub.add_parser(
+        "ingest",
+        help="decode, parse and repair articles into JSON Lines",
+        description="Decode, parse and repair every article under PATH into one JSON object per line.",
+        epilog=_EPILOG_INGEST,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_input_options(ingest)
+    ingest.add_argument("-o", "--output", default="-", metavar="FILE",
+                        help="where to write the JSON Lines (default: stdout)")
+    ingest.set_defaults(func=_cmd_ingest)
+
+    dd = sub.add_parser(
+        "dedup",
+        help="group the copies of each story and keep the best one",
+        description="Find the near-duplicate copies among the articles under PATH, group them, "
+        "choose the copy to keep, and write a report with one row per document.",
+        epilog=_EPILOG_DEDUP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_input_options(dd)
+    dd.add_argument("--threshold", type=float, default=DedupConfig().threshold, metavar="T",
+                    help="Jaccard similarity at which two articles are copies (default: %(default)s)")
+    dd.add_argument("--containment", type=float, default=DedupConfig().containment, metavar="C",
+                    help="share of the shorter article found in the longer that makes it a copy, "
+                    "e.g. a truncated one (default: %(default)s)")
+    dd.add_argument("--keep-boilerplate", action="store_true",
+                    help="do not strip outlet boilerplate lines before comparing")
+    dd.add_argument("--report", default="-", metavar="FILE",
+                    help="where to write the report (default: stdout)")
+    dd.add_argument("--format", choices=("jsonl", "csv"), default="jsonl",
+                    help="report format (default: jsonl)")
+    kept = dd.add_mutually_exclusive_group()
+    kept.add_argument("--kept", metavar="DIR",
+                      help="copy the kept documents into DIR (JSON Lines members as kept lines)")
+    kept.add_argument("--kept-jsonl", metavar="FILE",
+                      help="write the kept articles, parsed and repaired, as JSON Lines")
+    dd.set_defaults(func=_cmd_dedup)
+    return parser
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("newsingest: %(message)s"))
+    root = logging.getLogger("newsingest")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see the module docstring)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on errors, 0 on --help
+        return int(exc.code or 0)
+    _setup_logging(args.verbose, args.quiet)
+    try:
+        return int(args.func(args))
+    except NewsIngestError as exc:
+        print(f"newsingest: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        print(f"newsingest: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("newsingest: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,183 @@
+"""End-to-end behaviour of the pipeline on corpora the tests build themselves."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import random
+from pathlib import Path
+
+import ftfy.bad_codecs  # noqa: F401  (registers sloppy-windows-1252)
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsingest.config import DedupConfig
+from newsingest.pipeline import dedup, ingest_document, iter_articles
+from newsingest.records import Article, RawDocument, Rejection
+
+from tests.factories import article_text, story, write
+
+OUTLETS = {
+    "daily": ("Subscribe to the Daily Planet for just one dollar a week!", ["© Daily Planet. All rights reserved."]),
+    "wire": ("WIRE SERVICE — news as it happens", ["Reporting by our correspondents; editing by the desk."]),
+    "post": ("Follow the Evening Post on every social network today", ["Evening Post, since 1901"]),
+}
+
+
+def build_corpus(root: Path) -> dict[str, str]:
+    """A folder with one story copied five ways, other stories, and bad files; returns id -> story."""
+    truth: dict[str, str] = {}
+    title, paras = story(1)
+    promo, footer = OUTLETS["daily"]
+    write(root / "daily/original.txt", article_text(title, paras, promo=promo, footer=footer))
+    truth["daily/original.txt"] = "s1"
+    promo, footer = OUTLETS["wire"]
+    write(root / "wire/copy.txt",
+          article_text("A Rewritten Headline For The Same Story", paras[:5], promo=promo, footer=footer),
+          encoding="cp1252")
+    truth["wire/copy.txt"] = "s1"
+    write(root / "post/copy.html", "<html><head><title>{}</title></head><body><article><h1>{}</h1>{}"
+          "</article></body></html>".format(title, title, "".join(f"<p>{p}</p>" for p in paras)))
+    truth["post/copy.html"] = "s1"
+    write(root / "post/copy.txt.gz", gzip.compress(article_text(title, paras).encode("utf-16")))
+    truth["post/copy.txt.gz"] = "s1"
+    rows = []
+    for seed in (2, 3):
+        t, p = story(seed)
+        rows.append(json.dumps({"title": t, "text": "\n\n".join(p)}))
+        truth[f"feed.jsonl#{len(rows)}"] = f"s{seed}"
+    rows.append(json.dumps({"title": title, "text": "\n\n".join(paras[:4])}))
+    truth["feed.jsonl#3"] = "s1"
+    rows.append("{not json")
+    write(root / "feed.jsonl", "\n".join(rows) + "\n")
+    for seed in range(4, 10):
+        t, p = story(seed)
+        name = list(OUTLETS)[seed % 3]
+        promo, footer = OUTLETS[name]
+        write(root / f"{name}/story{seed}.txt", article_text(t, p, promo=promo, footer=footer))
+        truth[f"{name}/story{seed}.txt"] = f"s{seed}"
+    write(root / "empty.txt", b"")
+    write(root / "image.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    write(root / "notes.pdf", b"%PDF-1.4")
+    return truth
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    root = tmp_path_factory.mktemp("corpus")
+    return root, build_corpus(root)
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_iter_articles_yields_one_row_per_document(corpus: tuple[Path, dict[str, str]]) -> None:
+    root, truth = corpus
+    rows = list(iter_articles([root]))
+    ids = [r.id for r in rows]
+    assert len(ids) == len(set(ids))
+    assert set(truth) <= set(ids)
+    rejected = {r.id: r for r in rows if isinstance(r, Rejection)}
+    assert set(rejected) == {"empty.txt", "image.txt", "notes.pdf", "feed.jsonl#4"}
+    assert rejected["image.txt"].stage == "decode"
+    assert rejected["feed.jsonl#4"].stage == "extract"
+    assert "unsupported file type" in rejected["notes.pdf"].reason
+
+
+def test_iter_articles_same_result_with_two_workers(corpus: tuple[Path, dict[str, str]]) -> None:
+    root, _ = corpus
+    assert list(iter_articles([root], jobs=2)) == list(iter_articles([root], jobs=1))
+
+
+def test_dedup_groups_the_copies_and_nothing_else(corpus: tuple[Path, dict[str, str]]) -> None:
+    root, truth = corpus
+    before = _snapshot(root)
+    result = dedup([root])
+    assert _snapshot(root) == before, "inputs must never be modified"
+    by_id = {d.id: d for d in result.decisions}
+    clusters = {d.cluster for i, d in by_id.items() if truth.get(i) == "s1"}
+    assert len(clusters) == 1, "every copy of story 1 is in one cluster"
+    (c,) = clusters
+    assert by_id[c].status == "kept"
+    assert {i for i, d in by_id.items() if d.cluster == c} == {i for i, s in truth.items() if s == "s1"}
+    others = [d for i, d in by_id.items() if truth.get(i, "s1") != "s1"]
+    assert all(d.status == "kept" and d.cluster == d.id for d in others)
+    # All copies carry the same date, so the most complete body wins.
+    assert by_id[c].id in {"daily/original.txt", "post/copy.html", "post/copy.txt.gz"}
+
+
+def test_dedup_accounts_for_every_input(corpus: tuple[Path, dict[str, str]]) -> None:
+    root, truth = corpus
+    result = dedup([root])
+    statuses = [d.status for d in result.decisions]
+    assert len(result.decisions) == len(truth) + 4
+    assert statuses.count("kept") + statuses.count("duplicate") + statuses.count("rejected") == len(
+        statuses
+    )
+    assert statuses.count("rejected") == len(result.rejections) == 4
+    assert [d.id for d in result.decisions] == sorted(d.id for d in result.decisions)
+    for d in result.decisions:
+        if d.status == "duplicate":
+            assert d.duplicate_of == d.cluster and d.similarity is not None
+        if d.status == "rejected":
+            assert d.cluster is None and d.reason
+
+
+def test_dedup_same_with_two_workers(corpus: tuple[Path, dict[str, str]]) -> None:
+    root, _ = corpus
+    assert dedup([root], DedupConfig(jobs=2)).decisions == dedup([root]).decisions
+
+
+@pytest.fixture(scope="module")
+def articles(corpus: tuple[Path, dict[str, str]]) -> list[Article]:
+    root, _ = corpus
+    return [a for a in iter_articles([root]) if isinstance(a, Article)]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1))
+def test_dedup_does_not_depend_on_input_order(articles: list[Article], seed: int) -> None:
+    shuffled = list(articles)
+    random.Random(seed).shuffle(shuffled)
+    assert dedup(shuffled).decisions == dedup(articles).decisions
+
+
+def test_clusters_partition_the_articles(articles: list[Article]) -> None:
+    result = dedup(articles)
+    members = [m for c in result.clusters for m in c.members]
+    assert len(members) == len(set(members))
+    for c in result.clusters:
+        assert c.canonical in c.members and len(c.members) >= 2
+        assert all(d.cluster == c.id for d in result.decisions if d.id in c.members)
+
+
+def test_ingest_document_raises_typed_errors() -> None:
+    from newsingest.errors import DecodeError, ExtractError
+
+    raw = RawDocument(id="x", path="x", format="text", data=b"\x00" * 64)
+    with pytest.raises(DecodeError):
+        ingest_document(raw)
+    with pytest.raises(ExtractError):
+        ingest_document(RawDocument(id="j", path="j", format="jsonl", data=b"[1, 2]"))
+
+
+def test_mojibake_text_is_repaired_before_rewrapping() -> None:
+    title, paras = story(11)
+    paras = [p.replace(" ", " \u201cquoted\u201d ", 3) for p in paras]
+    wrapped = "\n\n".join(
+        [title, "May 1, 2024"]
+        + ["\n".join(p[i : i + 70] for i in range(0, len(p), 70)) for p in paras]
+    )
+    # UTF-8 read as Windows-1252 the way browsers do (undefined bytes kept as C1
+    # controls), then saved as UTF-8: the common, recoverable kind of mojibake.
+    mangled = wrapped.encode("utf-8").decode("sloppy-windows-1252").encode("utf-8")
+    article = ingest_document(RawDocument(id="m", path="m", format="text", data=mangled))
+    assert "\u201cquoted\u201d" in article.body
+    assert any(f.field == "text" for f in article.fixes)
