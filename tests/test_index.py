@@ -14,6 +14,7 @@ from newsingest.index import (
     bands_for_config,
     candidate_probability,
     choose_bands,
+    MIN_DESIGN_JACCARD,
     design_threshold,
     find_candidate_pairs,
 )
@@ -64,11 +65,15 @@ def test_choose_bands_infeasible_maximises_recall() -> None:
 
 
 def test_design_threshold_covers_containment() -> None:
-    config = DedupConfig()
+    config = DedupConfig(threshold=0.7, containment=0.8, min_size_ratio=0.5)
     t = design_threshold(config)
     assert t < config.threshold
     assert 0.3 < t < 0.5
     assert design_threshold(DedupConfig(threshold=0.3)) == 0.3
+    # containment bounds far below the floor do not drag banding into all-pairs territory
+    low = DedupConfig(threshold=0.7, containment=0.5, min_size_ratio=0.2)
+    assert design_threshold(low) == MIN_DESIGN_JACCARD
+    assert design_threshold(DedupConfig(threshold=0.2, containment=0.5, min_size_ratio=0.2)) == 0.2
     assert bands_for_config(DedupConfig(bands=16), 128) == (16, 8)
     with pytest.raises(ValueError, match="bands"):
         bands_for_config(DedupConfig(bands=200), 128)

@@ -71,7 +71,7 @@ def test_containment_clipped_and_empty() -> None:
 
 
 def test_accept_rules() -> None:
-    config = DedupConfig(threshold=0.7, containment=0.8, min_shingles=40)
+    config = DedupConfig(threshold=0.7, containment=0.8, min_shingles=40, min_size_ratio=0.5)
     cases = [
         # jaccard, containment, size_a, size_b, expected
         (0.7, 0.0, 100, 100, True),  # at the Jaccard threshold
@@ -90,7 +90,7 @@ def test_accept_rules() -> None:
     got = accept_pairs(j, c, a, b, config)
     assert got.dtype == np.bool_
     assert got.tolist() == expected.tolist()
-    assert MIN_SIZE_RATIO == 0.5
+    assert DedupConfig().min_size_ratio == MIN_SIZE_RATIO
 
 
 def test_verify_pairs_and_score_pair_agree() -> None:

@@ -154,10 +154,10 @@ class DedupConfig:
     ``min_size_ratio`` of the longer's size.
     """
 
-    threshold: float = attrs.field(default=0.7, validator=_fraction)
-    containment: float = attrs.field(default=0.8, validator=_fraction)
+    threshold: float = attrs.field(default=0.5, validator=_fraction)
+    containment: float = attrs.field(default=0.65, validator=_fraction)
     min_shingles: int = attrs.field(default=40, validator=attrs.validators.ge(1))
-    min_size_ratio: float = attrs.field(default=0.5, validator=_fraction)
+    min_size_ratio: float = attrs.field(default=0.4, validator=_fraction)
     """A containment match also needs the shorter text to be at least this share
     of the longer: a 40-shingle brief inside a long digest is not a copy of it."""
     bands: int | None = None

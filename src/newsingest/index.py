@@ -29,6 +29,7 @@ from .verify import jaccard_from_containment
 __all__ = [
     "DEFAULT_MAX_BUCKET",
     "EMPTY_VALUE",
+    "MIN_DESIGN_JACCARD",
     "bands_for_config",
     "candidate_probability",
     "choose_bands",
@@ -108,16 +109,27 @@ def choose_bands(
     return max(layouts, key=lambda br: (float(candidate_probability(threshold, *br)), -br[1]))
 
 
+MIN_DESIGN_JACCARD = 0.3
+"""Candidate generation is never tuned below this Jaccard for containment matches.
+
+Banding that finds pairs at J = 0.2 with 99 % recall needs single-value bands,
+which make a sizeable share of *all* pairs candidates; containment matches
+below this bound are still found with the S-curve's probability (≈ 0.96 at
+J = 0.25 with the default layout), just not guaranteed.
+"""
+
+
 def design_threshold(config: DedupConfig, *, min_size_ratio: float | None = None) -> float:
     """The lowest Jaccard an accepted pair can have: what candidate generation must reach.
 
     A pair accepted by containment ``c`` with size ratio ``ρ >= min_size_ratio``
-    has Jaccard at least ``cρ / (1 + ρ - cρ)`` (≈ 0.36 for c = 0.8, ρ = 0.5), which
-    is below the Jaccard threshold; LSH is tuned for the lower of the two.
+    has Jaccard at least ``cρ / (1 + ρ - cρ)`` (≈ 0.23 for c = 0.65, ρ = 0.4),
+    which is below the Jaccard threshold; LSH is tuned for the lower of the two,
+    but for containment no lower than :data:`MIN_DESIGN_JACCARD`.
     """
     if min_size_ratio is None:
         min_size_ratio = config.min_size_ratio
-    implied = jaccard_from_containment(config.containment, min_size_ratio)
+    implied = max(jaccard_from_containment(config.containment, min_size_ratio), MIN_DESIGN_JACCARD)
     return min(config.threshold, implied)
 
 
