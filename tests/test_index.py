@@ -11,10 +11,10 @@ from newsingest.cluster import connected_components
 from newsingest.config import DedupConfig
 from newsingest.index import (
     EMPTY_VALUE,
+    MIN_DESIGN_JACCARD,
     bands_for_config,
     candidate_probability,
     choose_bands,
-    MIN_DESIGN_JACCARD,
     design_threshold,
     find_candidate_pairs,
 )

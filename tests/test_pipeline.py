@@ -12,34 +12,47 @@ import ftfy.bad_codecs  # noqa: F401  (registers sloppy-windows-1252)
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.factories import article_text, story, write
 
 from newsingest.config import DedupConfig
+from newsingest.errors import DecodeError, ExtractError
 from newsingest.pipeline import dedup, ingest_document, iter_articles
 from newsingest.records import Article, RawDocument, Rejection
 
-from tests.factories import article_text, story, write
-
 OUTLETS = {
-    "daily": ("Subscribe to the Daily Planet for just one dollar a week!", ["© Daily Planet. All rights reserved."]),
-    "wire": ("WIRE SERVICE — news as it happens", ["Reporting by our correspondents; editing by the desk."]),
+    "daily": (
+        "Subscribe to the Daily Planet for just one dollar a week!",
+        ["© Daily Planet. All rights reserved."],
+    ),
+    "wire": (
+        "WIRE SERVICE — news as it happens",
+        ["Reporting by our correspondents; editing by the desk."],
+    ),
     "post": ("Follow the Evening Post on every social network today", ["Evening Post, since 1901"]),
 }
 
 
 def build_corpus(root: Path) -> dict[str, str]:
-    """A folder with one story copied five ways, other stories, and bad files; returns id -> story."""
+    """One story copied five ways, other stories and bad files; returns id -> story."""
     truth: dict[str, str] = {}
     title, paras = story(1)
     promo, footer = OUTLETS["daily"]
     write(root / "daily/original.txt", article_text(title, paras, promo=promo, footer=footer))
     truth["daily/original.txt"] = "s1"
     promo, footer = OUTLETS["wire"]
-    write(root / "wire/copy.txt",
-          article_text("A Rewritten Headline For The Same Story", paras[:5], promo=promo, footer=footer),
-          encoding="cp1252")
+    write(
+        root / "wire/copy.txt",
+        article_text(
+            "A Rewritten Headline For The Same Story", paras[:5], promo=promo, footer=footer
+        ),
+        encoding="cp1252",
+    )
     truth["wire/copy.txt"] = "s1"
-    write(root / "post/copy.html", "<html><head><title>{}</title></head><body><article><h1>{}</h1>{}"
-          "</article></body></html>".format(title, title, "".join(f"<p>{p}</p>" for p in paras)))
+    write(
+        root / "post/copy.html",
+        "<html><head><title>{}</title></head><body><article><h1>{}</h1>{}"
+        "</article></body></html>".format(title, title, "".join(f"<p>{p}</p>" for p in paras)),
+    )
     truth["post/copy.html"] = "s1"
     write(root / "post/copy.txt.gz", gzip.compress(article_text(title, paras).encode("utf-16")))
     truth["post/copy.txt.gz"] = "s1"
@@ -106,7 +119,9 @@ def test_dedup_groups_the_copies_and_nothing_else(corpus: tuple[Path, dict[str, 
     assert len(clusters) == 1, "every copy of story 1 is in one cluster"
     (c,) = clusters
     assert by_id[c].status == "kept"
-    assert {i for i, d in by_id.items() if d.cluster == c} == {i for i, s in truth.items() if s == "s1"}
+    assert {i for i, d in by_id.items() if d.cluster == c} == {
+        i for i, s in truth.items() if s == "s1"
+    }
     others = [d for i, d in by_id.items() if truth.get(i, "s1") != "s1"]
     assert all(d.status == "kept" and d.cluster == d.id for d in others)
     # All copies carry the same date, so the most complete body wins.
@@ -125,9 +140,11 @@ def test_dedup_accounts_for_every_input(corpus: tuple[Path, dict[str, str]]) -> 
     assert [d.id for d in result.decisions] == sorted(d.id for d in result.decisions)
     for d in result.decisions:
         if d.status == "duplicate":
-            assert d.duplicate_of == d.cluster and d.similarity is not None
+            assert d.duplicate_of == d.cluster
+            assert d.similarity is not None
         if d.status == "rejected":
-            assert d.cluster is None and d.reason
+            assert d.cluster is None
+            assert d.reason
 
 
 def test_dedup_same_with_two_workers(corpus: tuple[Path, dict[str, str]]) -> None:
@@ -141,7 +158,9 @@ def articles(corpus: tuple[Path, dict[str, str]]) -> list[Article]:
     return [a for a in iter_articles([root]) if isinstance(a, Article)]
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_dedup_does_not_depend_on_input_order(articles: list[Article], seed: int) -> None:
     shuffled = list(articles)
@@ -154,13 +173,12 @@ def test_clusters_partition_the_articles(articles: list[Article]) -> None:
     members = [m for c in result.clusters for m in c.members]
     assert len(members) == len(set(members))
     for c in result.clusters:
-        assert c.canonical in c.members and len(c.members) >= 2
+        assert c.canonical in c.members
+        assert len(c.members) >= 2
         assert all(d.cluster == c.id for d in result.decisions if d.id in c.members)
 
 
 def test_ingest_document_raises_typed_errors() -> None:
-    from newsingest.errors import DecodeError, ExtractError
-
     raw = RawDocument(id="x", path="x", format="text", data=b"\x00" * 64)
     with pytest.raises(DecodeError):
         ingest_document(raw)

@@ -30,9 +30,8 @@ class Progress:
         if now - self._last >= 0.2:
             self._last = now
             rate = self.done / max(now - self._start, 1e-9)
-            self.stream.write(
-                f"\r{self.label}: {self.done:,} documents, {self.rejected:,} rejected ({rate:,.0f}/s)"
-            )
+            counts = f"{self.done:,} documents, {self.rejected:,} rejected"
+            self.stream.write(f"\r{self.label}: {counts} ({rate:,.0f}/s)")
             self.stream.flush()
 
     def close(self) -> None:

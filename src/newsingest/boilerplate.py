@@ -205,7 +205,7 @@ def _expand(starts: IntArray, lengths: IntArray) -> tuple[IntArray, IntArray]:
 
 def learn_boilerplate(
     articles: Iterable[Article],
-    config: BoilerplateConfig = BoilerplateConfig(),  # noqa: B008 - frozen, safe default
+    config: BoilerplateConfig = BoilerplateConfig(),
     rule: BoilerplateRule = BOILERPLATE_DEFAULTS,
 ) -> BoilerplateModel:
     """Learn which paragraphs are outlet boilerplate in a corpus (one pass over it).

@@ -9,6 +9,7 @@ output that cannot be written, an index error); 2 the command line was wrong.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
@@ -44,25 +45,44 @@ atomically.
 
 
 def _json_line(row: dict[str, object]) -> str:
-    import json
-
     return json.dumps(row, ensure_ascii=False) + "\n"
 
 
 def _add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="folders (read recursively) or files")
-    p.add_argument("--include", action="append", default=[], metavar="GLOB",
-                   help="only read files whose relative path matches (repeatable)")
-    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
-                   help="skip files whose relative path matches (repeatable)")
-    p.add_argument("--max-document-mb", type=float, default=16.0, metavar="MB",
-                   help="reject a document (file or JSON line) larger than this (default: 16)")
+    p.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="only read files whose relative path matches (repeatable)",
+    )
+    p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip files whose relative path matches (repeatable)",
+    )
+    p.add_argument(
+        "--max-document-mb",
+        type=float,
+        default=16.0,
+        metavar="MB",
+        help="reject a document (file or JSON line) larger than this (default: 16)",
+    )
     p.add_argument("--jsonl-id-field", default="id", metavar="NAME")
     p.add_argument("--jsonl-title-field", default="title", metavar="NAME")
     p.add_argument("--jsonl-text-field", default="text", metavar="NAME")
     p.add_argument("--jsonl-date-field", default="date", metavar="NAME")
-    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
-                   help="worker processes for reading and parsing; 0 = one per core (default: 1)")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes for reading and parsing; 0 = one per core (default: 1)",
+    )
 
 
 def _ingest_config(args: argparse.Namespace) -> IngestConfig:
@@ -166,21 +186,31 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'newsingest COMMAND --help' for a command's options and examples.",
     )
     parser.add_argument("--version", action="version", version=f"newsingest {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="more log output on stderr (-vv for debug)")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="more log output on stderr (-vv for debug)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     ingest = sub.add_parser(
         "ingest",
         help="decode, parse and repair articles into JSON Lines",
-        description="Decode, parse and repair every article under PATH into one JSON object per line.",
+        description="Decode, parse and repair every article under PATH into JSON Lines.",
         epilog=_EPILOG_INGEST,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_input_options(ingest)
-    ingest.add_argument("-o", "--output", default="-", metavar="FILE",
-                        help="where to write the JSON Lines (default: stdout)")
+    ingest.add_argument(
+        "-o",
+        "--output",
+        default="-",
+        metavar="FILE",
+        help="where to write the JSON Lines (default: stdout)",
+    )
     ingest.set_defaults(func=_cmd_ingest)
 
     dd = sub.add_parser(
@@ -192,28 +222,51 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_input_options(dd)
-    dd.add_argument("--threshold", type=float, default=DedupConfig().threshold, metavar="T",
-                    help="Jaccard similarity at which two articles are copies (default: %(default)s)")
-    dd.add_argument("--containment", type=float, default=DedupConfig().containment, metavar="C",
-                    help="share of the shorter article found in the longer that makes it a copy, "
-                    "e.g. a truncated one (default: %(default)s)")
-    dd.add_argument("--keep-boilerplate", action="store_true",
-                    help="do not strip outlet boilerplate lines before comparing")
-    dd.add_argument("--report", default="-", metavar="FILE",
-                    help="where to write the report (default: stdout)")
-    dd.add_argument("--format", choices=("jsonl", "csv"), default="jsonl",
-                    help="report format (default: jsonl)")
+    dd.add_argument(
+        "--threshold",
+        type=float,
+        default=DedupConfig().threshold,
+        metavar="T",
+        help="Jaccard similarity at which two articles are copies (default: %(default)s)",
+    )
+    dd.add_argument(
+        "--containment",
+        type=float,
+        default=DedupConfig().containment,
+        metavar="C",
+        help="share of the shorter article found in the longer that makes it a copy, "
+        "e.g. a truncated one (default: %(default)s)",
+    )
+    dd.add_argument(
+        "--keep-boilerplate",
+        action="store_true",
+        help="do not strip outlet boilerplate lines before comparing",
+    )
+    dd.add_argument(
+        "--report", default="-", metavar="FILE", help="where to write the report (default: stdout)"
+    )
+    dd.add_argument(
+        "--format", choices=("jsonl", "csv"), default="jsonl", help="report format (default: jsonl)"
+    )
     kept = dd.add_mutually_exclusive_group()
-    kept.add_argument("--kept", metavar="DIR",
-                      help="copy the kept documents into DIR (JSON Lines members as kept lines)")
-    kept.add_argument("--kept-jsonl", metavar="FILE",
-                      help="write the kept articles, parsed and repaired, as JSON Lines")
+    kept.add_argument(
+        "--kept",
+        metavar="DIR",
+        help="copy the kept documents into DIR (JSON Lines members as kept lines)",
+    )
+    kept.add_argument(
+        "--kept-jsonl",
+        metavar="FILE",
+        help="write the kept articles, parsed and repaired, as JSON Lines",
+    )
     dd.set_defaults(func=_cmd_dedup)
     return parser
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
-    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    level = (
+        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("newsingest: %(message)s"))
     root = logging.getLogger("newsingest")

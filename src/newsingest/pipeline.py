@@ -18,6 +18,7 @@ from functools import partial
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from ._parallel import chunked, imap_bounded, resolve_jobs
 from .boilerplate import learn_boilerplate, strip_boilerplate
@@ -35,11 +36,28 @@ from .extract import extract_article
 from .fingerprint import fingerprint_batch
 from .index import bands_for_config, find_candidate_pairs
 from .read import iter_documents
-from .records import Article, Decision, DedupResult, Fix, RawDocument, Rejection, Stage
+from .records import (
+    Article,
+    Cluster,
+    Decision,
+    DedupResult,
+    Fix,
+    RawDocument,
+    Rejection,
+    Stage,
+)
 from .repair import repair_article, repair_text
 from .verify import score_pair, verify_pairs
 
-__all__ = ["dedup", "ingest_document", "iter_articles"]
+__all__ = [
+    "Links",
+    "dedup",
+    "ingest_document",
+    "iter_articles",
+    "link_documents",
+    "resolve_clusters",
+    "strip_corpus_boilerplate",
+]
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +105,9 @@ def _ingest_or_reject(raw: RawDocument, config: IngestConfig) -> Article | Rejec
     return Rejection(id=raw.id, path=raw.path, line=raw.line, stage=stage[0], reason=reason)
 
 
-def _ingest_chunk(chunk: list[RawDocument | Rejection], config: IngestConfig) -> list[Article | Rejection]:
+def _ingest_chunk(
+    chunk: list[RawDocument | Rejection], config: IngestConfig
+) -> list[Article | Rejection]:
     return [
         item if isinstance(item, Rejection) else _ingest_or_reject(item, config) for item in chunk
     ]
@@ -99,7 +119,7 @@ def iter_articles(
     *,
     jobs: int = 1,
 ) -> Iterator[Article | Rejection]:
-    """Every document under ``paths`` as an :class:`Article`, or a :class:`Rejection` saying why not.
+    """Every document under ``paths`` as an :class:`Article`, or a :class:`Rejection` saying why.
 
     Lazy and streaming: memory stays constant in the number of files. Output
     order is the reader's deterministic order whatever ``jobs`` is (``0``
@@ -162,8 +182,8 @@ def _collect(
     return articles, rejections
 
 
-def _exact_groups(digests: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """Representatives (first index of each distinct digest) and edges joining exact copies to them."""
+def _exact_groups(digests: Sequence[bytes]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Representatives (first index of each distinct digest) and edges joining copies to them."""
     first: dict[bytes, int] = {}
     edges: list[tuple[int, int]] = []
     for i, d in enumerate(digests):
@@ -172,6 +192,85 @@ def _exact_groups(digests: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
             edges.append((j, i))
     reps = np.fromiter(first.values(), dtype=np.int64, count=len(first))
     return reps, np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+
+
+@attrs.frozen(kw_only=True)
+class Links:
+    """The verified pairs of a corpus: edges between documents that are copies.
+
+    ``edges`` holds index pairs into the fingerprint arrays; the counts are
+    kept for the report's parameters.
+    """
+
+    edges: npt.NDArray[np.int64] = attrs.field(eq=False, repr=False)
+    bands: int
+    rows: int
+    candidate_pairs: int
+    accepted_pairs: int
+    exact_duplicates: int
+
+
+def link_documents(
+    sigs: npt.NDArray[np.uint32],
+    sizes: npt.NDArray[np.int64],
+    digests: Sequence[bytes],
+    config: DedupConfig,
+) -> Links:
+    """Exact copies by digest, near copies by LSH candidates verified from signatures."""
+    bands, rows = bands_for_config(config, config.fingerprint.num_perm)
+    # Exact copies are joined to their first representative without LSH: a
+    # story re-posted 500 times would otherwise fill one bucket per band.
+    reps, exact_edges = _exact_groups(digests)
+    if reps.size:
+        local = find_candidate_pairs(sigs[reps], bands, rows, sizes=sizes[reps])
+        candidates = reps[local] if local.size else local.reshape(-1, 2)
+    else:
+        candidates = np.empty((0, 2), dtype=np.int64)
+    _, _, accepted = verify_pairs(sigs, sizes, candidates, config)
+    return Links(
+        edges=np.concatenate([candidates[accepted], exact_edges]),
+        bands=bands,
+        rows=rows,
+        candidate_pairs=int(candidates.shape[0]),
+        accepted_pairs=int(accepted.sum()),
+        exact_duplicates=int(exact_edges.shape[0]),
+    )
+
+
+def resolve_clusters(
+    articles: Sequence[Article],
+    rejections: Sequence[Rejection],
+    sigs: npt.NDArray[np.uint32],
+    sizes: npt.NDArray[np.int64],
+    edges: npt.NDArray[np.int64],
+) -> tuple[tuple[Decision, ...], tuple[Cluster, ...]]:
+    """Connected components of ``edges``, a canonical copy each, and one decision per document.
+
+    ``articles`` must be sorted by id and aligned with ``sigs``/``sizes``.
+    """
+    labels = connected_components(len(articles), edges)
+    keys = [
+        CanonicalKey(
+            id=a.id,
+            date=a.date,
+            shingles=int(sizes[i]),
+            length=len(a.text),
+            repairs=len(a.fixes),
+        )
+        for i, a in enumerate(articles)
+    ]
+    canonical = choose_canonicals(labels, keys)
+    ids = [a.id for a in articles]
+    clusters = build_clusters(ids, labels, canonical, explain_canonicals(labels, canonical, keys))
+    return _decide(articles, rejections, sigs, sizes, canonical), clusters
+
+
+def strip_corpus_boilerplate(articles: Sequence[Article], config: DedupConfig) -> list[Article]:
+    """Learn the corpus's boilerplate lines and strip them from every article."""
+    if not (config.boilerplate.enabled and articles):
+        return list(articles)
+    model = learn_boilerplate(articles, config.boilerplate)
+    return [strip_boilerplate(a, model) for a in articles]
 
 
 def dedup(
@@ -194,44 +293,13 @@ def dedup(
     clock = _Clock()
     articles, rejections = _collect(inputs, config, on_item)
     clock.lap("ingest")
-
-    if config.boilerplate.enabled and articles:
-        model = learn_boilerplate(articles, config.boilerplate)
-        articles = [strip_boilerplate(a, model) for a in articles]
+    articles = strip_corpus_boilerplate(articles, config)
     clock.lap("boilerplate")
-
     sigs, sizes, digests = fingerprint_batch([a.text for a in articles], config.fingerprint)
     clock.lap("fingerprint")
-
-    n = len(articles)
-    bands, rows = bands_for_config(config, config.fingerprint.num_perm)
-    reps, exact_edges = _exact_groups(digests)
-    if reps.size:
-        local = find_candidate_pairs(sigs[reps], bands, rows, sizes=sizes[reps])
-        candidates = reps[local] if local.size else local.reshape(-1, 2)
-    else:
-        candidates = np.empty((0, 2), dtype=np.int64)
-    clock.lap("candidates")
-
-    _, _, accepted = verify_pairs(sigs, sizes, candidates, config)
-    edges = np.concatenate([candidates[accepted], exact_edges])
-    clock.lap("verify")
-
-    labels = connected_components(n, edges)
-    keys = [
-        CanonicalKey(
-            id=a.id,
-            date=a.date,
-            shingles=int(sizes[i]),
-            length=len(a.text),
-            repairs=len(a.fixes),
-        )
-        for i, a in enumerate(articles)
-    ]
-    canonical = choose_canonicals(labels, keys)
-    ids = [a.id for a in articles]
-    clusters = build_clusters(ids, labels, canonical, explain_canonicals(labels, canonical, keys))
-    decisions = _decide(articles, rejections, sigs, sizes, canonical)
+    links = link_documents(sigs, sizes, digests, config)
+    clock.lap("link")
+    decisions, clusters = resolve_clusters(articles, rejections, sigs, sizes, links.edges)
     clock.lap("cluster")
 
     params: dict[str, object] = {
@@ -239,11 +307,11 @@ def dedup(
         "containment": config.containment,
         "min_shingles": config.min_shingles,
         "min_size_ratio": config.min_size_ratio,
-        "bands": bands,
-        "rows": rows,
-        "candidate_pairs": int(candidates.shape[0]),
-        "accepted_pairs": int(accepted.sum()),
-        "exact_duplicates": int(exact_edges.shape[0]),
+        "bands": links.bands,
+        "rows": links.rows,
+        "candidate_pairs": links.candidate_pairs,
+        "accepted_pairs": links.accepted_pairs,
+        "exact_duplicates": links.exact_duplicates,
         "boilerplate": config.boilerplate.enabled,
         "fingerprint": attrs.asdict(config.fingerprint),
     }
@@ -260,9 +328,9 @@ def dedup(
 def _decide(
     articles: Sequence[Article],
     rejections: Sequence[Rejection],
-    sigs: np.ndarray,
-    sizes: np.ndarray,
-    canonical: np.ndarray,
+    sigs: npt.NDArray[np.uint32],
+    sizes: npt.NDArray[np.int64],
+    canonical: npt.NDArray[np.int64],
 ) -> tuple[Decision, ...]:
     rows: list[Decision] = []
     for i, a in enumerate(articles):

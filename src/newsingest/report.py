@@ -52,7 +52,8 @@ def write_report(
             writer = csv.DictWriter(out, fieldnames=REPORT_COLUMNS, lineterminator="\n")
             writer.writeheader()
             writer.writerows(
-                {k: "" if v is None else v for k, v in row.items()} for row in iter_report_rows(result)
+                {k: "" if v is None else v for k, v in row.items()}
+                for row in iter_report_rows(result)
             )
         else:
             for row in iter_report_rows(result):

@@ -25,7 +25,11 @@ __all__ = ["from_dict", "read_row", "to_dict"]
 
 T = TypeVar("T", Article, Rejection, Decision)
 
-_TYPE_NAMES: dict[type[Any], str] = {Article: "article", Rejection: "rejection", Decision: "decision"}
+_TYPE_NAMES: dict[type[Any], str] = {
+    Article: "article",
+    Rejection: "rejection",
+    Decision: "decision",
+}
 _TYPES_BY_NAME = {v: k for k, v in _TYPE_NAMES.items()}
 
 
@@ -75,7 +79,9 @@ def _article_to_dict(a: Article) -> dict[str, Any]:
             "lossy": d.lossy,
             "replaced": d.replaced,
         },
-        "fixes": [{"field": f.field, "action": f.action, "parameter": f.parameter} for f in a.fixes],
+        "fixes": [
+            {"field": f.field, "action": f.action, "parameter": f.parameter} for f in a.fixes
+        ],
         "dropped": [{"text": x.text, "reason": x.reason} for x in a.dropped],
         "notes": list(a.notes),
     }
