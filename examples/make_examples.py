@@ -4,7 +4,8 @@ The stories are invented for this project. One of them, about bike lanes, is
 re-published by three other outlets the ways real wire copies are: another
 header and footer, a new headline, truncation, cp1252 with curly quotes,
 mojibake, an HTML page and a JSON Lines export. The other stories are
-distinct, two of them short briefs under one outlet's long disclaimer.
+distinct, three of them short briefs under one outlet's long disclaimer (which
+the deduplicator must recognise as boilerplate, not as a shared story).
 """
 
 from __future__ import annotations
@@ -131,18 +132,36 @@ DISCLAIMER = [
     "We cannot guarantee that every item will be published.",
 ]
 BRIEFS = {
-    "brief-choir": ("Community Choir Seeks New Members",
-                    "The Millbrook Community Choir is looking for tenors and basses for its winter "
-                    "concert. Rehearsals are on Thursday evenings at the old town hall; no audition "
-                    "is needed."),
-    "brief-cleanup": ("River Cleanup Planned for Saturday",
-                      "Volunteers will meet at the boat ramp at 8 a.m. on Saturday to clear litter "
-                      "from the riverbank. Gloves and bags are provided, and lunch is served at noon."),
+    "brief-choir": (
+        "Community Choir Seeks New Members",
+        "The Millbrook Community Choir is looking for tenors and basses for its winter "
+        "concert. Rehearsals are on Thursday evenings at the old town hall; no audition "
+        "is needed.",
+    ),
+    "brief-cleanup": (
+        "River Cleanup Planned for Saturday",
+        "Volunteers will meet at the boat ramp at 8 a.m. on Saturday to clear litter "
+        "from the riverbank. Gloves and bags are provided, and lunch is served at noon.",
+    ),
+    "brief-blood-drive": (
+        "Blood Drive at the Fire Station",
+        "The regional blood bank will hold a drive at the Millbrook fire station from noon "
+        "to 6 p.m. on June 9. Donors should bring photo identification and eat a full meal "
+        "beforehand.",
+    ),
 }
 
 
-def txt(promo: str | None, title: str, date: str | None, paras: list[str],
-        footer: list[str] | None = None, *, wrap: int | None = None, crlf: bool = False) -> str:
+def txt(
+    promo: str | None,
+    title: str,
+    date: str | None,
+    paras: list[str],
+    footer: list[str] | None = None,
+    *,
+    wrap: int | None = None,
+    crlf: bool = False,
+) -> str:
     blocks = [b for b in (promo, title, date) if b]
     for p in paras:
         blocks.append(_wrap(p, wrap) if wrap else p)
@@ -174,25 +193,40 @@ def main() -> None:
         (OUT / rel).write_bytes(data)
 
     # The original, in the layout the tool is built for.
-    write("harbor-daily/bike-lanes.txt", txt(
-        "Join our new Harbor Daily WhatsApp channel and never miss a local story!",
-        BIKE_TITLE, "August 03, 2023", BIKE).encode("utf-8"))
+    write(
+        "harbor-daily/bike-lanes.txt",
+        txt(
+            "Join our new Harbor Daily WhatsApp channel and never miss a local story!",
+            BIKE_TITLE,
+            "August 03, 2023",
+            BIKE,
+        ).encode("utf-8"),
+    )
     # A wire copy: another outlet's header and footer, a new headline, truncated,
     # saved as cp1252 with CRLF line ends.
-    write("metro-wire/harbor-street-vote.txt", txt(
-        "METRO WIRE — Your region, every hour",
-        "Harbor Street Will Get Protected Bike Lanes, Council Decides",
-        "Aug. 3, 2023", BIKE[:4],
-        ["© 2023 Metro Wire. All rights reserved. Republication requires permission."],
-        crlf=True).encode("cp1252"))
+    write(
+        "metro-wire/harbor-street-vote.txt",
+        txt(
+            "METRO WIRE — Your region, every hour",
+            "Harbor Street Will Get Protected Bike Lanes, Council Decides",
+            "Aug. 3, 2023",
+            BIKE[:4],
+            ["© 2023 Metro Wire. All rights reserved. Republication requires permission."],
+            crlf=True,
+        ).encode("cp1252"),
+    )
     # A copy mangled into mojibake (UTF-8 read as Windows-1252 the way browsers
     # do, undefined bytes kept as C1 controls, and saved again), hard-wrapped.
     mangled = txt(None, BIKE_TITLE, "3 August 2023", BIKE, wrap=72)
-    write("valley-courier/bike-lanes-harbor.txt",
-          mangled.encode("utf-8").decode("sloppy-windows-1252").encode("utf-8"))
+    write(
+        "valley-courier/bike-lanes-harbor.txt",
+        mangled.encode("utf-8").decode("sloppy-windows-1252").encode("utf-8"),
+    )
     # The same story as an HTML page.
     paras_html = "\n".join(f"<p>{p.replace('&', '&amp;')}</p>" for p in BIKE[:5])
-    write("metro-wire/bike-lanes.html", f"""<!DOCTYPE html>
+    write(
+        "metro-wire/bike-lanes.html",
+        f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{BIKE_TITLE} | Metro Wire</title>
 <meta property="article:published_time" content="2023-08-03T18:00:00Z">
@@ -204,27 +238,50 @@ def main() -> None:
 </article>
 <footer>Metro Wire &copy; 2023. Subscribe for unlimited access.</footer>
 </body></html>
-""".encode())
+""".encode(),
+    )
 
     for key in ("drought", "library", "thermostat"):
         title, date, paras = STORIES[key]
         write(f"harbor-daily/{key}.txt", txt(None, title, date, paras).encode("utf-8"))
     title, date, paras = STORIES["marathon"]
-    write("metro-wire/marathon.txt", b"\xff\xfe" + txt(None, title, date, paras).encode("utf-16-le"))
+    write(
+        "metro-wire/marathon.txt", b"\xff\xfe" + txt(None, title, date, paras).encode("utf-16-le")
+    )
     title, date, paras = STORIES["storm"]
-    write("metro-wire/storm.txt.gz", gzip.compress(txt(None, title, date, paras).encode("utf-8"), mtime=0))
+    write(
+        "metro-wire/storm.txt.gz",
+        gzip.compress(txt(None, title, date, paras).encode("utf-8"), mtime=0),
+    )
     for key, (title, body) in BRIEFS.items():
-        write(f"valley-courier/{key}.txt", txt(None, title, "June 1, 2023", [body, *DISCLAIMER]).encode("utf-8"))
+        write(
+            f"valley-courier/{key}.txt",
+            txt(None, title, "June 1, 2023", [body, *DISCLAIMER]).encode("utf-8"),
+        )
 
     rows = [
-        {"id": "exp-1", "title": STORIES["sleep"][0], "date": STORIES["sleep"][1],
-         "text": "\n\n".join(STORIES["sleep"][2])},
-        {"id": "exp-2", "title": "Bike Lanes Approved for Harbor Street", "date": "2023-08-04",
-         "text": "\n\n".join(BIKE[:5]) + "\n\nThis story was first published by Harbor Daily."},
-        {"id": "exp-3", "date": "2023-06-14",
-         "text": STORIES["drought"][0] + "\n" + "\n".join(STORIES["drought"][2])},
+        {
+            "id": "exp-1",
+            "title": STORIES["sleep"][0],
+            "date": STORIES["sleep"][1],
+            "text": "\n\n".join(STORIES["sleep"][2]),
+        },
+        {
+            "id": "exp-2",
+            "title": "Bike Lanes Approved for Harbor Street",
+            "date": "2023-08-04",
+            "text": "\n\n".join(BIKE[:5]) + "\n\nThis story was first published by Harbor Daily.",
+        },
+        {
+            "id": "exp-3",
+            "date": "2023-06-14",
+            "text": STORIES["drought"][0] + "\n" + "\n".join(STORIES["drought"][2]),
+        },
     ]
-    write("exports/feed.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode())
+    write(
+        "exports/feed.jsonl",
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode(),
+    )
 
 
 if __name__ == "__main__":

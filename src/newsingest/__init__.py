@@ -1,14 +1,103 @@
 """newsingest: ingest scraped news, repair its text, and find the copies.
 
-The public API is listed in ``__all__``; everything else is internal.
+>>> import newsingest
+>>> result = newsingest.dedup(["examples/articles"])  # doctest: +SKIP
+>>> for cluster in result.clusters:  # doctest: +SKIP
+...     print(cluster.canonical, "kept over", len(cluster.members) - 1, "copies:", cluster.why)
+
+The names in ``__all__`` are the public API; modules and names starting with
+an underscore are internal.
 """
 
 from __future__ import annotations
 
 import logging
 
+from .config import (
+    BoilerplateConfig,
+    DecodeConfig,
+    DedupConfig,
+    ExtractConfig,
+    FingerprintConfig,
+    IngestConfig,
+    ReadConfig,
+    RepairConfig,
+)
+from .decode import decode_bytes, decode_document
+from .errors import (
+    ConfigError,
+    DecodeError,
+    ExtractError,
+    FingerprintError,
+    InputError,
+    NewsIngestError,
+    ReadError,
+)
+from .explain import Explanation, explain
+from .extract import extract_article
+from .fingerprint import Fingerprint, FingerprintParams, fingerprint_article, fingerprint_text
+from .pipeline import dedup, ingest_document, iter_articles
+from .read import iter_documents
+from .records import (
+    Article,
+    Cluster,
+    Decision,
+    DecodedText,
+    Decoding,
+    DedupResult,
+    DroppedLine,
+    Fix,
+    RawDocument,
+    Rejection,
+)
+from .repair import repair_article, repair_text
+from .report import write_report
+
 __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["__version__"]
+__all__ = [
+    "Article",
+    "BoilerplateConfig",
+    "Cluster",
+    "ConfigError",
+    "Decision",
+    "DecodeConfig",
+    "DecodeError",
+    "DecodedText",
+    "Decoding",
+    "DedupConfig",
+    "DedupResult",
+    "DroppedLine",
+    "Explanation",
+    "ExtractConfig",
+    "ExtractError",
+    "Fingerprint",
+    "FingerprintConfig",
+    "FingerprintError",
+    "FingerprintParams",
+    "Fix",
+    "IngestConfig",
+    "InputError",
+    "NewsIngestError",
+    "RawDocument",
+    "ReadConfig",
+    "ReadError",
+    "Rejection",
+    "RepairConfig",
+    "__version__",
+    "decode_bytes",
+    "decode_document",
+    "dedup",
+    "explain",
+    "extract_article",
+    "fingerprint_article",
+    "fingerprint_text",
+    "ingest_document",
+    "iter_articles",
+    "iter_documents",
+    "repair_article",
+    "repair_text",
+    "write_report",
+]

@@ -21,6 +21,7 @@ from ._atomic import atomic_writer
 from ._progress import Progress
 from .config import BoilerplateConfig, DedupConfig, ExtractConfig, IngestConfig, ReadConfig
 from .errors import NewsIngestError
+from .explain import explain, format_explanation
 from .kept import copy_kept
 from .pipeline import dedup, iter_articles
 from .records import Rejection
@@ -179,6 +180,47 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_EPILOG_EXPLAIN = """\
+examples:
+  newsingest explain a/story.txt b/copy.html --corpus a b
+  newsingest explain feed.jsonl#3 feed.jsonl#17 --threshold 0.6
+
+A and B are files, or FILE#N for line N of a JSON Lines file. Give --corpus
+the folders that were deduplicated so the same boilerplate lines are
+stripped; without it nothing is stripped.
+"""
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    config = DedupConfig(
+        threshold=args.threshold, containment=args.containment, ingest=_ingest_config(args)
+    )
+    result = explain(args.a, args.b, config, corpus=args.corpus)
+    if args.json:
+        row = {
+            "a": result.a.id,
+            "b": result.b.id,
+            "duplicate": result.duplicate,
+            "reason": result.reason,
+            "jaccard": result.jaccard,
+            "containment": result.containment,
+            "exact_jaccard": result.exact_jaccard,
+            "exact_containment": result.exact_containment,
+            "shingles_a": result.shingles_a,
+            "shingles_b": result.shingles_b,
+            "shared_shingles": result.shared_shingles,
+            "shared_passages_a": list(result.shared_a),
+            "shared_passages_b": list(result.shared_b),
+            "stripped_a": to_dict(result.a)["dropped"],
+            "stripped_b": to_dict(result.b)["dropped"],
+            "boilerplate_learned": result.boilerplate_learned,
+        }
+        sys.stdout.write(_json_line(row))
+    else:
+        print(format_explanation(result))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsingest",
@@ -260,6 +302,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the kept articles, parsed and repaired, as JSON Lines",
     )
     dd.set_defaults(func=_cmd_dedup)
+
+    ex = sub.add_parser(
+        "explain",
+        help="show why two articles are, or are not, copies",
+        description="Compare two documents the way dedup does: similarity, containment, "
+        "the passages they share, and the lines stripped from each.",
+        epilog=_EPILOG_EXPLAIN,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ex.add_argument("a", metavar="A")
+    ex.add_argument("b", metavar="B")
+    ex.add_argument(
+        "--corpus",
+        nargs="+",
+        metavar="PATH",
+        help="folders or files to learn boilerplate from (those that were deduplicated)",
+    )
+    ex.add_argument("--threshold", type=float, default=DedupConfig().threshold, metavar="T")
+    ex.add_argument("--containment", type=float, default=DedupConfig().containment, metavar="C")
+    ex.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    ex.set_defaults(
+        func=_cmd_explain,
+        include=[],
+        exclude=[],
+        max_document_mb=16.0,
+        jsonl_id_field="id",
+        jsonl_title_field="title",
+        jsonl_text_field="text",
+        jsonl_date_field="date",
+    )
     return parser
 
 

@@ -71,7 +71,7 @@ def format_summary(result: DedupResult) -> str:
         f"{rej:,} rejected"
     ]
     for c in result.clusters[:5]:
-        lines.append(f"  {len(c.members):>4} copies of {c.canonical}  ({c.why})")
+        lines.append(f"  {len(c.members):>4} documents, kept {c.canonical} ({c.why})")
     if len(result.clusters) > 5:
         lines.append(f"  ... and {len(result.clusters) - 5:,} more clusters")
     if result.timings:
