@@ -26,6 +26,7 @@ __all__ = [
     "machine_info",
     "peak_rss_mb",
     "print_result",
+    "ru_maxrss_mb",
     "run_child",
     "write_json",
 ]
@@ -55,15 +56,33 @@ def write_json(path: Path, payload: object) -> None:
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
 
 
-def peak_rss_mb(*, children: bool = False) -> float:
-    """Peak resident set size of this process (or of its largest waited-for child), in MB.
+def ru_maxrss_mb(*, children: bool = False) -> float:
+    """``ru_maxrss`` of this process (or of its largest waited-for child), in MB.
 
+    On Linux it survives fork and exec: a child started by a big parent reports at least
+    the parent's peak, so prefer :func:`peak_rss_mb` for "this program's own memory".
     ``ru_maxrss`` is in kilobytes on Linux and in bytes on macOS.
     """
     who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
     peak = resource.getrusage(who).ru_maxrss
     scale = 1 if sys.platform == "darwin" else 1024
     return peak * scale / MB
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process since it was exec'd, in MB.
+
+    Linux's ``VmHWM`` belongs to the address space, which exec replaces, so unlike
+    ``ru_maxrss`` it does not inherit the parent's peak; elsewhere ``ru_maxrss``.
+    """
+    try:
+        with Path("/proc/self/status").open(encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024 / MB
+    except (OSError, ValueError, IndexError):
+        pass
+    return ru_maxrss_mb()
 
 
 def cpu_seconds(*, children: bool = False) -> float:
