@@ -466,18 +466,24 @@ def _extract_jsonl(doc: DecodedText, config: ExtractConfig) -> Article:
     if not isinstance(text, str):
         raise ExtractError(f"{doc.id}: field {text_field!r} is not a string")
     lines = _normalize_lines(text)
-    if not any(lines):
-        raise ExtractError(f"{doc.id}: field {text_field!r} is empty")
-
     notes: list[str] = []
     title: str | None = None
     title_field = config.jsonl_title_field
     raw_title = record.get(title_field)
-    if isinstance(raw_title, str) and raw_title.strip():
+    has_title = isinstance(raw_title, str) and bool(raw_title.strip())
+    if not any(lines):
+        if not has_title:
+            raise ExtractError(f"{doc.id}: field {text_field!r} is empty and there is no title")
+        # A title-only record (a wire "stub") is kept as such, as the same stub
+        # saved as a text file would be.
+        notes.append(f"jsonl: field {text_field!r} is empty, title only")
+        lines = []
+    if has_title:
+        assert isinstance(raw_title, str)
         title = " ".join(t for t in (s.strip() for s in _normalize_lines(raw_title)) if t)
         notes.append(f"jsonl: title from field {title_field!r}")
-        first = next(i for i, line in enumerate(lines) if line)
-        if lines[first].strip() == title:
+        first = next((i for i, line in enumerate(lines) if line), None)
+        if first is not None and lines[first].strip() == title:
             lines = lines[first + 1 :]
             notes.append("jsonl: title line repeated in text removed")
     elif config.title_from_first_line:

@@ -416,6 +416,16 @@ def repair_article(article: Article, config: RepairConfig = _DEFAULT) -> Article
     merged; a paragraph repair leaves blank (Reuters' lone ``&#3;``) or splits with a blank
     line is then handled by :class:`Article`'s own paragraph invariant.
     """
+    if config.fast_path:
+        # One screen over the whole article: most articles need nothing, and a
+        # clean joined text means every line of it is clean (the screen is per line).
+        parts = [p for p in (article.title, article.byline) if p]
+        joined = "\n".join([*parts, *article.paragraphs])
+        form = cast("NormalForm | None", config.normalization)
+        if not needs_repair(joined, config) and (
+            form is None or joined.isascii() or unicodedata.is_normalized(form, joined)
+        ):
+            return article
     fixes: list[Fix] = []
 
     def repair_field(value: str | None, field: str) -> str | None:
