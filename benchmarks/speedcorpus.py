@@ -68,7 +68,7 @@ class CorpusInfo:
 
 
 def load_articles(data: Path) -> list[Source]:
-    """Every usable article of ``data/news/*.jsonl`` (title = first line of ``text``), in file order."""
+    """Every usable article in ``data/news/*.jsonl``; the title is the first line of ``text``."""
     sources: list[Source] = []
     for path in sorted((data / "news").glob("*.jsonl")):
         with path.open(encoding="utf-8") as lines:
