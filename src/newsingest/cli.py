@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections import Counter
@@ -20,12 +21,13 @@ from . import __version__
 from ._atomic import atomic_writer
 from ._progress import Progress
 from .config import BoilerplateConfig, DedupConfig, ExtractConfig, IngestConfig, ReadConfig
-from .errors import NewsIngestError
+from .errors import ConfigError, NewsIngestError
 from .explain import explain, format_explanation
 from .kept import copy_kept
 from .pipeline import dedup, iter_articles
 from .records import Rejection
 from .report import format_summary, write_report
+from .review import write_review
 from .serialize import to_dict
 
 __all__ = ["main"]
@@ -80,9 +82,9 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
         "--jobs",
         "-j",
         type=int,
-        default=1,
+        default=0,
         metavar="N",
-        help="worker processes for reading and parsing; 0 = one per core (default: 1)",
+        help="worker processes for the per-document stages; 0 = one per core (default: 0)",
     )
 
 
@@ -104,30 +106,52 @@ def _ingest_config(args: argparse.Namespace) -> IngestConfig:
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
     config = _ingest_config(args)
+    _check_paths(args.paths)
     progress = Progress("ingest")
     stages: Counter[str] = Counter()
     start = time.perf_counter()
-    with atomic_writer(args.output) as out:
-        for item in iter_articles(args.paths, config, jobs=args.jobs):
-            rejected = isinstance(item, Rejection)
-            if isinstance(item, Rejection):
-                stages[item.stage] += 1
-                log.info("rejected %s (%s): %s", item.id, item.stage, item.reason)
-            out.write(_json_line(to_dict(item)))
-            progress.update(rejected=rejected)
+    try:
+        with atomic_writer(args.output) as out:
+            for item in iter_articles(args.paths, config, jobs=args.jobs):
+                rejected = isinstance(item, Rejection)
+                if isinstance(item, Rejection):
+                    stages[item.stage] += 1
+                    log.info("rejected %s (%s): %s", item.id, item.stage, item.reason)
+                out.write(_json_line(to_dict(item)))
+                progress.update(rejected=rejected)
+            if progress.done == 0:
+                raise _NothingFoundError  # discards the temporary file: an old output stays
+    except _NothingFoundError:
+        progress.close()
+        print("newsingest: no documents found under the paths given", file=sys.stderr)
+        return EXIT_ERROR
     progress.close()
     seconds = time.perf_counter() - start
     total = progress.done
-    if total == 0:
-        print("newsingest: no documents found under the paths given", file=sys.stderr)
-        return EXIT_ERROR
     by_stage = ", ".join(f"{k}: {v}" for k, v in sorted(stages.items()))
-    print(
-        f"ingested {total:,} documents in {seconds:.2f}s: {total - progress.rejected:,} articles, "
-        f"{progress.rejected:,} rejected" + (f" ({by_stage})" if by_stage else ""),
-        file=sys.stderr,
-    )
+    if not args.quiet:
+        print(
+            f"ingested {total:,} documents in {seconds:.2f}s: "
+            f"{total - progress.rejected:,} articles, {progress.rejected:,} rejected"
+            + (f" ({by_stage})" if by_stage else ""),
+            file=sys.stderr,
+        )
     return EXIT_OK
+
+
+class _NothingFoundError(Exception):
+    """No document under the paths: abandon the output instead of replacing it."""
+
+
+def _check_paths(paths: Sequence[str]) -> None:
+    """A path that does not exist is a typo on the command line, not a rejected document."""
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise _UsageError("no such file or directory: " + ", ".join(repr(p) for p in missing))
+
+
+class _UsageError(Exception):
+    """A command-line value that argparse accepted but the command cannot use."""
 
 
 log = logging.getLogger("newsingest")
@@ -137,6 +161,7 @@ examples:
   newsingest dedup examples/articles
   newsingest dedup scraped/ --report report.csv --format csv --kept kept/
   newsingest dedup a/ b/ dump.jsonl.gz --threshold 0.8 --kept-jsonl kept.jsonl --jobs 0
+  newsingest dedup scraped/ --report report.jsonl --html review.html
 
 The report has one row per input document: id (path relative to the folder
 given; FILE#N for line N of a JSON Lines file), cluster, status (kept,
@@ -154,11 +179,12 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
         ingest=_ingest_config(args),
         boilerplate=BoilerplateConfig(enabled=not args.keep_boilerplate),
     )
+    _check_paths(args.paths)
     progress = Progress("dedup")
     result = dedup(
         args.paths,
         config,
-        keep_articles=args.kept_jsonl is not None,
+        keep_articles=args.kept_jsonl is not None or args.html is not None,
         on_item=lambda item: progress.update(rejected=isinstance(item, Rejection)),
     )
     progress.close()
@@ -175,6 +201,9 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
             for article in result.articles:
                 if article.id in kept:
                     out.write(_json_line(to_dict(article)))
+    if args.html is not None:
+        write_review(result, args.html, config=config)
+        log.info("wrote the review page to %s", args.html)
     if not args.quiet:
         print(format_summary(result), file=sys.stderr)
     return EXIT_OK
@@ -195,6 +224,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     config = DedupConfig(
         threshold=args.threshold, containment=args.containment, ingest=_ingest_config(args)
     )
+    _check_paths(args.corpus or [])
     result = explain(args.a, args.b, config, corpus=args.corpus)
     if args.json:
         row = {
@@ -301,6 +331,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the kept articles, parsed and repaired, as JSON Lines",
     )
+    dd.add_argument(
+        "--html",
+        metavar="FILE",
+        help="write a self-contained HTML page to review the clusters side by side",
+    )
     dd.set_defaults(func=_cmd_dedup)
 
     ex = sub.add_parser(
@@ -357,6 +392,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup_logging(args.verbose, args.quiet)
     try:
         return int(args.func(args))
+    except _UsageError as exc:
+        print(f"newsingest: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except ConfigError as exc:
+        parser.print_usage(sys.stderr)
+        print(f"newsingest: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except NewsIngestError as exc:
         print(f"newsingest: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -111,6 +111,8 @@ class RepairConfig:
 
 @attrs.frozen(kw_only=True)
 class IngestConfig:
+    """The per-document stages' settings: read, decode, extract, repair."""
+
     read: ReadConfig = ReadConfig()
     decode: DecodeConfig = DecodeConfig()
     extract: ExtractConfig = ExtractConfig()

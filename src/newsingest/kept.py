@@ -49,15 +49,21 @@ def copy_kept(result: DedupResult, destination: str | os.PathLike[str]) -> int:
         else:
             _copy_file(d.path, root / _safe_relative(d.id))
             copied += 1
+    # feed.jsonl and feed.jsonl.gz both land in feed.jsonl: gather the sources
+    # of each target first so that neither replaces the other's lines.
+    sources_by_target: dict[PurePosixPath, list[tuple[str, set[int]]]] = defaultdict(list)
     for (file_id, path), wanted in sorted(lines_by_file.items()):
         rel = _safe_relative(file_id)
         if rel.suffix in _COMPRESSION_SUFFIXES:
             rel = rel.with_suffix("")
+        sources_by_target[rel].append((path, wanted))
+    for rel, sources in sources_by_target.items():
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_binary_writer(target) as out:
-            for doc in iter_documents([path]):
-                if isinstance(doc, RawDocument) and doc.line in wanted:
-                    out.write(doc.data + b"\n")
-                    copied += 1
+            for path, wanted in sources:
+                for doc in iter_documents([path]):
+                    if isinstance(doc, RawDocument) and doc.line in wanted:
+                        out.write(doc.data + b"\n")
+                        copied += 1
     return copied

@@ -65,9 +65,13 @@ def _paragraphs(value: object) -> tuple[str, ...]:
     """
     out: list[str] = []
     for p in _tuple_of_str(value):
-        if "\n" in p and _BLANK_LINE.search(p):
-            out.extend(q for q in _BLANK_LINE.split(p) if q.strip())
-        elif p.strip():
+        if "\n" in p:
+            # Edge newlines would merge into the separator and make the body ambiguous.
+            p = p.strip("\n")  # noqa: PLW2901
+            if _BLANK_LINE.search(p):
+                out.extend(q.strip("\n") for q in _BLANK_LINE.split(p) if q.strip())
+                continue
+        if p.strip():
             out.append(p)
     return tuple(out)
 

@@ -75,7 +75,7 @@ def _article_to_dict(a: Article) -> dict[str, Any]:
         "encoding": {
             "encoding": d.encoding,
             "method": d.method,
-            "confidence": round(d.confidence, 4),
+            "confidence": d.confidence,
             "lossy": d.lossy,
             "replaced": d.replaced,
         },
@@ -93,9 +93,13 @@ def from_dict(cls: type[T], data: dict[str, Any]) -> T:
     if kind != _TYPE_NAMES[cls]:
         raise ValueError(f"expected a {_TYPE_NAMES[cls]!r} row, got {kind!r}")
     fields = {k: v for k, v in data.items() if k != "type"}
-    if cls is Article:
-        return _article_from_dict(fields)  # type: ignore[return-value]
-    return cls(**fields)
+    try:
+        if cls is Article:
+            return _article_from_dict(fields)  # type: ignore[return-value]
+        return cls(**fields)
+    except (KeyError, TypeError, AttributeError) as exc:
+        # A missing key, an unexpected one or a wrong JSON type: say which row kind.
+        raise ValueError(f"malformed {kind!r} row: {type(exc).__name__}: {exc}") from None
 
 
 def _article_from_dict(f: dict[str, Any]) -> Article:
