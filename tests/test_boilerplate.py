@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from newsingest.boilerplate import (
     ALL_BOILERPLATE_NOTE,
     BoilerplateModel,
+    key_paragraphs,
     learn_boilerplate,
     line_key,
     normalize_line,
@@ -201,6 +202,45 @@ def test_ascii_fast_path_matches_the_unicode_rule(text: str) -> None:
 
 
 GOLDEN_KEY = 4891354021823651496
+
+
+def reference_line(text: str) -> str:
+    return re.sub(r"[\W_]+", " ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+def test_plain_separators_never_compose_with_ascii_neighbours() -> None:
+    from newsingest import boilerplate  # noqa: PLC0415
+
+    separators = boilerplate._PLAIN_SEPARATORS
+    assert set("\u2019\u201c\xa0") <= set(separators)
+    for sep in separators:
+        for ascii_char in map(chr, range(128)):
+            text = f"{ascii_char}{sep}{ascii_char}"
+            assert normalize_line(text) == reference_line(text), (hex(ord(sep)), ascii_char)
+
+
+mixed_text = st.text(
+    alphabet=st.sampled_from(
+        "aZ9_ .,\t\n\0-'\u2019\u201c\u201d\xa0\u2014\u2026\u0301\xe9\u00a8\u2122\xb2"
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(mixed_text | st.text(max_size=20), max_size=8))
+def test_key_paragraphs_equals_line_key_per_paragraph(paragraphs: list[str]) -> None:
+    keyed = key_paragraphs(paragraphs)
+    assert keyed.shape == (2, len(paragraphs))
+    for i, paragraph in enumerate(paragraphs):
+        normal = reference_line(paragraph)
+        assert normalize_line(paragraph) == normal
+        assert keyed[0, i] == line_key(paragraph)
+        assert keyed[1, i] == (len(normal.split(" ")) if normal else 0)
+
+
+def test_key_paragraphs_of_nothing_is_empty() -> None:
+    assert key_paragraphs(()).shape == (2, 0)
 
 
 # --- the corpus cases ----------------------------------------------------------------------

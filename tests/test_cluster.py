@@ -13,8 +13,10 @@ from newsingest.cluster import (
     CanonicalKey,
     build_clusters,
     choose_canonicals,
+    choose_canonicals_from_arrays,
     connected_components,
     explain_canonicals,
+    explain_wins,
 )
 
 
@@ -181,3 +183,61 @@ def test_build_clusters_order_and_fields() -> None:
     assert clusters[0].canonical == "a"
     assert clusters[0].why == "smallest id"
     assert clusters[1].members == ("d", "e")
+
+
+@st.composite
+def keyed_components(draw: st.DrawFn) -> tuple[np.ndarray, list[CanonicalKey]]:
+    n = draw(st.integers(0, 30))
+    labels = np.array(draw(st.lists(st.integers(0, 6), min_size=n, max_size=n)), dtype=np.int64)
+    # Few distinct values, so every criterion (down to the id) has to break ties.
+    dates = st.none() | st.sampled_from([dt.date(2024, 1, 1), dt.date(2024, 1, 2)])
+    keys = [
+        CanonicalKey(
+            id=f"doc{i:03d}",
+            date=draw(dates),
+            shingles=draw(st.integers(0, 2)),
+            repairs=draw(st.integers(0, 2)),
+            length=draw(st.integers(0, 2)),
+        )
+        for i in range(n)
+    ]
+    return labels, keys
+
+
+def key_arrays(keys: list[CanonicalKey]) -> dict[str, np.ndarray]:
+    return {
+        "days": np.array([k.date.toordinal() if k.date else 0 for k in keys], dtype=np.int64),
+        "shingles": np.array([k.shingles for k in keys], dtype=np.int64),
+        "repairs": np.array([k.repairs for k in keys], dtype=np.int64),
+        "lengths": np.array([k.length for k in keys], dtype=np.int64),
+    }
+
+
+@settings(max_examples=100, deadline=None)
+@given(keyed_components(), st.randoms(use_true_random=False))
+def test_array_canonicals_equal_the_object_ones(
+    case: tuple[np.ndarray, list[CanonicalKey]], rnd: random.Random
+) -> None:
+    labels, keys = case
+    canonical, runner_up = choose_canonicals_from_arrays(labels, **key_arrays(keys))
+    assert canonical.tolist() == choose_canonicals(labels, keys).tolist()
+    expected_whys = explain_canonicals(labels, canonical, keys)
+    assert explain_wins(labels, canonical, runner_up, dict(enumerate(keys))) == expected_whys
+    for i in range(len(keys)):
+        others = [j for j in range(len(keys)) if labels[j] == labels[i] and j != canonical[i]]
+        second = min(others, key=lambda j: keys[j].rank()) if others else -1
+        assert runner_up[i] == second
+    # Shuffled input with explicit id ranks chooses the same documents.
+    order = list(range(len(keys)))
+    rnd.shuffle(order)
+    shuffled = [keys[i] for i in order]
+    rank = np.argsort(np.argsort([k.id for k in shuffled]))
+    again, _ = choose_canonicals_from_arrays(labels[order], id_rank=rank, **key_arrays(shuffled))
+    assert [order[c] for c in again.tolist()] == canonical[order].tolist()
+
+
+def test_array_canonicals_reject_misaligned_arrays() -> None:
+    with pytest.raises(ValueError, match="shape"):
+        choose_canonicals_from_arrays(
+            [0, 0], days=[1], shingles=[1, 1], repairs=[0, 0], lengths=[1, 1]
+        )

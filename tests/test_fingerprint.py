@@ -259,3 +259,28 @@ if __name__ == "__main__" and "--regenerate" in sys.argv:
         json.dumps(golden_record(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
     print(f"wrote {GOLDEN} ({dt.date.today()})")
+
+
+def test_kernels_compile_uncached_when_numba_has_no_cache_directory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A read-only install with an unwritable home: numba refuses cache=True at decoration.
+    from newsingest import _kernels  # noqa: PLC0415
+
+    if not _kernels.HAVE_NUMBA:
+        pytest.skip("numba not installed")
+    calls: list[dict[str, Any]] = []
+
+    def fake_njit(**options: Any) -> Any:
+        calls.append(options)
+        if options.get("cache"):
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'x'")
+        return lambda func: func
+
+    monkeypatch.setattr(_kernels, "_njit", fake_njit)
+
+    def double(x: int) -> int:
+        return 2 * x
+
+    assert _kernels._jit(double)(21) == 42
+    assert [c.get("cache", False) for c in calls] == [True, False]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import unicodedata
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsingest.config import FingerprintConfig
 from newsingest.shingle import (
+    char_classes,
     find_shared_passages,
     iter_shingles,
     shingle_set,
@@ -142,3 +144,16 @@ def test_find_shared_passages() -> None:
     passages = find_shared_passages(a, b, CFG)
     assert passages == [(a.index(shared), a.index(shared) + len(shared))]
     assert find_shared_passages(a, "nothing in common at all here", CFG) == []
+
+
+def test_vectorised_class_table_equals_the_per_code_point_rule() -> None:
+    from newsingest import shingle  # noqa: PLC0415
+
+    table = char_classes()
+    assert not table.flags.writeable
+    for lo, hi in shingle._CLASSIFIED_PLANES:
+        expected = np.array([shingle._classify(cp) for cp in range(lo, hi)], dtype=np.uint8)
+        mismatch = np.flatnonzero(table[lo:hi] != expected)
+        assert mismatch.size == 0, [hex(lo + int(i)) for i in mismatch[:10]]
+    assert (table[0x32400:0xE0000] == shingle.WORD).all()
+    assert (table[0xE0200:] == shingle.WORD).all()

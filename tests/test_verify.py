@@ -12,6 +12,7 @@ from newsingest.verify import (
     estimate_containment,
     estimate_jaccard,
     jaccard_from_containment,
+    score_against,
     score_pair,
     verify_pairs,
 )
@@ -108,3 +109,22 @@ def test_verify_pairs_and_score_pair_agree() -> None:
     assert score_pair(sigs[2], sigs[3], 0, 0) == (0.0, 0.0)
     with pytest.raises(ValueError, match="1-D"):
         score_pair(sigs[0], sigs[1, :5], 1, 1)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 16), st.integers(1, 12), st.data())
+def test_score_against_equals_score_pair(num_perm: int, n: int, data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    sigs = rng.integers(0, 4, size=(n, num_perm), dtype=np.uint32)  # many equal values
+    sizes = rng.integers(0, 5, size=n)
+    idx = rng.integers(0, n, size=20)
+    canon = rng.integers(0, n, size=20)
+    jac, cont = score_against(sigs, sizes, idx, canon)
+    for k in range(20):
+        i, c = int(idx[k]), int(canon[k])
+        assert (jac[k], cont[k]) == score_pair(sigs[i], sigs[c], int(sizes[i]), int(sizes[c]))
+
+
+def test_score_against_rejects_misaligned_indices() -> None:
+    with pytest.raises(ValueError, match="shape"):
+        score_against(np.zeros((2, 4), dtype=np.uint32), [1, 1], [0, 1], [0])

@@ -24,9 +24,18 @@ except ImportError:  # pragma: no cover - numba is a dependency
 
 
 def _jit(func: _F) -> _F:
-    if HAVE_NUMBA:
+    """Compile with numba, cached on disk when numba finds a writable cache directory.
+
+    numba caches next to this file, else in the user-wide cache directory
+    (``NUMBA_CACHE_DIR`` overrides both); when neither is writable it refuses
+    ``cache=True`` at decoration time, and the kernels then compile per process.
+    """
+    if not HAVE_NUMBA:
+        return func  # pragma: no cover
+    try:
         return cast(_F, _njit(cache=True, nogil=True)(func))
-    return func  # pragma: no cover
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return cast(_F, _njit(nogil=True)(func))
 
 
 _M32 = 0xFFFFFFFF

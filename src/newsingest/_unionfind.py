@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
-import numba
 import numpy as np
 import numpy.typing as npt
+
+from ._kernels import _jit
 
 __all__ = ["connected_components"]
 
@@ -43,7 +44,7 @@ def _label_components_py(n: int, left: _Int64Array, right: _Int64Array) -> _Int6
 
 _label_components = cast(
     Callable[[int, _Int64Array, _Int64Array], _Int64Array],
-    numba.njit(cache=True, nogil=True)(_label_components_py),
+    _jit(_label_components_py),
 )
 
 

@@ -23,8 +23,10 @@ __all__ = [
     "CanonicalKey",
     "build_clusters",
     "choose_canonicals",
+    "choose_canonicals_from_arrays",
     "connected_components",
     "explain_canonicals",
+    "explain_wins",
 ]
 
 _Int64Array = npt.NDArray[np.int64]
@@ -70,6 +72,54 @@ def choose_canonicals(labels: npt.ArrayLike, keys: Sequence[CanonicalKey]) -> _I
     return canonical
 
 
+def choose_canonicals_from_arrays(
+    labels: npt.ArrayLike,
+    *,
+    days: npt.ArrayLike,
+    shingles: npt.ArrayLike,
+    repairs: npt.ArrayLike,
+    lengths: npt.ArrayLike,
+    id_rank: npt.ArrayLike | None = None,
+) -> tuple[_Int64Array, _Int64Array]:
+    """:func:`choose_canonicals` from one array per :class:`CanonicalKey` field, without objects.
+
+    ``days`` holds date ordinals (``date.toordinal()``, 0 when undated) and
+    ``id_rank`` each id's position in id order (default: the documents are
+    sorted by id). Returns ``(canonical, runner_up)``: per document the index
+    of its component's canonical copy (itself when alone) and of the
+    component's second-best copy (-1 when alone), for :func:`explain_canonicals`.
+    Only members of multi-member components are compared, so the singletons'
+    values may be anything.
+    """
+    lab = np.asarray(labels, dtype=np.int64).reshape(-1)
+    n = lab.size
+    if n == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    day = np.asarray(days, dtype=np.int64)
+    columns = [
+        np.asarray(id_rank, dtype=np.int64) if id_rank is not None else np.arange(n),
+        -np.asarray(lengths, dtype=np.int64),
+        np.asarray(repairs, dtype=np.int64),
+        -np.asarray(shingles, dtype=np.int64),
+        day,
+        day <= 0,
+        lab,
+    ]
+    if any(column.shape != (n,) for column in columns):
+        raise ValueError(f"every array must have shape ({n},) like labels")
+    # lexsort's last key is the primary one: label, then CanonicalKey.rank order.
+    order = np.lexsort(columns)
+    sorted_labels = lab[order]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    counts = np.diff(np.r_[starts, n])
+    canonical = np.empty(n, dtype=np.int64)
+    canonical[order] = np.repeat(order[starts], counts)
+    runner_up = np.full(n, -1, dtype=np.int64)
+    multi = counts >= 2
+    runner_up[order] = np.repeat(np.where(multi, order[np.minimum(starts + 1, n - 1)], -1), counts)
+    return canonical, runner_up
+
+
 def _describe_win(winner: CanonicalKey, runner_up: CanonicalKey) -> str:
     if winner.date is not None and (runner_up.date is None or winner.date < runner_up.date):
         return f"earliest date {winner.date.isoformat()}"
@@ -101,6 +151,27 @@ def explain_canonicals(
     return whys
 
 
+def explain_wins(
+    labels: npt.ArrayLike,
+    canonical_idx: npt.ArrayLike,
+    runner_up: npt.ArrayLike,
+    keys: Mapping[int, CanonicalKey],
+) -> dict[int, str]:
+    """:func:`explain_canonicals` from the output of :func:`choose_canonicals_from_arrays`.
+
+    ``keys`` needs entries only for the canonical and runner-up indices.
+    """
+    lab = np.asarray(labels, dtype=np.int64)
+    canon = np.asarray(canonical_idx, dtype=np.int64)
+    second = np.asarray(runner_up, dtype=np.int64)
+    firsts = np.flatnonzero(second >= 0)
+    _, at = np.unique(lab[firsts], return_index=True)
+    return {
+        int(lab[i]): _describe_win(keys[int(canon[i])], keys[int(second[i])])
+        for i in firsts[at].tolist()
+    }
+
+
 def build_clusters(
     ids: Sequence[str],
     labels: npt.ArrayLike,
@@ -116,14 +187,24 @@ def build_clusters(
     if lab.shape != (len(ids),) or canon.shape != (len(ids),):
         raise ValueError("ids, labels and canonical_idx must have the same length")
     clusters = []
-    for members in _groups(lab):
-        canonical = ids[int(canon[members[0]])]
+    order = np.argsort(lab, kind="stable")
+    sorted_labels = lab[order]
+    cuts = np.flatnonzero(sorted_labels[1:] != sorted_labels[:-1]) + 1
+    starts = np.r_[0, cuts].tolist() if lab.size else []
+    stops = [*starts[1:], lab.size]
+    members_all = order.tolist()
+    canon_of = canon[order].tolist()
+    label_of = sorted_labels.tolist()
+    for start, stop in zip(starts, stops, strict=True):
+        if stop - start < 2:
+            continue
+        canonical = ids[canon_of[start]]
         clusters.append(
             Cluster(
                 id=canonical,
                 canonical=canonical,
-                members=tuple(sorted(ids[int(i)] for i in members)),
-                why=whys.get(int(lab[members[0]]), ""),
+                members=tuple(sorted([ids[i] for i in members_all[start:stop]])),
+                why=whys.get(label_of[start], ""),
             )
         )
     clusters.sort(key=lambda c: (-len(c.members), c.id))

@@ -89,6 +89,9 @@ _SEA_RANGES = (
 )
 
 
+_CLASSIFIED_PLANES = ((0, 0x32400), (0xE0000, 0xE0200))
+
+
 def _in_ranges(cp: int, ranges: tuple[tuple[int, int], ...]) -> bool:
     return any(lo <= cp <= hi for lo, hi in ranges)
 
@@ -111,13 +114,55 @@ def _classify(cp: int) -> int:
     return WORD
 
 
+_CATEGORIES = (
+    *("Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe"),
+    *("Pi", "Pf", "Po", "Sm", "Sc", "Sk", "So", "Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co", "Cn"),
+)
+_CATEGORY_CODE = {cat: code for code, cat in enumerate(_CATEGORIES)}
+
+
+def _category_masks(cats: tuple[str, ...]) -> npt.NDArray[np.bool_]:
+    return np.array([cat in cats for cat in _CATEGORIES])
+
+
+def _mask_ranges(
+    cps: npt.NDArray[np.int64], ranges: tuple[tuple[int, int], ...]
+) -> npt.NDArray[np.bool_]:
+    mask = np.zeros(cps.shape, dtype=bool)
+    for lo, hi in ranges:
+        mask |= (cps >= lo) & (cps <= hi)
+    return mask
+
+
+def _classify_block(lo: int, hi: int) -> npt.NDArray[np.uint8]:
+    """:func:`_classify` of every code point in ``[lo, hi)``, with C-level loops only."""
+    chars = "".join(map(chr, range(lo, hi)))
+    codes = np.fromiter(
+        map(_CATEGORY_CODE.__getitem__, map(unicodedata.category, chars)),
+        dtype=np.uint8,
+        count=hi - lo,
+    )
+    cps = np.arange(lo, hi, dtype=np.int64)
+    classes = np.full(hi - lo, WORD, dtype=np.uint8)
+    classes[_category_masks(("Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po"))[codes]] = SEP
+    classes[_category_masks(("Sm", "Sc", "Sk", "So", "Zs", "Zl", "Zp", "Cc", "Cs"))[codes]] = SEP
+    classes[_category_masks(("Mn", "Mc", "Me"))[codes]] = MARK
+    sea = _category_masks(("Lo", "Lm"))[codes] & _mask_ranges(cps, _SEA_RANGES)
+    classes[sea] = SEA
+    cjk_cats = _category_masks(("Lu", "Ll", "Lt", "Lm", "Lo", "Nl"))[codes]
+    classes[cjk_cats & _mask_ranges(cps, _CJK_RANGES)] = CJK
+    classes[_category_masks(("Cf",))[codes]] = DROP
+    classes[np.fromiter(map(str.isspace, chars), dtype=bool, count=hi - lo)] = SEP
+    return classes
+
+
 @functools.cache
 def char_classes() -> npt.NDArray[np.uint8]:
     """The class of every code point (``SEP`` .. ``SEA``), read-only, shared with the kernel."""
     table = np.full(0x110000, WORD, dtype=np.uint8)
     # Beyond these planes only unassigned and private-use code points (WORD) remain.
-    for lo, hi in ((0, 0x32400), (0xE0000, 0xE0200)):
-        table[lo:hi] = [_classify(cp) for cp in range(lo, hi)]
+    for lo, hi in _CLASSIFIED_PLANES:
+        table[lo:hi] = _classify_block(lo, hi)
     table.setflags(write=False)
     return table
 

@@ -29,6 +29,7 @@ __all__ = [
     "estimate_containment",
     "estimate_jaccard",
     "jaccard_from_containment",
+    "score_against",
     "score_pair",
     "verify_pairs",
 ]
@@ -160,4 +161,29 @@ def score_pair(
         return 0.0, 0.0
     jac = float(np.count_nonzero(a == b)) / a.size
     cont = float(estimate_containment(jac, size_a, size_b))
+    return jac, cont
+
+
+def score_against(
+    sigs: npt.NDArray[np.uint32],
+    sizes: npt.ArrayLike,
+    idx: npt.ArrayLike,
+    canonical_idx: npt.ArrayLike,
+) -> tuple[_FloatArray, _FloatArray]:
+    """:func:`score_pair` of rows ``idx[k]`` and ``canonical_idx[k]`` for every ``k``, vectorised.
+
+    Returns ``(jaccard, containment)`` arrays equal value for value to calling
+    :func:`score_pair` per pair (0 for both when either document is empty).
+    """
+    a = np.asarray(idx, dtype=np.int64).reshape(-1)
+    b = np.asarray(canonical_idx, dtype=np.int64).reshape(-1)
+    if a.shape != b.shape:
+        raise ValueError(f"idx and canonical_idx differ in shape: {a.shape} != {b.shape}")
+    n = np.asarray(sizes, dtype=np.int64)
+    size_a, size_b = n[a], n[b]
+    jac = estimate_jaccard(sigs, np.stack([a, b], axis=1))
+    cont = estimate_containment(jac, size_a, size_b)
+    empty = (size_a <= 0) | (size_b <= 0) | (sigs.shape[1] == 0)
+    jac[empty] = 0.0
+    cont[empty] = 0.0
     return jac, cont
