@@ -14,14 +14,16 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor
 from functools import partial
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ._parallel import chunked, imap_bounded, resolve_jobs
-from .boilerplate import learn_boilerplate, strip_boilerplate
+from . import boilerplate as _bp
+from ._parallel import chunked, imap_bounded, open_pool, resolve_jobs
+from .boilerplate import BoilerplateModel, learn_boilerplate, strip_boilerplate
 from .cluster import (
     CanonicalKey,
     build_clusters,
@@ -29,11 +31,11 @@ from .cluster import (
     connected_components,
     explain_canonicals,
 )
-from .config import DedupConfig, IngestConfig
+from .config import BoilerplateConfig, DedupConfig, FingerprintConfig, IngestConfig
 from .decode import decode_document
 from .errors import InputError
 from .extract import extract_article
-from .fingerprint import fingerprint_batch
+from .fingerprint import fingerprint_batch, warm_up
 from .index import bands_for_config, find_candidate_pairs
 from .read import iter_documents
 from .records import (
@@ -41,6 +43,7 @@ from .records import (
     Cluster,
     Decision,
     DedupResult,
+    DroppedLine,
     Fix,
     RawDocument,
     Rejection,
@@ -65,6 +68,7 @@ PathLike = str | os.PathLike[str]
 Progress = Callable[[Article | Rejection], None]
 
 _CHUNK = 64
+_FINGERPRINT_CHUNK = 256
 
 
 def ingest_document(raw: RawDocument, config: IngestConfig = IngestConfig()) -> Article:
@@ -153,33 +157,210 @@ class _Clock:
         return {**self.timings, "total": time.perf_counter() - self._start}
 
 
+ParagraphKeys = npt.NDArray[np.int64]
+"""Shape ``(2, paragraphs)``: each paragraph's boilerplate line key, and its word count."""
+
+_Item = Article | Rejection
+_Keyed = tuple[_Item, ParagraphKeys | None]
+
+
+def paragraph_keys(article: Article) -> ParagraphKeys:
+    """The line key and word count of every paragraph, as :mod:`boilerplate` computes them."""
+    out = np.empty((2, len(article.paragraphs)), dtype=np.int64)
+    for i, paragraph in enumerate(article.paragraphs):
+        normal = _bp._normal_bytes(paragraph)
+        out[0, i] = _bp._key_of_normal(normal)
+        out[1, i] = _bp._words_of_normal(normal)
+    return out
+
+
+def _ingest_keyed_chunk(
+    chunk: list[RawDocument | Rejection | Article], config: IngestConfig
+) -> list[_Keyed]:
+    """Pass 1 in a worker: ingest, and key the paragraphs for boilerplate learning."""
+    out: list[_Keyed] = []
+    for item in chunk:
+        done = _ingest_or_reject(item, config) if isinstance(item, RawDocument) else item
+        out.append((done, paragraph_keys(done) if isinstance(done, Article) else None))
+    return out
+
+
+def _fingerprint_chunk(
+    texts: list[str], config: FingerprintConfig
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], list[bytes]]:
+    return fingerprint_batch(texts, config)
+
+
+def _collect_keyed(
+    inputs: Iterable[PathLike | Article],
+    config: DedupConfig,
+    on_item: Progress | None,
+    pool: Executor | None = None,
+) -> tuple[list[Article], list[Rejection], list[ParagraphKeys]]:
+    """Ingest and key every document (in ``pool`` when given); one row per id, sorted by id."""
+    items = list(inputs)
+    paths = [x for x in items if not isinstance(x, Article)]
+    given: list[RawDocument | Rejection | Article] = [x for x in items if isinstance(x, Article)]
+    raws: Iterable[RawDocument | Rejection | Article] = given
+    if paths:
+        raws = itertools.chain(given, iter_documents(paths, config.ingest.read))
+    work = partial(_ingest_keyed_chunk, config=config.ingest)
+    jobs = resolve_jobs(config.jobs)
+    chunks = chunked(raws, _CHUNK)
+    keyed: list[tuple[Article, ParagraphKeys]] = []
+    rejections: list[Rejection] = []
+    seen: set[str] = set()
+    for results in imap_bounded(work, chunks, jobs=jobs, pool=pool):
+        for item, keys in results:
+            if on_item is not None:
+                on_item(item)
+            if item.id in seen:
+                # The same file named twice (repeated arguments) is one document, one row.
+                log.warning("%s was given more than once; it is counted once", item.id)
+                continue
+            seen.add(item.id)
+            if isinstance(item, Rejection):
+                rejections.append(item)
+            else:
+                assert keys is not None
+                keyed.append((item, keys))
+    keyed.sort(key=lambda ak: ak[0].id)
+    rejections.sort(key=lambda r: r.id)
+    return [a for a, _ in keyed], rejections, [k for _, k in keyed]
+
+
 def _collect(
     inputs: Iterable[PathLike | Article],
     config: DedupConfig,
     on_item: Progress | None,
 ) -> tuple[list[Article], list[Rejection]]:
     """Ingest path inputs, pass Article inputs through; one row per id, sorted by id."""
-    items = list(inputs)
-    paths = [x for x in items if not isinstance(x, Article)]
-    given = [x for x in items if isinstance(x, Article)]
-    stream: Iterable[Article | Rejection] = given
-    if paths:
-        stream = itertools.chain(given, iter_articles(paths, config.ingest, jobs=config.jobs))
-    articles: list[Article] = []
-    rejections: list[Rejection] = []
-    seen: set[str] = set()
-    for item in stream:
-        if on_item is not None:
-            on_item(item)
-        if item.id in seen:
-            # The same file named twice (repeated arguments) is one document, one row.
-            log.warning("%s was given more than once; it is counted once", item.id)
-            continue
-        seen.add(item.id)
-        (rejections if isinstance(item, Rejection) else articles).append(item)  # type: ignore[arg-type]
-    articles.sort(key=lambda a: a.id)
-    rejections.sort(key=lambda r: r.id)
+    articles, rejections, _ = _collect_keyed(inputs, config, on_item)
     return articles, rejections
+
+
+def learn_boilerplate_keys(
+    keys: Sequence[ParagraphKeys], config: BoilerplateConfig
+) -> BoilerplateModel:
+    """:func:`~newsingest.boilerplate.learn_boilerplate` from precomputed paragraph keys.
+
+    Equal to learning from the articles (tested): the keys are what the
+    learner would compute, and its decisions depend on document sets only.
+    """
+    lengths_in = np.fromiter((k.shape[1] for k in keys), dtype=np.int64, count=len(keys))
+    flat = np.concatenate(keys, axis=1) if keys else np.empty((2, 0), dtype=np.int64)
+    doc = np.repeat(np.arange(len(keys), dtype=np.int64), lengths_in)
+    # Each document counts a key once, as the learner's per-document ``seen`` set does.
+    order = np.lexsort((flat[0], doc))
+    flat, doc = flat[:, order], doc[order]
+    first = np.ones(doc.size, dtype=bool)
+    first[1:] = (doc[1:] != doc[:-1]) | (flat[0, 1:] != flat[0, :-1])
+    return model_from_keys(
+        flat[0, first], flat[1, first], np.bincount(doc[first], minlength=len(keys)), config
+    )
+
+
+def model_from_keys(
+    flat_keys: npt.NDArray[np.int64],
+    flat_words: npt.NDArray[np.int64],
+    lengths: npt.NDArray[np.int64],
+    config: BoilerplateConfig,
+) -> BoilerplateModel:
+    """The boilerplate decision over documents given as runs of distinct keys.
+
+    ``lengths[d]`` distinct keys of document ``d`` follow one another in
+    ``flat_keys``; ``flat_words`` are their word counts. This is the second
+    half of :func:`~newsingest.boilerplate.learn_boilerplate`, for callers that
+    computed the keys elsewhere (worker processes, dask partitions).
+    """
+    rule = _bp.BOILERPLATE_DEFAULTS
+    flat_keys = np.ascontiguousarray(flat_keys, dtype=np.int64)
+    flat_words = np.ascontiguousarray(flat_words, dtype=np.int64)
+    lengths = np.ascontiguousarray(lengths, dtype=np.int64)
+
+    def make_model(boilerplate: frozenset[int], df: dict[int, int]) -> BoilerplateModel:
+        return BoilerplateModel(
+            boilerplate=boilerplate,
+            df=df,
+            documents=len(lengths),
+            min_docs=config.min_docs,
+            max_line_words=config.max_line_words,
+            rule=rule,
+        )
+
+    if not config.enabled or flat_keys.size == 0:
+        return make_model(frozenset(), {})
+    offsets = np.cumsum(lengths) - lengths
+    uniq, first_at, kid, df = np.unique(
+        flat_keys, return_index=True, return_inverse=True, return_counts=True
+    )
+    kid = kid.reshape(-1).astype(np.int64)
+    key_words = flat_words[first_at]
+    is_cand = (df >= config.min_docs) & (key_words <= config.max_line_words)
+    cand_ids = np.flatnonzero(is_cand)
+    if len(cand_ids) == 0:
+        return make_model(frozenset(), {})
+    df_map = {int(uniq[i]): int(df[i]) for i in cand_ids}
+    bp_keys = _bp._decide(
+        kid=kid, key_words=key_words, lengths=lengths, offsets=offsets, is_cand=is_cand, rule=rule
+    )
+    return make_model(frozenset(int(k) for k in uniq[bp_keys]), df_map)
+
+
+def strip_by_keys(article: Article, keys: ParagraphKeys, boilerplate: frozenset[int]) -> Article:
+    """:func:`~newsingest.boilerplate.strip_boilerplate` with the paragraph keys given."""
+    if not boilerplate or not article.paragraphs:
+        return article
+    hits = [k in boilerplate for k in keys[0].tolist()]
+    if not any(hits):
+        return article
+    if all(hits):
+        if _bp.ALL_BOILERPLATE_NOTE in article.notes:
+            return article
+        return attrs.evolve(article, notes=(*article.notes, _bp.ALL_BOILERPLATE_NOTE))
+    kept = [p for p, hit in zip(article.paragraphs, hits, strict=True) if not hit]
+    dropped = [
+        DroppedLine(text=p, reason=_bp.DROP_REASON)
+        for p, hit in zip(article.paragraphs, hits, strict=True)
+        if hit
+    ]
+    return attrs.evolve(article, paragraphs=tuple(kept), dropped=(*article.dropped, *dropped))
+
+
+def _strip_keyed(
+    articles: list[Article], keys: Sequence[ParagraphKeys], config: BoilerplateConfig
+) -> list[Article]:
+    if not (config.enabled and articles):
+        return articles
+    model = learn_boilerplate_keys(keys, config)
+    if not model.boilerplate:
+        return articles
+    return [strip_by_keys(a, k, model.boilerplate) for a, k in zip(articles, keys, strict=True)]
+
+
+def _fingerprint_all(
+    articles: Sequence[Article], config: DedupConfig, pool: Executor | None
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], list[bytes]]:
+    """Pass 2: fingerprint the stripped texts, in ``pool`` when given, in article order."""
+    if pool is None:
+        return fingerprint_batch([a.text for a in articles], config.fingerprint)
+    work = partial(_fingerprint_chunk, config=config.fingerprint)
+    chunks = chunked((a.text for a in articles), _FINGERPRINT_CHUNK)
+    sig_parts: list[npt.NDArray[np.uint32]] = []
+    size_parts: list[npt.NDArray[np.int64]] = []
+    digests: list[bytes] = []
+    for sigs, sizes, digs in imap_bounded(
+        work,
+        chunks,
+        jobs=resolve_jobs(config.jobs),
+        pool=pool,
+    ):
+        sig_parts.append(sigs)
+        size_parts.append(sizes)
+        digests.extend(digs)
+    if not sig_parts:
+        return fingerprint_batch([], config.fingerprint)
+    return np.concatenate(sig_parts), np.concatenate(size_parts), digests
 
 
 def _exact_groups(digests: Sequence[bytes]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -291,12 +472,17 @@ def dedup(
     >>> [c.members for c in result.clusters]  # doctest: +SKIP
     """
     clock = _Clock()
-    articles, rejections = _collect(inputs, config, on_item)
-    clock.lap("ingest")
-    articles = strip_corpus_boilerplate(articles, config)
-    clock.lap("boilerplate")
-    sigs, sizes, digests = fingerprint_batch([a.text for a in articles], config.fingerprint)
-    clock.lap("fingerprint")
+    jobs = resolve_jobs(config.jobs)
+    if jobs > 1:
+        warm_up()  # forked workers inherit the compiled kernels
+    with open_pool(jobs) as pool:
+        articles, rejections, keys = _collect_keyed(inputs, config, on_item, pool)
+        clock.lap("ingest")
+        articles = _strip_keyed(articles, keys, config.boilerplate)
+        del keys
+        clock.lap("boilerplate")
+        sigs, sizes, digests = _fingerprint_all(articles, config, pool)
+        clock.lap("fingerprint")
     links = link_documents(sigs, sizes, digests, config)
     clock.lap("link")
     decisions, clusters = resolve_clusters(articles, rejections, sigs, sizes, links.edges)

@@ -1,0 +1,160 @@
+"""``--jobs``: the result is the same for any number of worker processes, and the same
+as composing the single-process stages by hand."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from tests.factories import article_text, sentence, story, write
+
+from newsingest._parallel import chunked, imap_bounded, resolve_jobs
+from newsingest.boilerplate import learn_boilerplate
+from newsingest.config import DedupConfig
+from newsingest.fingerprint import fingerprint_batch
+from newsingest.pipeline import (
+    dedup,
+    iter_articles,
+    learn_boilerplate_keys,
+    link_documents,
+    paragraph_keys,
+    resolve_clusters,
+    strip_corpus_boilerplate,
+)
+from newsingest.records import Article, DedupResult, Rejection
+
+OUTLETS = [
+    ("Subscribe to the Morning Ledger for one dollar a week!", ["Morning Ledger, since 1887."]),
+    ("WIRE DESK: news as it happens", ["Reporting by our correspondents; editing by the desk."]),
+    ("Follow the Evening Post on every network", ["Evening Post. All rights reserved."]),
+]
+REJECTED = {"empty.txt", "image.txt", "notes.pdf", "feed.jsonl#4"}
+
+
+def build_corpus(root: Path, stories: int = 24, variants: int = 104) -> None:
+    """Outlet boilerplate, near and exact copies, a bucket over the LSH cap, rejected files.
+
+    ``variants`` near-copies of one story (each with its own extra sentence)
+    share LSH buckets of more than 100 documents, the capped-bucket path.
+    """
+    rng = random.Random(7)
+    for seed in range(stories):
+        title, paras = story(100 + seed)
+        promo, footer = OUTLETS[seed % 3]
+        write(
+            root / f"o{seed % 3}/s{seed}.txt",
+            article_text(title, paras, promo=promo, footer=footer),
+        )
+        if seed % 4 == 0:  # a truncated copy at another outlet
+            promo, footer = OUTLETS[(seed + 1) % 3]
+            write(
+                root / f"o{(seed + 1) % 3}/copy{seed}.txt",
+                article_text(title.upper(), paras[:4], promo=promo, footer=footer),
+            )
+        if seed % 6 == 0:  # exact copies under other names
+            for k in range(3):
+                write(root / f"mirror{k}/s{seed}.txt", article_text(title, paras))
+    title, paras = story(7)
+    for k in range(variants):
+        extra = sentence(rng, 12)
+        date = f"March {1 + k % 28}, 2024"
+        write(root / f"wire/v{k:03d}.txt", article_text(title, [*paras, extra], date=date))
+    rows = [json.dumps({"title": t, "text": "\n\n".join(p)}) for t, p in (story(5), story(100))]
+    rows += [json.dumps({"title": "x", "text": "\n\n".join(story(101)[1][:3])}), "{not json"]
+    write(root / "feed.jsonl", "\n".join(rows) + "\n")
+    write(root / "empty.txt", b"")
+    write(root / "image.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    write(root / "notes.pdf", b"%PDF-1.4")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("jobs")
+    build_corpus(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def single(corpus: Path) -> DedupResult:
+    return dedup([corpus], DedupConfig(jobs=1), keep_articles=True)
+
+
+def reference(root: Path, config: DedupConfig) -> DedupResult:
+    """The stages composed by hand, one process, from the public functions."""
+    items = sorted(iter_articles([root], config.ingest), key=lambda x: x.id)
+    articles = [x for x in items if isinstance(x, Article)]
+    rejections = [x for x in items if isinstance(x, Rejection)]
+    articles = strip_corpus_boilerplate(articles, config)
+    sigs, sizes, digests = fingerprint_batch([a.text for a in articles], config.fingerprint)
+    links = link_documents(sigs, sizes, digests, config)
+    decisions, clusters = resolve_clusters(articles, rejections, sigs, sizes, links.edges)
+    return DedupResult(
+        decisions=decisions,
+        clusters=clusters,
+        rejections=tuple(rejections),
+        articles=tuple(articles),
+    )
+
+
+def test_corpus_exercises_every_path(single: DedupResult) -> None:
+    assert {r.id for r in single.rejections} == REJECTED
+    assert any(a.dropped for a in single.articles), "no boilerplate was stripped"
+    assert max(len(c.members) for c in single.clusters) > 100
+    assert int(single.params["exact_duplicates"]) > 0  # type: ignore[call-overload]
+    statuses = {d.status for d in single.decisions}
+    assert statuses == {"kept", "duplicate", "rejected"}
+
+
+def test_single_process_equals_the_stages_composed(corpus: Path, single: DedupResult) -> None:
+    ref = reference(corpus, DedupConfig())
+    assert single == ref
+    assert single.articles == ref.articles
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_any_number_of_jobs_gives_the_same_result(
+    corpus: Path, single: DedupResult, jobs: int
+) -> None:
+    result = dedup([corpus], DedupConfig(jobs=jobs), keep_articles=True)
+    assert result == single
+    assert result.decisions == single.decisions
+    assert result.articles == single.articles
+
+
+def test_article_inputs_in_any_order_with_workers(single: DedupResult) -> None:
+    articles = list(single.articles)  # already stripped: stripping again must change nothing
+    random.Random(3).shuffle(articles)
+    result = dedup(articles, DedupConfig(jobs=2))
+    kept = [d for d in single.decisions if d.status != "rejected"]
+    assert result.decisions == tuple(kept)
+    assert result.clusters == single.clusters
+
+
+def test_keys_learn_the_same_model_as_articles(corpus: Path) -> None:
+    articles = [x for x in iter_articles([corpus]) if isinstance(x, Article)]
+    config = DedupConfig().boilerplate
+    from_keys = learn_boilerplate_keys([paragraph_keys(a) for a in articles], config)
+    direct = learn_boilerplate(articles, config)
+    assert from_keys.boilerplate == direct.boilerplate
+    assert dict(from_keys.df) == dict(direct.df)
+    assert from_keys.documents == direct.documents
+    assert direct.boilerplate  # the corpus has outlet boilerplate to find
+
+
+def test_boilerplate_disabled_is_the_same_for_any_jobs(corpus: Path) -> None:
+    from newsingest.config import BoilerplateConfig  # noqa: PLC0415
+
+    config = DedupConfig(boilerplate=BoilerplateConfig(enabled=False))
+    one = dedup([corpus], config)
+    two = dedup([corpus], DedupConfig(jobs=2, boilerplate=config.boilerplate))
+    assert one == two
+    assert one == reference(corpus, config)
+
+
+def test_imap_bounded_keeps_order_and_zero_means_all_cores() -> None:
+    chunks = list(chunked(range(1000), 7))
+    assert list(imap_bounded(sum, chunks, jobs=2, window=3)) == [sum(c) for c in chunks]
+    assert resolve_jobs(0) >= 1
+    assert resolve_jobs(5) == 5
