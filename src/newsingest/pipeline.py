@@ -27,9 +27,9 @@ from .boilerplate import BoilerplateModel, learn_boilerplate, strip_boilerplate
 from .cluster import (
     CanonicalKey,
     build_clusters,
-    choose_canonicals,
+    choose_canonicals_from_arrays,
     connected_components,
-    explain_canonicals,
+    explain_wins,
 )
 from .config import BoilerplateConfig, DedupConfig, FingerprintConfig, IngestConfig
 from .decode import decode_document
@@ -50,7 +50,7 @@ from .records import (
     Stage,
 )
 from .repair import repair_article, repair_text
-from .verify import score_pair, verify_pairs
+from .verify import score_against, verify_pairs
 
 __all__ = [
     "Links",
@@ -166,12 +166,7 @@ _Keyed = tuple[_Item, ParagraphKeys | None]
 
 def paragraph_keys(article: Article) -> ParagraphKeys:
     """The line key and word count of every paragraph, as :mod:`boilerplate` computes them."""
-    out = np.empty((2, len(article.paragraphs)), dtype=np.int64)
-    for i, paragraph in enumerate(article.paragraphs):
-        normal = _bp._normal_bytes(paragraph)
-        out[0, i] = _bp._key_of_normal(normal)
-        out[1, i] = _bp._words_of_normal(normal)
-    return out
+    return _bp.key_paragraphs(article.paragraphs)
 
 
 def _ingest_keyed_chunk(
@@ -429,20 +424,34 @@ def resolve_clusters(
 
     ``articles`` must be sorted by id and aligned with ``sigs``/``sizes``.
     """
-    labels = connected_components(len(articles), edges)
-    keys = [
-        CanonicalKey(
-            id=a.id,
-            date=a.date,
+    n = len(articles)
+    labels = connected_components(n, edges)
+    _, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    multi = np.flatnonzero(counts[inverse.reshape(-1)] >= 2)
+    days = np.zeros(n, dtype=np.int64)
+    repairs = np.zeros(n, dtype=np.int64)
+    lengths = np.zeros(n, dtype=np.int64)
+    for i in multi.tolist():  # a singleton is its own canonical: it needs no key
+        a = articles[i]
+        days[i] = a.date.toordinal() if a.date is not None else 0
+        repairs[i] = len(a.fixes)
+        lengths[i] = len(a.text)
+    canonical, runner_up = choose_canonicals_from_arrays(
+        labels, days=days, shingles=sizes, repairs=repairs, lengths=lengths
+    )
+    keys = {
+        i: CanonicalKey(
+            id=articles[i].id,
+            date=articles[i].date,
             shingles=int(sizes[i]),
-            length=len(a.text),
-            repairs=len(a.fixes),
+            length=int(lengths[i]),
+            repairs=int(repairs[i]),
         )
-        for i, a in enumerate(articles)
-    ]
-    canonical = choose_canonicals(labels, keys)
+        for i in np.unique(np.r_[canonical[multi], runner_up[multi]]).tolist()
+    }
     ids = [a.id for a in articles]
-    clusters = build_clusters(ids, labels, canonical, explain_canonicals(labels, canonical, keys))
+    whys = explain_wins(labels, canonical, runner_up, keys)
+    clusters = build_clusters(ids, labels, canonical, whys)
     return _decide(articles, rejections, sigs, sizes, canonical), clusters
 
 
@@ -518,13 +527,15 @@ def _decide(
     sizes: npt.NDArray[np.int64],
     canonical: npt.NDArray[np.int64],
 ) -> tuple[Decision, ...]:
+    dup = np.flatnonzero(canonical != np.arange(len(articles)))
+    sim, cont = score_against(sigs, sizes, dup, canonical[dup])
+    scores = dict(zip(dup.tolist(), zip(sim.tolist(), cont.tolist(), strict=True), strict=True))
     rows: list[Decision] = []
-    for i, a in enumerate(articles):
-        c = int(canonical[i])
+    for i, (a, c) in enumerate(zip(articles, canonical.tolist(), strict=True)):
         if c == i:
             rows.append(Decision(id=a.id, path=a.path, status="kept", cluster=a.id))
             continue
-        sim, cont = score_pair(sigs[i], sigs[c], int(sizes[i]), int(sizes[c]))
+        similarity, containment = scores[i]
         canon_id = articles[c].id
         rows.append(
             Decision(
@@ -533,13 +544,13 @@ def _decide(
                 status="duplicate",
                 cluster=canon_id,
                 duplicate_of=canon_id,
-                similarity=sim,
-                containment=cont,
+                similarity=similarity,
+                containment=containment,
             )
         )
-    for r in rejections:
-        rows.append(
-            Decision(id=r.id, path=r.path, status="rejected", reason=f"{r.stage}: {r.reason}")
-        )
+    rows.extend(
+        Decision(id=r.id, path=r.path, status="rejected", reason=f"{r.stage}: {r.reason}")
+        for r in rejections
+    )
     rows.sort(key=lambda d: d.id)
     return tuple(rows)
