@@ -32,6 +32,7 @@ from .errors import (
     InputError,
     NewsIngestError,
     ReadError,
+    StoreError,
 )
 from .explain import Explanation, explain
 from .extract import extract_article
@@ -52,6 +53,7 @@ from .records import (
 )
 from .repair import repair_article, repair_text
 from .report import write_report
+from .store import Index
 
 __version__ = "0.1.0"
 
@@ -78,6 +80,7 @@ __all__ = [
     "FingerprintError",
     "FingerprintParams",
     "Fix",
+    "Index",
     "IngestConfig",
     "InputError",
     "NewsIngestError",
@@ -86,6 +89,7 @@ __all__ = [
     "ReadError",
     "Rejection",
     "RepairConfig",
+    "StoreError",
     "__version__",
     "decode_bytes",
     "decode_document",

@@ -25,10 +25,11 @@ from .errors import ConfigError, NewsIngestError
 from .explain import explain, format_explanation
 from .kept import copy_kept
 from .pipeline import dedup, iter_articles
-from .records import Rejection
+from .records import DedupResult, Rejection
 from .report import format_summary, write_report
 from .review import write_review
 from .serialize import to_dict
+from .store import Index, format_index_summary
 
 __all__ = ["main"]
 
@@ -181,12 +182,17 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     )
     _check_paths(args.paths)
     progress = Progress("dedup")
-    result = dedup(
-        args.paths,
-        config,
-        keep_articles=args.kept_jsonl is not None or args.html is not None,
-        on_item=lambda item: progress.update(rejected=isinstance(item, Rejection)),
-    )
+    if args.index is not None:
+        # Dedup against everything the index holds; the report covers this batch.
+        with Index.open(args.index, config) as index:
+            result = index.add(args.paths)
+    else:
+        result = dedup(
+            args.paths,
+            config,
+            keep_articles=args.kept_jsonl is not None or args.html is not None,
+            on_item=lambda item: progress.update(rejected=isinstance(item, Rejection)),
+        )
     progress.close()
     if not result.decisions:
         print("newsingest: no documents found under the paths given", file=sys.stderr)
@@ -206,6 +212,36 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
         log.info("wrote the review page to %s", args.html)
     if not args.quiet:
         print(format_summary(result), file=sys.stderr)
+        if args.index is not None:
+            print(format_index_summary(result), file=sys.stderr)
+    return EXIT_OK
+
+
+_EPILOG_INDEX = """\
+examples:
+  newsingest dedup today/ --index news.db      add a day, report its documents
+  newsingest index stats news.db
+  newsingest index export news.db --report all.csv --format csv
+  newsingest index remove news.db feed.jsonl#3 old/story.txt
+
+The export has the dedup report's columns, one row per stored document.
+"""
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    with Index.open(args.db, create=False, readonly=args.action != "remove") as index:
+        if args.action == "stats":
+            print(json.dumps(index.stats(), indent=2, ensure_ascii=False))
+        elif args.action == "export":
+            result = DedupResult(
+                decisions=tuple(index.export_clusters()), clusters=(), rejections=()
+            )
+            write_report(result, args.report, args.format)
+        else:
+            removed = index.remove(args.ids)
+            print(f"removed {removed} of {len(args.ids)} documents from {args.db}", file=sys.stderr)
+            for ch in index.last_changes:
+                log.info("%s: %s -> %s (%s)", ch.id, ch.old_cluster, ch.new_cluster, ch.reason)
     return EXIT_OK
 
 
@@ -336,7 +372,31 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write a self-contained HTML page to review the clusters side by side",
     )
+    dd.add_argument(
+        "--index",
+        metavar="FILE",
+        help="dedup against everything in this index (SQLite, created if missing) and add "
+        "the documents to it; the report covers the documents given",
+    )
     dd.set_defaults(func=_cmd_dedup)
+
+    ix = sub.add_parser(
+        "index",
+        help="inspect or edit a dedup index (stats, export, remove)",
+        description="Inspect or edit a dedup index made by 'dedup --index'.",
+        epilog=_EPILOG_INDEX,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ix_sub = ix.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ix_stats = ix_sub.add_parser("stats", help="counts, size and parameters as JSON")
+    ix_export = ix_sub.add_parser("export", help="one report row per stored document")
+    ix_remove = ix_sub.add_parser("remove", help="remove documents by id; clusters are updated")
+    for p in (ix_stats, ix_export, ix_remove):
+        p.add_argument("db", metavar="INDEX")
+    ix_export.add_argument("--report", default="-", metavar="FILE", help="default: stdout")
+    ix_export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    ix_remove.add_argument("ids", nargs="+", metavar="ID")
+    ix.set_defaults(func=_cmd_index)
 
     ex = sub.add_parser(
         "explain",

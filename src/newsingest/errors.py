@@ -10,7 +10,9 @@ stops a run::
     │   ├── ReadError          cannot be read: missing, unreadable, too large, bad compression
     │   ├── DecodeError        bytes that are not text in any encoding we accept
     │   └── ExtractError       text that holds no article (empty, invalid JSON, no body)
-    └── FingerprintError       fingerprints made with other parameters or another scheme
+    ├── FingerprintError       fingerprints made with other parameters or another scheme
+    └── StoreError             an index file that cannot be used: missing, foreign,
+                               damaged, newer, made with another duplicate rule, read-only
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ __all__ = [
     "InputError",
     "NewsIngestError",
     "ReadError",
+    "StoreError",
 ]
 
 
@@ -54,3 +57,10 @@ class ExtractError(InputError):
 
 class FingerprintError(NewsIngestError):
     """Fingerprints were made with other parameters or another scheme."""
+
+
+class StoreError(NewsIngestError):
+    """An index file cannot be used: missing, foreign, damaged, newer, or read-only.
+
+    The message names the file and says what to do (e.g. which setting differs).
+    """

@@ -96,6 +96,9 @@ class _Shingled:
     """One text's shingles with the character span each covers."""
 
     ranges: list[tuple[str, int, int]]
+    """Each shingle with the token window ``[start, stop)`` it covers."""
+    spans: list[Span]
+    """Each token's character span."""
     shingles: frozenset[str]
 
 
@@ -116,22 +119,24 @@ def _shingle_text(text: str, config: FingerprintConfig) -> _Shingled:
     windows = _shingle_ranges(tokens, config)
     if len(spans) != len(tokens):  # normalisation joined characters: no mapping back
         shingles = [" ".join(tokens[a:b]) for a, b in windows]
-        return _Shingled(ranges=[], shingles=frozenset(shingles))
-    ranges = [(" ".join(tokens[a:b]), spans[a][0], spans[b - 1][1]) for a, b in windows]
-    return _Shingled(ranges=ranges, shingles=frozenset(r[0] for r in ranges))
+        return _Shingled(ranges=[], spans=[], shingles=frozenset(shingles))
+    ranges = [(" ".join(tokens[a:b]), a, b) for a, b in windows]
+    return _Shingled(ranges=ranges, spans=spans, shingles=frozenset(r[0] for r in ranges))
 
 
 def _shared_spans(mine: _Shingled, theirs: _Shingled) -> list[Span]:
     """Character spans of ``mine`` covered by shingles ``theirs`` also has, merged."""
-    out: list[Span] = []
-    for shingle, start, end in mine.ranges:
+    # Merged in token space, as shingle.find_shared_passages does: windows that
+    # touch at a token boundary form one passage.
+    windows: list[Span] = []
+    for shingle, start, stop in mine.ranges:
         if shingle not in theirs.shingles:
             continue
-        if out and start <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], stop))
         else:
-            out.append((start, end))
-    return out
+            windows.append((start, stop))
+    return [(mine.spans[a][0], mine.spans[b - 1][1]) for a, b in windows]
 
 
 # ---------------------------------------------------------------- HTML pieces

@@ -1,0 +1,1467 @@
+"""A persistent, incremental dedup index in one SQLite file.
+
+A media monitor dedups today's folder against everything seen before without
+reading the old articles again: :meth:`Index.add` ingests a batch, links it
+to the stored documents and updates the clusters, in one transaction.
+Adding corpus A then corpus B gives the same clusters and canonicals as
+adding A ∪ B at once, and as the batch :func:`newsingest.pipeline.dedup`
+(tested on generated corpora). Everything is plain data: signatures are
+``uint32`` BLOBs, articles zlib-compressed JSON, configs JSON text; nothing
+is ever pickled.
+
+How it stays equal to the batch run (see ``docs/index.md``):
+
+* **Boilerplate** is corpus-level. Each document's paragraph keys and every
+  key's document frequency are stored. A batch touches some candidate keys;
+  the boilerplate verdicts are recomputed with the detector's own rule on the
+  connected component (keys ↔ documents) of those keys, which holds every
+  document that can influence them, so the verdicts equal the batch ones.
+  Stored documents whose verdicts flipped are stripped again from their stored
+  article and, if their text changed, fingerprinted and linked again.
+* **Exact copies** (equal digests) are joined without LSH: only the first
+  document of a digest group (its *representative*) carries band keys and
+  edges, as in the batch run; the others join it through the digest.
+* **Near copies**: a representative's candidates are all stored documents
+  sharing a band key (buckets larger than ``bucket_cap`` contribute only their
+  ``bucket_cap`` oldest members), verified with the batch rule; accepted pairs
+  are stored as edges, so a cluster can be recomputed when a member goes.
+* **Clusters** affected by a batch (those of new, changed or newly linked
+  documents) are recomputed as connected components of their stored edges,
+  and their canonicals chosen by :class:`~newsingest.cluster.CanonicalKey`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import sqlite3
+import time
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from .boilerplate import (
+    BOILERPLATE_DEFAULTS,
+    KEY_SCHEME,
+    BoilerplateModel,
+    _decide,
+    _key_of_normal,
+    _normal_bytes,
+    _words_of_normal,
+    strip_boilerplate,
+)
+from .cluster import CanonicalKey, choose_canonicals, connected_components, explain_canonicals
+from .config import BoilerplateConfig, DedupConfig, FingerprintConfig
+from .errors import StoreError
+from .fingerprint import FingerprintParams, fingerprint_batch
+from .index import _hash_columns, bands_for_config
+from .pipeline import iter_articles
+from .records import Article, Cluster, Decision, DedupResult, Rejection
+from .serialize import from_dict, to_dict
+from .verify import score_pair, verify_pairs
+
+__all__ = [
+    "APPLICATION_ID",
+    "DEFAULT_BUCKET_CAP",
+    "FORMAT_VERSION",
+    "ClusterChange",
+    "Index",
+    "Match",
+    "StoreError",
+    "format_index_summary",
+]
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+"""Version of the schema below; an index of another version is refused."""
+
+APPLICATION_ID = 0x4E534958
+"""``PRAGMA application_id`` of a newsingest index ("NSIX"): tells it from other SQLite files."""
+
+DEFAULT_BUCKET_CAP = 1000
+"""A band bucket larger than this gives a new document only its oldest members as candidates."""
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_CHUNK = 20_000
+
+PathLike = str | os.PathLike[str]
+_U32 = npt.NDArray[np.uint32]
+_I64 = npt.NDArray[np.int64]
+
+
+@attrs.frozen(kw_only=True)
+class Match:
+    """A stored document that a queried article is a copy of."""
+
+    id: str
+    jaccard: float
+    containment: float
+    cluster: str
+
+
+@attrs.frozen(kw_only=True)
+class ClusterChange:
+    """A stored document whose cluster (its canonical copy) changed during an update.
+
+    ``reason`` is one of ``"canonical changed"`` (a better copy arrived, or the
+    cluster merged with one whose canonical won), ``"canonical removed"``,
+    ``"split"`` (the document's links to its old canonical are gone), or
+    ``"joined"`` (a singleton became a member of a cluster).
+    """
+
+    id: str
+    path: str
+    old_cluster: str
+    new_cluster: str
+    reason: str
+
+
+_SCHEMA = """
+CREATE TABLE meta(
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE documents(
+    doc INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    path TEXT NOT NULL,
+    digest BLOB NOT NULL,
+    signature BLOB NOT NULL,
+    shingles INTEGER NOT NULL,
+    date TEXT,
+    length INTEGER NOT NULL,
+    repairs INTEGER NOT NULL,
+    rep INTEGER NOT NULL,
+    cluster INTEGER NOT NULL,
+    similarity REAL,
+    containment REAL,
+    article BLOB
+);
+CREATE INDEX documents_digest ON documents(digest);
+CREATE INDEX documents_cluster ON documents(cluster);
+CREATE TABLE bands(
+    band INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    doc INTEGER NOT NULL,
+    PRIMARY KEY(band, key, doc)
+) WITHOUT ROWID;
+CREATE TABLE edges(
+    a INTEGER NOT NULL,
+    b INTEGER NOT NULL,
+    PRIMARY KEY(a, b)
+) WITHOUT ROWID;
+CREATE INDEX edges_b ON edges(b);
+CREATE TABLE lines(
+    key INTEGER PRIMARY KEY,
+    words INTEGER NOT NULL,
+    df INTEGER NOT NULL,
+    boilerplate INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE doc_lines(
+    doc INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    PRIMARY KEY(doc, key)
+) WITHOUT ROWID;
+CREATE INDEX doc_lines_key ON doc_lines(key, doc);
+CREATE TABLE clusters(
+    canonical INTEGER PRIMARY KEY,
+    size INTEGER NOT NULL,
+    why TEXT NOT NULL
+);
+"""
+
+
+def _ids(values: Iterable[int]) -> str:
+    """A JSON array for ``IN (SELECT value FROM json_each(?))``: one parameter for any count."""
+    return json.dumps([int(v) for v in values])
+
+
+def _texts(values: Iterable[str]) -> str:
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+def _pack_article(article: Article) -> bytes:
+    text = json.dumps(to_dict(article), sort_keys=True, ensure_ascii=False)
+    return zlib.compress(text.encode("utf-8"), 6)
+
+
+def _unpack_article(blob: bytes) -> Article:
+    return from_dict(Article, json.loads(zlib.decompress(blob).decode("utf-8")))
+
+
+def _line_keys(article: Article) -> list[tuple[int, int]]:
+    """``(key, words)`` of each distinct paragraph, as the boilerplate detector counts them."""
+    seen: dict[int, int] = {}
+    for paragraph in article.paragraphs:
+        normal = _normal_bytes(paragraph)
+        key = _key_of_normal(normal)
+        if key not in seen:
+            seen[key] = _words_of_normal(normal)
+    return list(seen.items())
+
+
+def _semantic_config(config: DedupConfig) -> dict[str, Any]:
+    """The parts of the config that decide stored edges and verdicts (stored, compared)."""
+    bands, rows = bands_for_config(config, config.fingerprint.num_perm)
+    return {
+        "threshold": config.threshold,
+        "containment": config.containment,
+        "min_shingles": config.min_shingles,
+        "min_size_ratio": config.min_size_ratio,
+        "bands_option": config.bands,
+        "bands": bands,
+        "rows": rows,
+        "boilerplate": attrs.asdict(config.boilerplate),
+        "boilerplate_rule": attrs.asdict(BOILERPLATE_DEFAULTS),
+        "line_key_scheme": KEY_SCHEME,
+    }
+
+
+def _config_from_meta(dedup: dict[str, Any], params: dict[str, Any]) -> DedupConfig:
+    return DedupConfig(
+        threshold=dedup["threshold"],
+        containment=dedup["containment"],
+        min_shingles=dedup["min_shingles"],
+        min_size_ratio=dedup["min_size_ratio"],
+        bands=dedup["bands_option"],
+        boilerplate=BoilerplateConfig(**dedup["boilerplate"]),
+        fingerprint=FingerprintConfig(
+            num_perm=params["num_perm"],
+            seed=params["seed"],
+            shingle_size=params["shingle_size"],
+            cjk_shingle_size=params["cjk_shingle_size"],
+        ),
+    )
+
+
+def _band_keys(sigs: _U32, bands: int, rows: int) -> _I64:
+    """``(n, bands)`` signed 64-bit band keys, the same mixing as the batch LSH."""
+    out = np.empty((sigs.shape[0], bands), dtype=np.int64)
+    for b in range(bands):
+        out[:, b] = _hash_columns(sigs, b * rows, (b + 1) * rows).view(np.int64)
+    return out
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@attrs.define
+class _Refresh:
+    """What one update did, for the report."""
+
+    changes: list[ClusterChange] = attrs.field(factory=list)
+    joined: int = 0
+    canonical_changes: int = 0
+    refingerprinted: int = 0
+    verdict_flips: int = 0
+    candidate_pairs: int = 0
+    accepted_pairs: int = 0
+
+
+class Index:
+    """A dedup index in one SQLite file; open it with :meth:`Index.open`.
+
+    >>> with Index.open("news.db") as index:  # doctest: +SKIP
+    ...     result = index.add(["today/"])
+    ...     index.query("today/story.txt")
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        config: DedupConfig,
+        *,
+        readonly: bool,
+        bucket_cap: int,
+    ) -> None:
+        self._conn = conn
+        self.path = path
+        self.config = config
+        self.readonly = readonly
+        self.bucket_cap = bucket_cap
+        self.params = FingerprintParams.from_config(config.fingerprint)
+        self.bands, self.rows = bands_for_config(config, config.fingerprint.num_perm)
+        self.last_changes: tuple[ClusterChange, ...] = ()
+        # Per-update scratch, filled by _fingerprint_docs.
+        self._staged: dict[int, tuple[bytes, bytes, int, int]] = {}
+        self._prior: dict[int, tuple[int, bytes, int, bytes, int]] = {}
+        self._pending_digest: dict[int, bytes] = {}
+
+    # ------------------------------------------------------------ open/close
+
+    @classmethod
+    def open(
+        cls,
+        path: PathLike,
+        config: DedupConfig | None = None,
+        *,
+        create: bool = True,
+        readonly: bool = False,
+        bucket_cap: int = DEFAULT_BUCKET_CAP,
+    ) -> Index:
+        """Open (or create) the index at ``path``.
+
+        ``config`` must agree with the one the index was made with (fingerprint
+        parameters: :class:`~newsingest.errors.FingerprintError`; duplicate rule,
+        bands or boilerplate settings: :class:`StoreError`); ``None`` uses the
+        stored one. Its ingest settings and ``jobs`` apply to this session only.
+        """
+        file = Path(path)
+        exists = file.exists() and file.stat().st_size > 0
+        if not exists and (readonly or not create):
+            raise StoreError(f"{file}: no index there (create it by adding documents)")
+        if exists:
+            _check_header(file)
+        try:
+            conn = _connect(file, readonly=readonly)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{file}: cannot open the index: {exc}") from exc
+        try:
+            if exists:
+                stored = _read_meta(conn, file)
+                cfg = _check_config(file, stored, config)
+            else:
+                cfg = config or DedupConfig()
+                _create_schema(conn, cfg)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(
+                f"{file}: the index is damaged or not a newsingest index ({exc}); "
+                "restore it from a backup or build it again"
+            ) from exc
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, file, cfg, readonly=readonly, bucket_cap=bucket_cap)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ reading
+
+    def stats(self) -> dict[str, Any]:
+        """Counts, size on disk, parameters and format version (cheap: uses indexes)."""
+        with self._reading():
+            return self._stats()
+
+    def _stats(self) -> dict[str, Any]:
+        q = self._one
+        documents = q("SELECT COUNT(*) FROM documents")
+        duplicates = q("SELECT COUNT(*) FROM documents WHERE cluster != doc")
+        clusters = q("SELECT COUNT(*) FROM clusters")
+        size = self.path.stat().st_size
+        wal = Path(str(self.path) + "-wal")
+        if wal.exists():
+            size += wal.stat().st_size
+        meta = dict(self._conn.execute("SELECT name, value FROM meta").fetchall())
+        return {
+            "path": str(self.path),
+            "format_version": int(meta["format_version"]),
+            "documents": documents,
+            "kept": documents - duplicates,
+            "duplicates": duplicates,
+            "clusters": clusters,
+            "boilerplate_lines": q("SELECT COUNT(*) FROM lines WHERE boilerplate = 1"),
+            "edges": q("SELECT COUNT(*) FROM edges"),
+            "size_bytes": size,
+            "fingerprint": json.loads(meta["fingerprint"]),
+            "dedup": json.loads(meta["dedup"]),
+            "created": meta["created"],
+            "updated": meta["updated"],
+        }
+
+    def export_clusters(self) -> Iterator[Decision]:
+        """One :class:`Decision` per stored document, sorted by id: the batch report's rows."""
+        with self._reading():
+            cur = self._conn.execute(
+                "SELECT d.id, d.path, d.doc, d.cluster, c.id, d.similarity, d.containment "
+                "FROM documents d JOIN documents c ON c.doc = d.cluster ORDER BY d.id"
+            )
+            for row in cur:
+                yield _decision(row)
+
+    def iter_clusters(self) -> Iterator[Cluster]:
+        """Every cluster with at least two members, largest first, then by id."""
+        rows = self._conn.execute(
+            "SELECT c.canonical, d.id, c.why FROM clusters c "
+            "JOIN documents d ON d.doc = c.canonical "
+            "ORDER BY c.size DESC, d.id"
+        ).fetchall()
+        for canonical, cid, why in rows:
+            members = [
+                r[0]
+                for r in self._conn.execute(
+                    "SELECT id FROM documents WHERE cluster = ? ORDER BY id", (canonical,)
+                )
+            ]
+            yield Cluster(id=cid, canonical=cid, members=tuple(members), why=why)
+
+    def query(self, article_or_path: Article | PathLike) -> list[Match]:
+        """The stored documents this article is a copy of, most similar first; changes nothing.
+
+        The article is stripped with the stored boilerplate verdicts (its own
+        lines do not count), fingerprinted and verified against the stored
+        documents sharing a band or its digest. A stored article matches itself.
+        """
+        article = self._one_article(article_or_path)
+        with self._reading():
+            return self._query(article)
+
+    def _query(self, article: Article) -> list[Match]:
+        stripped = self._strip_with_stored(article)
+        sigs, sizes, digests = fingerprint_batch([stripped.text], self.config.fingerprint)
+        return self._query_fingerprint(sigs, sizes, digests)
+
+    def query_fingerprint(
+        self, signature: npt.ArrayLike, shingles: int, digest: bytes
+    ) -> list[Match]:
+        """:meth:`query` for a fingerprint made elsewhere (same parameters as the index)."""
+        sig = np.asarray(signature, dtype=np.uint32).reshape(1, -1)
+        if sig.shape[1] != self.params.num_perm:
+            raise StoreError(
+                f"{self.path}: a signature of {sig.shape[1]} values, the index uses "
+                f"{self.params.num_perm}"
+            )
+        with self._reading():
+            return self._query_fingerprint(sig, np.array([shingles], np.int64), [digest])
+
+    def _query_fingerprint(self, sigs: _U32, sizes: _I64, digests: list[bytes]) -> list[Match]:
+        keys = _band_keys(sigs, self.bands, self.rows)[0]
+        cands: set[int] = set()
+        if sizes[0] > 0:
+            cur = self._conn.execute(
+                "SELECT b.doc FROM json_each(?) j "
+                "JOIN bands b ON b.band = j.key AND b.key = j.value",
+                (_ids(keys),),
+            )
+            cands.update(r[0] for r in cur)
+        cands.update(
+            r[0]
+            for r in self._conn.execute(
+                "SELECT doc FROM documents WHERE digest = ? AND rep = 1", (digests[0],)
+            )
+        )
+        if not cands:
+            return []
+        rows = self._conn.execute(
+            "SELECT d.doc, d.signature, d.shingles, d.digest FROM documents d "
+            "WHERE d.doc IN (SELECT value FROM json_each(?))",
+            (_ids(cands),),
+        ).fetchall()
+        all_sigs = np.vstack([sigs[0]] + [np.frombuffer(r[1], dtype=np.uint32) for r in rows])
+        all_sizes = np.array([int(sizes[0])] + [r[2] for r in rows], dtype=np.int64)
+        pairs = np.stack([np.zeros(len(rows), np.int64), np.arange(1, len(rows) + 1)], axis=1)
+        jac, cont, ok = verify_pairs(all_sigs, all_sizes, pairs, self.config)
+        scores: dict[int, tuple[float, float]] = {}
+        for k in np.flatnonzero(ok):
+            doc, digest = rows[k][0], rows[k][3]
+            score = (float(jac[k]), float(cont[k]))
+            for (twin,) in self._conn.execute(
+                "SELECT doc FROM documents WHERE digest = ? LIMIT ?", (digest, self.bucket_cap)
+            ):
+                scores[twin] = score
+            scores[doc] = score
+        info = self._conn.execute(
+            "SELECT d.doc, d.id, c.id FROM documents d JOIN documents c ON c.doc = d.cluster "
+            "WHERE d.doc IN (SELECT value FROM json_each(?))",
+            (_ids(scores),),
+        ).fetchall()
+        matches = [
+            Match(id=i, jaccard=scores[d][0], containment=scores[d][1], cluster=c)
+            for d, i, c in info
+        ]
+        matches.sort(key=lambda m: (-m.jaccard, -m.containment, m.id))
+        return matches
+
+    def check(self) -> str:
+        """``PRAGMA integrity_check``: ``"ok"`` or SQLite's list of problems (reads the file)."""
+        rows = self._conn.execute("PRAGMA integrity_check").fetchall()
+        return "\n".join(str(r[0]) for r in rows)
+
+    # ------------------------------------------------------------ writing
+
+    def add(self, inputs: Iterable[PathLike | Article]) -> DedupResult:
+        """Ingest a batch, link it to the stored documents and update the clusters.
+
+        One transaction: either the whole batch is in the index or none of it.
+        The result has one decision per document of the batch (its cluster in
+        the updated index) and rejected rows; stored documents whose cluster
+        changed are listed in ``params["changes"]`` (:class:`ClusterChange`),
+        with the counts ``params["joined_existing"]`` (batch documents now in
+        a cluster with older documents) and ``params["canonical_changes"]``.
+        Adding a document already stored with the same content changes
+        nothing; with other content it replaces the stored one.
+        """
+        start = time.perf_counter()
+        articles, rejections = self._collect(inputs)
+        ingest_time = time.perf_counter() - start
+        with self._transaction():
+            known = self._known(a.id for a in articles)
+            fresh: list[tuple[Article, bytes]] = []
+            replaced: list[int] = []
+            for a in articles:
+                blob = _pack_article(a)
+                old = known.get(a.id)
+                if old is not None and old[1] == blob:
+                    continue
+                if old is not None:
+                    replaced.append(old[0])
+                fresh.append((a, blob))
+            report = _Refresh()
+            if replaced:
+                self._remove_docs(replaced, report)
+            new_docs, seed_keys = self._insert_articles(fresh)
+            self._refresh(
+                new_docs=new_docs,
+                seed_keys=seed_keys,
+                seed_clusters=set(),
+                freed=set(),
+                gone={},
+                report=report,
+                fingerprinted=False,
+            )
+            if fresh:  # a no-op add writes nothing, not even the timestamp
+                self._touch()
+        decisions = self._decisions(a.id for a in articles)
+        decisions += [
+            Decision(id=r.id, path=r.path, status="rejected", reason=f"{r.stage}: {r.reason}")
+            for r in rejections
+        ]
+        decisions.sort(key=lambda d: d.id)
+        params = self._params(report)
+        params.update(new=len(fresh) - len(replaced), replaced=len(replaced))
+        params["unchanged"] = len(articles) - len(fresh)
+        return DedupResult(
+            decisions=tuple(decisions),
+            clusters=tuple(self._clusters_of(a.id for a in articles)),
+            rejections=tuple(rejections),
+            params=params,
+            timings={"ingest": ingest_time, "total": time.perf_counter() - start},
+        )
+
+    def add_fingerprints(
+        self,
+        ids: Sequence[str],
+        sigs: _U32,
+        sizes: npt.ArrayLike,
+        digests: Sequence[bytes],
+        *,
+        dates: Sequence[dt.date | None] | None = None,
+        lengths: npt.ArrayLike | None = None,
+    ) -> dict[str, Any]:
+        """Add documents by fingerprint only (no article, no boilerplate): the bulk path.
+
+        For pipelines that fingerprint elsewhere and for the benchmarks; such
+        documents are never stripped again. Ids already stored are skipped.
+        Returns the update's counts (``params`` of :meth:`add`).
+        """
+        sig_arr = np.ascontiguousarray(sigs, dtype=np.uint32)
+        if sig_arr.ndim != 2 or sig_arr.shape[1] != self.params.num_perm:
+            raise StoreError(
+                f"{self.path}: signatures must have shape (n, {self.params.num_perm}), "
+                f"got {sig_arr.shape}"
+            )
+        size_arr = np.asarray(sizes, dtype=np.int64)
+        len_arr = np.asarray(lengths if lengths is not None else size_arr, dtype=np.int64)
+        report = _Refresh()
+        with self._transaction():
+            known = self._known(ids)
+            rows = []
+            for i, doc_id in enumerate(ids):
+                if doc_id in known:
+                    continue
+                day = dates[i] if dates is not None else None
+                rows.append(
+                    (
+                        doc_id,
+                        doc_id,
+                        digests[i],
+                        sig_arr[i].tobytes(),
+                        int(size_arr[i]),
+                        day.isoformat() if day else None,
+                        int(len_arr[i]),
+                    )
+                )
+            first = self._next_doc()
+            self._conn.executemany(
+                "INSERT INTO documents(id, path, digest, signature, shingles, date, length, "
+                "repairs, rep, cluster) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, -1)",
+                rows,
+            )
+            self._conn.execute("UPDATE documents SET cluster = doc WHERE cluster = -1")
+            new_docs = list(range(first, first + len(rows)))
+            self._refresh(
+                new_docs=new_docs,
+                seed_keys=set(),
+                seed_clusters=set(),
+                freed=set(),
+                gone={},
+                report=report,
+                fingerprinted=True,
+            )
+            self._touch()
+        params = self._params(report)
+        params["new"] = len(rows)
+        return params
+
+    def remove(self, ids: Iterable[str]) -> int:
+        """Remove documents by id; returns how many were stored.
+
+        Their clusters are recomputed from the stored edges: a removed canonical
+        hands over to the next best member, a cluster that falls apart splits.
+        Boilerplate verdicts that depended on them are recomputed too.
+        """
+        wanted = list(dict.fromkeys(ids))
+        report = _Refresh()
+        with self._transaction():
+            docs = [v[0] for v in self._known(wanted).values()]
+            if docs:
+                self._remove_docs(docs, report)
+                self._touch()
+        self.last_changes = tuple(report.changes)
+        return len(docs)
+
+    # ------------------------------------------------------------ internals
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path}: cannot read the index ({exc}); it may be damaged: "
+                "restore it from a backup or build it again"
+            ) from exc
+
+    def _one(self, sql: str, args: Sequence[Any] = ()) -> int:
+        return int(self._conn.execute(sql, args).fetchone()[0])
+
+    def _transaction(self) -> _Transaction:
+        if self.readonly:
+            raise StoreError(f"{self.path}: the index was opened read-only")
+        return _Transaction(self._conn, self.path)
+
+    def _touch(self) -> None:
+        self._conn.execute("UPDATE meta SET value = ? WHERE name = 'updated'", (_now(),))
+
+    def _next_doc(self) -> int:
+        return self._one("SELECT COALESCE(MAX(doc), 0) + 1 FROM documents")
+
+    def _params(self, report: _Refresh) -> dict[str, object]:
+        return {
+            "index": str(self.path),
+            "threshold": self.config.threshold,
+            "containment": self.config.containment,
+            "min_shingles": self.config.min_shingles,
+            "min_size_ratio": self.config.min_size_ratio,
+            "bands": self.bands,
+            "rows": self.rows,
+            "candidate_pairs": report.candidate_pairs,
+            "accepted_pairs": report.accepted_pairs,
+            "boilerplate": self.config.boilerplate.enabled,
+            "fingerprint": attrs.asdict(self.config.fingerprint),
+            "joined_existing": report.joined,
+            "canonical_changes": report.canonical_changes,
+            "refingerprinted": report.refingerprinted,
+            "boilerplate_flips": report.verdict_flips,
+            "changes": tuple(report.changes),
+            "documents": self._one("SELECT COUNT(*) FROM documents"),
+        }
+
+    def _collect(
+        self, inputs: Iterable[PathLike | Article]
+    ) -> tuple[list[Article], list[Rejection]]:
+        items = list(inputs)
+        paths = [x for x in items if not isinstance(x, Article)]
+        stream: list[Article | Rejection] = [x for x in items if isinstance(x, Article)]
+        if paths:
+            stream.extend(iter_articles(paths, self.config.ingest, jobs=self.config.jobs))
+        articles: dict[str, Article] = {}
+        rejections: dict[str, Rejection] = {}
+        for item in stream:
+            if item.id in articles or item.id in rejections:
+                log.warning("%s was given more than once; it is counted once", item.id)
+                continue
+            if isinstance(item, Article):
+                articles[item.id] = item
+            else:
+                rejections[item.id] = item
+        return sorted(articles.values(), key=lambda a: a.id), sorted(
+            rejections.values(), key=lambda r: r.id
+        )
+
+    def _known(self, ids: Iterable[str]) -> dict[str, tuple[int, bytes | None]]:
+        out: dict[str, tuple[int, bytes | None]] = {}
+        id_list = list(ids)
+        for lo in range(0, len(id_list), _CHUNK):
+            cur = self._conn.execute(
+                "SELECT id, doc, article FROM documents "
+                "WHERE id IN (SELECT value FROM json_each(?))",
+                (_texts(id_list[lo : lo + _CHUNK]),),
+            )
+            for doc_id, doc, blob in cur:
+                out[doc_id] = (doc, blob)
+        return out
+
+    def _one_article(self, item: Article | PathLike) -> Article:
+        if isinstance(item, Article):
+            return item
+        found = list(iter_articles([item], self.config.ingest))
+        if len(found) != 1:
+            raise StoreError(f"{item}: query takes one article, found {len(found)} documents")
+        if isinstance(found[0], Rejection):
+            raise StoreError(f"{item}: cannot be used ({found[0].stage}: {found[0].reason})")
+        return found[0]
+
+    def _strip_with_stored(self, article: Article) -> Article:
+        if not self.config.boilerplate.enabled:
+            return article
+        keys = [k for k, _ in _line_keys(article)]
+        bp = {
+            r[0]
+            for r in self._conn.execute(
+                "SELECT key FROM lines WHERE boilerplate = 1 AND key IN "
+                "(SELECT value FROM json_each(?))",
+                (_ids(keys),),
+            )
+        }
+        return strip_boilerplate(article, BoilerplateModel(boilerplate=bp))
+
+    def _insert_articles(
+        self, fresh: Sequence[tuple[Article, bytes]]
+    ) -> tuple[list[int], set[int]]:
+        """Store new articles (fingerprints still to be made) and count their lines."""
+        first = self._next_doc()
+        self._conn.executemany(
+            "INSERT INTO documents(doc, id, path, digest, signature, shingles, date, length, "
+            "repairs, rep, cluster, article) VALUES (?, ?, ?, x'', x'', 0, ?, 0, ?, 0, ?, ?)",
+            [
+                (
+                    first + i,
+                    a.id,
+                    a.path,
+                    a.date.isoformat() if a.date else None,
+                    len(a.fixes),
+                    first + i,
+                    blob,
+                )
+                for i, (a, blob) in enumerate(fresh)
+            ],
+        )
+        new_docs = list(range(first, first + len(fresh)))
+        seed_keys: set[int] = set()
+        if self.config.boilerplate.enabled:
+            doc_lines = []
+            counts: dict[int, list[int]] = {}
+            for doc, (a, _) in zip(new_docs, fresh, strict=True):
+                for key, words in _line_keys(a):
+                    doc_lines.append((doc, key))
+                    entry = counts.setdefault(key, [words, 0])
+                    entry[1] += 1
+            self._conn.executemany("INSERT INTO doc_lines(doc, key) VALUES (?, ?)", doc_lines)
+            self._conn.executemany(
+                "INSERT INTO lines(key, words, df) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET df = df + excluded.df",
+                [(k, w, n) for k, (w, n) in counts.items()],
+            )
+            seed_keys = self._candidates_among(counts)
+        return new_docs, seed_keys
+
+    def _candidates_among(self, keys: Iterable[int]) -> set[int]:
+        bp = self.config.boilerplate
+        return {
+            r[0]
+            for r in self._conn.execute(
+                "SELECT key FROM lines WHERE df >= ? AND words <= ? AND key IN "
+                "(SELECT value FROM json_each(?))",
+                (bp.min_docs, bp.max_line_words, _ids(keys)),
+            )
+        }
+
+    def _remove_docs(self, docs: Sequence[int], report: _Refresh) -> None:
+        rows = self._conn.execute(
+            "SELECT doc, id, digest, rep, cluster, signature, shingles FROM documents "
+            "WHERE doc IN (SELECT value FROM json_each(?))",
+            (_ids(docs),),
+        ).fetchall()
+        gone = {r[0]: r[1] for r in rows}
+        seed_clusters = {r[4] for r in rows}
+        freed = {r[2] for r in rows if r[3]}
+        for r in rows:
+            if r[3] and r[6] > 0:
+                self._delete_bands(r[0], np.frombuffer(r[5], dtype=np.uint32))
+        # Canonicals that are not removed still carry their old cluster ids' names.
+        for doc, doc_id in self._conn.execute(
+            "SELECT doc, id FROM documents WHERE doc IN (SELECT value FROM json_each(?))",
+            (_ids(seed_clusters),),
+        ):
+            gone.setdefault(doc, doc_id)
+        seed_keys: set[int] = set()
+        if self.config.boilerplate.enabled:
+            per_key: dict[int, int] = defaultdict(int)
+            for (key,) in self._conn.execute(
+                "SELECT key FROM doc_lines WHERE doc IN (SELECT value FROM json_each(?))",
+                (_ids(docs),),
+            ):
+                per_key[key] += 1
+            seed_keys = self._candidates_among(per_key)
+            self._conn.executemany(
+                "UPDATE lines SET df = df - ? WHERE key = ?", [(n, k) for k, n in per_key.items()]
+            )
+            self._conn.execute("DELETE FROM lines WHERE df <= 0")
+            self._conn.execute(
+                "DELETE FROM doc_lines WHERE doc IN (SELECT value FROM json_each(?))", (_ids(docs),)
+            )
+        ids = _ids(docs)
+        self._conn.execute("DELETE FROM edges WHERE a IN (SELECT value FROM json_each(?))", (ids,))
+        self._conn.execute("DELETE FROM edges WHERE b IN (SELECT value FROM json_each(?))", (ids,))
+        self._conn.execute(
+            "DELETE FROM documents WHERE doc IN (SELECT value FROM json_each(?))", (ids,)
+        )
+        self._refresh(
+            new_docs=[],
+            seed_keys=seed_keys,
+            seed_clusters=seed_clusters,
+            freed=freed,
+            gone=gone,
+            report=report,
+            fingerprinted=True,
+        )
+
+    def _delete_bands(self, doc: int, sig: _U32) -> None:
+        keys = _band_keys(sig.reshape(1, -1), self.bands, self.rows)[0]
+        self._conn.executemany(
+            "DELETE FROM bands WHERE band = ? AND key = ? AND doc = ?",
+            [(b, int(k), doc) for b, k in enumerate(keys)],
+        )
+
+    # ---------------------------------------------------------- the update
+
+    def _refresh(
+        self,
+        *,
+        new_docs: list[int],
+        seed_keys: set[int],
+        seed_clusters: set[int],
+        freed: set[bytes],
+        gone: dict[int, str],
+        report: _Refresh,
+        fingerprinted: bool,
+    ) -> None:
+        """Bring verdicts, fingerprints, representatives, edges and clusters up to date."""
+        flipped = self._update_verdicts(seed_keys)
+        report.verdict_flips += len(flipped)
+        new_set = set(new_docs)
+        restrip: list[int] = []
+        if flipped:
+            restrip = [
+                r[0]
+                for r in self._conn.execute(
+                    "SELECT DISTINCT dl.doc FROM doc_lines dl JOIN documents d ON d.doc = dl.doc "
+                    "WHERE d.article IS NOT NULL AND dl.key IN (SELECT value FROM json_each(?))",
+                    (_ids(flipped),),
+                )
+                if r[0] not in new_set
+            ]
+        to_print = sorted(restrip if fingerprinted else [*new_docs, *restrip])
+        changed = self._fingerprint_docs(to_print, new_set)
+        report.refingerprinted += len([d for d in changed if d not in new_set])
+        if fingerprinted:
+            changed = sorted(set(changed) | new_set)
+        seeds: set[int] = set(changed)
+        # Old representatives whose fingerprint changed leave their digest group.
+        for doc, digest, rep, sig_blob, size in self._old_state(changed, new_set):
+            if rep:
+                if size > 0:
+                    self._delete_bands(doc, np.frombuffer(sig_blob, dtype=np.uint32))
+                self._conn.execute("DELETE FROM edges WHERE a = ? OR b = ?", (doc, doc))
+                freed.add(digest)
+        self._apply_fingerprints(changed)
+        link: list[int] = []
+        for doc in changed:
+            digest = self._pending_digest[doc]
+            row = self._conn.execute(
+                "SELECT doc FROM documents WHERE digest = ? AND rep = 1 LIMIT 1", (digest,)
+            ).fetchone()
+            if row is None:
+                self._conn.execute("UPDATE documents SET rep = 1 WHERE doc = ?", (doc,))
+                link.append(doc)
+            else:
+                seeds.add(row[0])
+        for digest in freed:
+            has_rep = self._conn.execute(
+                "SELECT 1 FROM documents WHERE digest = ? AND rep = 1 LIMIT 1", (digest,)
+            ).fetchone()
+            if has_rep is None:
+                row = self._conn.execute(
+                    "SELECT MIN(doc) FROM documents WHERE digest = ?", (digest,)
+                ).fetchone()
+                if row[0] is not None:
+                    self._conn.execute("UPDATE documents SET rep = 1 WHERE doc = ?", (row[0],))
+                    link.append(row[0])
+                    seeds.add(row[0])
+        seeds.update(self._link(sorted(link), report))
+        self._recluster(seeds, seed_clusters, new_set, gone, report)
+
+    def _old_state(
+        self, changed: Sequence[int], new_set: set[int]
+    ) -> list[tuple[int, bytes, int, bytes, int]]:
+        old = self._prior
+        return [old[d] for d in changed if d not in new_set and d in old]
+
+    def _fingerprint_docs(self, docs: list[int], new_set: set[int]) -> list[int]:
+        """Strip and fingerprint stored articles; the docs whose fingerprint changed.
+
+        The new values wait in ``_staged`` until :meth:`_apply_fingerprints`, so
+        the old ones can still be read to undo their band keys.
+        """
+        self._staged = {}
+        self._prior = {}
+        self._pending_digest = {}
+        if not docs:
+            return []
+        bp_of: dict[int, set[int]] = defaultdict(set)
+        if self.config.boilerplate.enabled:
+            for doc, key in self._conn.execute(
+                "SELECT dl.doc, dl.key FROM doc_lines dl JOIN lines l ON l.key = dl.key "
+                "WHERE l.boilerplate = 1 AND dl.doc IN (SELECT value FROM json_each(?))",
+                (_ids(docs),),
+            ):
+                bp_of[doc].add(key)
+        changed: list[int] = []
+        for lo in range(0, len(docs), _CHUNK):
+            part = docs[lo : lo + _CHUNK]
+            rows = self._conn.execute(
+                "SELECT doc, article, digest, signature, shingles, rep, length FROM documents "
+                "WHERE doc IN (SELECT value FROM json_each(?)) ORDER BY doc",
+                (_ids(part),),
+            ).fetchall()
+            texts = []
+            for doc, blob, *_ in rows:
+                article = _unpack_article(blob)
+                if bp_of.get(doc):
+                    article = strip_boilerplate(article, BoilerplateModel(boilerplate=bp_of[doc]))
+                texts.append(article.text)
+            sigs, sizes, digests = fingerprint_batch(texts, self.config.fingerprint)
+            for k, (doc, _, digest, sig_blob, size, rep, length) in enumerate(rows):
+                new_sig = sigs[k].tobytes()
+                new_len = len(texts[k])
+                if doc in new_set or digest != digests[k] or sig_blob != new_sig:
+                    self._prior[doc] = (doc, digest, rep, sig_blob, size)
+                    self._staged[doc] = (digests[k], new_sig, int(sizes[k]), new_len)
+                    self._pending_digest[doc] = digests[k]
+                    changed.append(doc)
+                elif new_len != length:
+                    self._conn.execute(
+                        "UPDATE documents SET length = ? WHERE doc = ?", (new_len, doc)
+                    )
+        return changed
+
+    def _apply_fingerprints(self, changed: Sequence[int]) -> None:
+        staged = self._staged
+        self._conn.executemany(
+            "UPDATE documents SET digest = ?, signature = ?, shingles = ?, length = ?, rep = 0 "
+            "WHERE doc = ?",
+            [(*staged[d], d) for d in changed if d in staged],
+        )
+        for d in changed:
+            if d not in staged:  # fingerprinted elsewhere (add_fingerprints)
+                digest = self._conn.execute(
+                    "SELECT digest FROM documents WHERE doc = ?", (d,)
+                ).fetchone()[0]
+                self._pending_digest[d] = digest
+
+    def _update_verdicts(self, seed_keys: set[int]) -> set[int]:
+        """Recompute boilerplate verdicts on the component of ``seed_keys``; return the flips."""
+        bp = self.config.boilerplate
+        if not (bp.enabled and seed_keys):
+            return set()
+        cand_sql = (
+            "SELECT DISTINCT dl.key FROM doc_lines dl JOIN lines l ON l.key = dl.key "
+            "WHERE l.df >= ? AND l.words <= ? AND dl.doc IN (SELECT value FROM json_each(?))"
+        )
+        docs_sql = (
+            "SELECT DISTINCT doc FROM doc_lines WHERE key IN (SELECT value FROM json_each(?))"
+        )
+        comp_docs: set[int] = set()
+        comp_keys: set[int] = set()
+        frontier_keys = set(seed_keys)
+        # The seeds may have stopped being candidates (a removal): their
+        # documents still belong to the component, their verdicts are reset below.
+        while frontier_keys:
+            comp_keys |= frontier_keys
+            new_docs = {
+                r[0] for r in self._conn.execute(docs_sql, (_ids(frontier_keys),))
+            } - comp_docs
+            comp_docs |= new_docs
+            if not new_docs:
+                break
+            frontier_keys = {
+                r[0]
+                for r in self._conn.execute(
+                    cand_sql, (bp.min_docs, bp.max_line_words, _ids(new_docs))
+                )
+            } - comp_keys
+        if not comp_docs:
+            stale = {
+                r[0]
+                for r in self._conn.execute(
+                    "SELECT key FROM lines WHERE boilerplate = 1 AND key IN "
+                    "(SELECT value FROM json_each(?))",
+                    (_ids(seed_keys),),
+                )
+            }
+            self._set_verdicts(stale, 0)
+            return stale
+        rows = self._conn.execute(
+            "SELECT dl.doc, dl.key, l.words, l.df, l.boilerplate FROM doc_lines dl "
+            "JOIN lines l ON l.key = dl.key WHERE dl.doc IN (SELECT value FROM json_each(?)) "
+            "ORDER BY dl.doc",
+            (_ids(comp_docs),),
+        ).fetchall()
+        arr = np.array([r[:4] for r in rows], dtype=np.int64).reshape(-1, 4)
+        uniq, first_at, kid = np.unique(arr[:, 1], return_index=True, return_inverse=True)
+        kid = kid.reshape(-1).astype(np.int64)
+        key_words = arr[first_at, 2]
+        key_df = arr[first_at, 3]
+        is_cand = (key_df >= bp.min_docs) & (key_words <= bp.max_line_words)
+        _, lengths = np.unique(arr[:, 0], return_counts=True)
+        lengths = lengths.astype(np.int64)
+        offsets = np.cumsum(lengths) - lengths
+        verdict = np.zeros(len(uniq), dtype=bool)
+        if is_cand.any():
+            verdict[
+                _decide(
+                    kid=kid,
+                    key_words=key_words,
+                    lengths=lengths,
+                    offsets=offsets,
+                    is_cand=is_cand,
+                    rule=BOILERPLATE_DEFAULTS,
+                )
+            ] = True
+        stored = np.array([r[4] for r in rows], dtype=bool)[first_at]
+        flips = {int(k) for k in uniq[verdict != stored]}
+        self._set_verdicts({int(k) for k in uniq[verdict & ~stored]}, 1)
+        self._set_verdicts({int(k) for k in uniq[~verdict & stored]}, 0)
+        return flips
+
+    def _set_verdicts(self, keys: set[int], value: int) -> None:
+        if keys:
+            self._conn.execute(
+                "UPDATE lines SET boilerplate = ? WHERE key IN (SELECT value FROM json_each(?))",
+                (value, _ids(keys)),
+            )
+
+    def _link(self, docs: list[int], report: _Refresh) -> set[int]:
+        """Band keys for new representatives, their verified candidates as edges; the endpoints."""
+        if not docs:
+            return set()
+        endpoints: set[int] = set()
+        self._conn.execute("DELETE FROM probe")
+        for lo in range(0, len(docs), _CHUNK):
+            part = docs[lo : lo + _CHUNK]
+            rows = self._conn.execute(
+                "SELECT doc, signature FROM documents WHERE shingles > 0 "
+                "AND doc IN (SELECT value FROM json_each(?)) ORDER BY doc",
+                (_ids(part),),
+            ).fetchall()
+            if not rows:
+                continue
+            sigs = np.vstack([np.frombuffer(r[1], dtype=np.uint32) for r in rows])
+            keys = _band_keys(sigs, self.bands, self.rows)
+            doc_ids = np.array([r[0] for r in rows], dtype=np.int64)
+            band_col = np.tile(np.arange(self.bands, dtype=np.int64), len(rows))
+            key_col = keys.reshape(-1)
+            doc_col = np.repeat(doc_ids, self.bands)
+            order = np.lexsort((doc_col, key_col, band_col))  # B-tree order: fewer page splits
+            band_rows = list(
+                zip(
+                    band_col[order].tolist(),
+                    key_col[order].tolist(),
+                    doc_col[order].tolist(),
+                    strict=True,
+                )
+            )
+            self._conn.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?, ?)", band_rows)
+            self._conn.executemany("INSERT INTO probe VALUES (?, ?, ?)", band_rows)
+        # Candidates only once all band keys are in, so pairs inside the batch are found.
+        buckets: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+        for band, key, doc, other in self._conn.execute(
+            "SELECT p.band, p.key, p.doc, b.doc FROM probe p "
+            "JOIN bands b ON b.band = p.band AND b.key = p.key WHERE b.doc != p.doc"
+        ):
+            buckets[band, key, doc].append(other)
+        self._conn.execute("DELETE FROM probe")
+        pairs: set[tuple[int, int]] = set()
+        for (_, _, doc), others in buckets.items():
+            capped = sorted(others)[: self.bucket_cap] if len(others) > self.bucket_cap else others
+            for other in capped:
+                pairs.add((min(doc, other), max(doc, other)))
+        del buckets
+        if not pairs:
+            return endpoints
+        pair_arr = np.array(sorted(pairs), dtype=np.int64)
+        involved = np.unique(pair_arr)
+        sig_of: dict[int, tuple[bytes, int]] = {}
+        for lo in range(0, len(involved), _CHUNK):
+            for doc, blob, size in self._conn.execute(
+                "SELECT doc, signature, shingles FROM documents "
+                "WHERE doc IN (SELECT value FROM json_each(?))",
+                (_ids(involved[lo : lo + _CHUNK].tolist()),),
+            ):
+                sig_of[doc] = (blob, size)
+        all_sigs = np.vstack([np.frombuffer(sig_of[int(d)][0], dtype=np.uint32) for d in involved])
+        all_sizes = np.array([sig_of[int(d)][1] for d in involved], dtype=np.int64)
+        local = np.searchsorted(involved, pair_arr)
+        _, _, ok = verify_pairs(all_sigs, all_sizes, local, self.config)
+        accepted = pair_arr[ok]
+        report.candidate_pairs += len(pair_arr)
+        report.accepted_pairs += len(accepted)
+        self._conn.executemany("INSERT OR IGNORE INTO edges(a, b) VALUES (?, ?)", accepted.tolist())
+        endpoints.update(int(x) for x in np.unique(accepted))
+        return endpoints
+
+    def _recluster(
+        self,
+        seeds: set[int],
+        seed_clusters: set[int],
+        new_set: set[int],
+        gone: dict[int, str],
+        report: _Refresh,
+    ) -> None:
+        """Recompute the clusters holding ``seeds`` (and the old ``seed_clusters``)."""
+        clusters = set(seed_clusters)
+        for lo in range(0, len(seeds), _CHUNK):
+            part = sorted(seeds)[lo : lo + _CHUNK]
+            clusters.update(
+                r[0]
+                for r in self._conn.execute(
+                    "SELECT DISTINCT cluster FROM documents "
+                    "WHERE doc IN (SELECT value FROM json_each(?))",
+                    (_ids(part),),
+                )
+            )
+        if not clusters:
+            return
+        rows = self._conn.execute(
+            "SELECT doc, id, path, digest, signature, shingles, date, length, repairs, cluster, "
+            "similarity, containment FROM documents "
+            "WHERE cluster IN (SELECT value FROM json_each(?)) ORDER BY doc",
+            (_ids(clusters),),
+        ).fetchall()
+        if not rows:
+            self._conn.execute(
+                "DELETE FROM clusters WHERE canonical IN (SELECT value FROM json_each(?))",
+                (_ids(clusters),),
+            )
+            return
+        docs = np.array([r[0] for r in rows], dtype=np.int64)
+        edge_list: list[tuple[int, int]] = []
+        cur = self._conn.execute(
+            "SELECT a, b FROM edges WHERE a IN (SELECT value FROM json_each(?))", (_ids(docs),)
+        )
+        edge_list.extend(cur.fetchall())
+        by_digest: dict[bytes, int] = {}
+        for i, r in enumerate(rows):
+            j = by_digest.setdefault(r[3], i)
+            if j != i:
+                edge_list.append((int(docs[j]), int(docs[i])))
+        edges = np.array(edge_list, dtype=np.int64).reshape(-1, 2)
+        local = np.searchsorted(docs, edges) if edges.size else edges
+        labels = connected_components(len(rows), local)
+        keys = [
+            CanonicalKey(
+                id=r[1],
+                date=dt.date.fromisoformat(r[6]) if r[6] else None,
+                shingles=r[5],
+                length=r[7],
+                repairs=r[8],
+            )
+            for r in rows
+        ]
+        canonical = choose_canonicals(labels, keys)
+        whys = explain_canonicals(labels, canonical, keys)
+        id_of = {int(docs[i]): r[1] for i, r in enumerate(rows)}
+        id_of_old = {**gone, **id_of}
+        updates = []
+        sizes = np.bincount(labels, minlength=len(rows))
+        comp_has_old = np.zeros(len(rows), dtype=bool)
+        for i, r in enumerate(rows):
+            if r[0] not in new_set:
+                comp_has_old[labels[i]] = True
+        changed_clusters: set[int] = set()
+        for i, r in enumerate(rows):
+            c = int(canonical[i])
+            new_cluster = int(docs[c])
+            if c == i:
+                sim: float | None = None
+                cont: float | None = None
+            else:
+                sim, cont = score_pair(
+                    np.frombuffer(r[4], dtype=np.uint32),
+                    np.frombuffer(rows[c][4], dtype=np.uint32),
+                    r[5],
+                    rows[c][5],
+                )
+            if (new_cluster, sim, cont) != (r[9], r[10], r[11]):
+                updates.append((new_cluster, sim, cont, r[0]))
+            if r[0] in new_set:
+                if comp_has_old[labels[i]]:
+                    report.joined += 1
+                continue
+            old_cluster = int(r[9])
+            if old_cluster == new_cluster:
+                continue
+            old_pos = np.searchsorted(docs, old_cluster)
+            old_here = old_pos < len(docs) and docs[old_pos] == old_cluster
+            if old_cluster not in id_of:
+                reason = "canonical removed"
+            elif old_here and labels[old_pos] == labels[i]:
+                reason = "canonical changed"
+            elif old_cluster == r[0]:
+                reason = "joined"
+            else:
+                reason = "split"
+            if reason.startswith("canonical"):
+                changed_clusters.add(old_cluster)
+            report.changes.append(
+                ClusterChange(
+                    id=r[1],
+                    path=r[2],
+                    old_cluster=id_of_old.get(old_cluster, str(old_cluster)),
+                    new_cluster=id_of[new_cluster],
+                    reason=reason,
+                )
+            )
+        report.canonical_changes += len(changed_clusters)
+        self._conn.executemany(
+            "UPDATE documents SET cluster = ?, similarity = ?, containment = ? WHERE doc = ?",
+            updates,
+        )
+        self._conn.execute(
+            "DELETE FROM clusters WHERE canonical IN (SELECT value FROM json_each(?))",
+            (_ids(clusters | {int(docs[c]) for c in canonical}),),
+        )
+        multi = [
+            (int(docs[i]), int(sizes[labels[i]]), whys.get(int(labels[i]), ""))
+            for i in range(len(rows))
+            if canonical[i] == i and sizes[labels[i]] >= 2
+        ]
+        self._conn.executemany("INSERT INTO clusters(canonical, size, why) VALUES (?, ?, ?)", multi)
+
+    def _decisions(self, ids: Iterable[str]) -> list[Decision]:
+        out: list[Decision] = []
+        id_list = list(ids)
+        for lo in range(0, len(id_list), _CHUNK):
+            cur = self._conn.execute(
+                "SELECT d.id, d.path, d.doc, d.cluster, c.id, d.similarity, d.containment "
+                "FROM documents d JOIN documents c ON c.doc = d.cluster "
+                "WHERE d.id IN (SELECT value FROM json_each(?))",
+                (_texts(id_list[lo : lo + _CHUNK]),),
+            )
+            out.extend(_decision(row) for row in cur)
+        return out
+
+    def _clusters_of(self, ids: Iterable[str]) -> list[Cluster]:
+        canon = {
+            r[0]
+            for r in self._conn.execute(
+                "SELECT DISTINCT cluster FROM documents "
+                "WHERE id IN (SELECT value FROM json_each(?))",
+                (_texts(ids),),
+            )
+        }
+        out = []
+        for canonical, cid, why in self._conn.execute(
+            "SELECT c.canonical, d.id, c.why FROM clusters c "
+            "JOIN documents d ON d.doc = c.canonical "
+            "WHERE c.canonical IN (SELECT value FROM json_each(?))",
+            (_ids(canon),),
+        ).fetchall():
+            members = tuple(
+                r[0]
+                for r in self._conn.execute(
+                    "SELECT id FROM documents WHERE cluster = ? ORDER BY id", (canonical,)
+                )
+            )
+            out.append(Cluster(id=cid, canonical=cid, members=members, why=why))
+        out.sort(key=lambda c: (-len(c.members), c.id))
+        return out
+
+
+def format_index_summary(result: DedupResult) -> str:
+    """One line for a person: what an :meth:`Index.add` did to the stored clusters."""
+    p = result.params
+    joined = int(p.get("joined_existing", 0))  # type: ignore[call-overload]
+    changed = int(p.get("canonical_changes", 0))  # type: ignore[call-overload]
+    total = int(p.get("documents", 0))  # type: ignore[call-overload]
+    return (
+        f"index {p.get('index')}: {joined:,} joined existing clusters, "
+        f"{changed:,} canonical{'s' if changed != 1 else ''} changed, "
+        f"{total:,} documents stored"
+    )
+
+
+def _decision(row: tuple[Any, ...]) -> Decision:
+    """A report row from ``(id, path, doc, cluster, cluster id, similarity, containment)``."""
+    doc_id, path, doc, cluster, cluster_id, similarity, containment = row
+    if cluster == doc:
+        return Decision(id=doc_id, path=path, status="kept", cluster=doc_id)
+    return Decision(
+        id=doc_id,
+        path=path,
+        status="duplicate",
+        cluster=cluster_id,
+        duplicate_of=cluster_id,
+        similarity=similarity,
+        containment=containment,
+    )
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; rolled back on any exception."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self._path = path
+
+    def __enter__(self) -> None:
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self._path}: cannot start writing: {exc}") from exc
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self._conn.execute("COMMIT")
+        else:
+            self._conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StoreError(f"{self._path}: the update failed: {exc}") from exc
+
+
+def _check_header(file: Path) -> None:
+    try:
+        with file.open("rb") as f:
+            head = f.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise StoreError(f"{file}: cannot read the index: {exc}") from exc
+    if head != _SQLITE_MAGIC:
+        raise StoreError(f"{file}: not a newsingest index (not an SQLite database)")
+
+
+def _connect(file: Path, *, readonly: bool) -> sqlite3.Connection:
+    if readonly:
+        conn = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    else:
+        conn = sqlite3.connect(file, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    if not readonly:
+        # WAL: readers never block the writer nor see half a batch. FULL: a
+        # committed batch also survives a power loss (one fsync per batch).
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA cache_size = -262144")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS probe(band INTEGER, key INTEGER, doc INTEGER)")
+    return conn
+
+
+def _create_schema(conn: sqlite3.Connection, config: DedupConfig) -> None:
+    params = FingerprintParams.from_config(config.fingerprint)
+    now = _now()
+    # executescript commits whatever is pending first, so the transaction opens inside it.
+    conn.executescript(
+        f"BEGIN IMMEDIATE; PRAGMA application_id = {APPLICATION_ID}; "
+        f"PRAGMA user_version = {FORMAT_VERSION};" + _SCHEMA
+    )
+    try:
+        conn.executemany(
+            "INSERT INTO meta(name, value) VALUES (?, ?)",
+            [
+                ("format_version", str(FORMAT_VERSION)),
+                ("fingerprint", json.dumps(attrs.asdict(params), sort_keys=True)),
+                ("dedup", json.dumps(_semantic_config(config), sort_keys=True)),
+                ("created", now),
+                ("updated", now),
+            ],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _read_meta(conn: sqlite3.Connection, file: Path) -> dict[str, str]:
+    app = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app != APPLICATION_ID:
+        raise StoreError(
+            f"{file}: an SQLite database, but not a newsingest index "
+            f"(application_id {app:#x}); give the path of an index or a new file"
+        )
+    meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
+    version = int(meta.get("format_version", "0"))
+    if version > FORMAT_VERSION:
+        raise StoreError(
+            f"{file}: index format {version} was written by a newer newsingest "
+            f"(this one reads format {FORMAT_VERSION}); upgrade newsingest"
+        )
+    if version != FORMAT_VERSION:
+        raise StoreError(
+            f"{file}: index format {version} is not supported (this version reads "
+            f"{FORMAT_VERSION}); build the index again"
+        )
+    return meta
+
+
+def _check_config(file: Path, meta: dict[str, str], config: DedupConfig | None) -> DedupConfig:
+    stored_params = json.loads(meta["fingerprint"])
+    stored_dedup = json.loads(meta["dedup"])
+    stored = _config_from_meta(stored_dedup, stored_params)
+    if config is None:
+        return stored
+    FingerprintParams(**stored_params).check_compatible(
+        FingerprintParams.from_config(config.fingerprint)
+    )
+    wanted = _semantic_config(config)
+    diffs = [
+        f"{k}: index has {stored_dedup.get(k)!r}, asked for {v!r}"
+        for k, v in wanted.items()
+        if k != "bands_option" and stored_dedup.get(k) != v
+    ]
+    if diffs:
+        raise StoreError(
+            f"{file}: the index was built with other dedup settings ({'; '.join(diffs)}); "
+            "open it without settings to use its own, or build a new index"
+        )
+    return config
