@@ -118,3 +118,21 @@ def test_arbitrary_text_never_raises(text: str) -> None:
     result = parse_date(text)
     assert result is None or isinstance(result, dt.date)
     is_date_line(text)
+
+
+@pytest.mark.parametrize("year", [1800, 1899, 1900, 1999, 2000, 2099, 2100, 2199])
+@pytest.mark.parametrize("form", ["{y}-03-04", "4 March {y}", "March 4, {y}", "04.03.{y}"])
+def test_every_year_in_range_is_read(year: int, form: str) -> None:
+    # Text with no year-like digits is skipped before any parsing: every
+    # readable year must still get through that test.
+    text = form.format(y=year)
+    assert match_date_line(text) is not None
+    found = search_date(f"It happened on {text}, they said.")
+    assert found is not None
+    assert found.date == D(year, 3, 4)
+
+
+@pytest.mark.parametrize("text", ["March 4, 1799", "4 March 2200", "2200-03-04", "04/03/1700"])
+def test_years_out_of_range_are_not_read(text: str) -> None:
+    assert match_date_line(text) is None
+    assert search_date(text) is None

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from newsingest import extract
 from newsingest.config import ExtractConfig
+from newsingest.dates import match_date_line
 from newsingest.errors import ExtractError
 from newsingest.extract import extract_article, parse_byline, split_paragraphs
 from newsingest.records import Article, DecodedText, Decoding, Format
@@ -339,3 +340,102 @@ def test_jsonl_never_raises_other_errors(line: str) -> None:
 )
 def test_html_never_raises_other_errors(html: str) -> None:
     outcome(make_doc(html, "html"))
+
+
+# ---------------------------------------------------------------------------
+# the cheap tests that skip regexes must never skip a match
+
+# Characters re.IGNORECASE matches to ASCII letters, besides the ASCII letters themselves.
+FOLDING = {"i": ["I", "İ", "ı"], "s": ["S", "ſ"], "k": ["K", "\u212a"]}
+
+
+@st.composite
+def promo_like(draw: st.DrawFn) -> str:
+    """Promo phrases in any case, with odd whitespace, inside other text."""
+    phrase = draw(
+        st.sampled_from(
+            [
+                "join our",
+                "join us on",
+                "subscribe",
+                "follow us",
+                "click here",
+                "sign up",
+                "telegram",
+                "newsletter",
+                "share this",
+                "advertisement",
+                "like us on",
+                "download the app",
+                "sponsored",
+                "shares",
+                "designs",
+            ]
+        )
+    )
+    chars = []
+    for c in phrase:
+        if c == " ":
+            chars.append(draw(st.sampled_from([" ", "  ", "\t", "\xa0", "\u2028", "\n"])))
+        else:
+            chars.append(draw(st.sampled_from([c, c.upper(), *FOLDING.get(c, [])])))
+    before = draw(st.sampled_from(["", "Please ", "(", "x", "Ünï "]))
+    after = draw(st.sampled_from(["", " now!", "s", ".", " today"]))
+    return before + "".join(chars) + after
+
+
+@settings(max_examples=300, deadline=None)
+@given(promo_like())
+def test_promo_prefilter_keeps_every_match(text: str) -> None:
+    if extract._PROMO_RE.search(text) is not None:
+        assert extract._may_be_promo(text)
+        for line in text.split("\n"):
+            assert extract._is_promo(line) == (
+                len(line) <= extract._MAX_PROMO_CHARS and extract._PROMO_RE.search(line) is not None
+            )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "By John Smith",
+                "by: Ann Lee",
+                "John Smith – Reuters",
+                "Jane Doe • AP",
+                "August 3, 2016",
+                "3.8.1999",
+                "Published: 3 Aug 2016",
+                "Follow us on Telegram",
+                "The council said",
+                "shares rose 5 pct",
+                "  ",
+                "|",
+                "-",
+                "1987",
+            ]
+        ),
+        min_size=1,
+        max_size=4,
+    ).map(" ".join)
+)
+def test_head_line_prefilter_is_exact(line: str) -> None:
+    expected = (
+        match_date_line(line) is not None
+        or parse_byline(line) is not None
+        or (len(line) <= extract._MAX_PROMO_CHARS and extract._PROMO_RE.search(line) is not None)
+    )
+    assert extract._is_head_line(line) == expected
+
+
+def test_hyphen_broken_word_is_glued_and_spaced_dash_kept() -> None:
+    text = (
+        "Officials in the city said on Monday that the well-\n"
+        "known bridge will close - for repairs - next\n"
+        "week, and the river station too.\n"
+    )
+    assert split_paragraphs(text) == (
+        "Officials in the city said on Monday that the well-known bridge will close "
+        "- for repairs - next week, and the river station too.",
+    )

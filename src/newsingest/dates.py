@@ -76,7 +76,9 @@ _LINE_RE = re.compile(
     re.IGNORECASE,
 )
 _MAX_LINE = 100
-_HAS_DIGIT = re.compile(r"\d")
+# Every date form holds a year, and every year read starts with one of these
+# digit pairs: text without one holds no date, and the date regexes are skipped.
+_YEAR_HINT = re.compile(r"1[89]|2[01]")
 
 
 @attrs.frozen(kw_only=True)
@@ -125,6 +127,8 @@ def _date_from_match(m: re.Match[str]) -> tuple[dt.date | None, bool]:
 
 def search_date(text: str) -> DateMatch | None:
     """The first valid date written anywhere in ``text``, or ``None``."""
+    if _YEAR_HINT.search(text) is None:
+        return None
     for m in _SEARCH_RE.finditer(text):
         date, ambiguous = _date_from_match(m)
         if date is not None:
@@ -138,7 +142,7 @@ def match_date_line(line: str) -> DateMatch | None:
     "Nothing but" allows a ``Published:``/``Updated`` prefix, a weekday, a time
     and a time zone; ``raw`` is the whole line, stripped.
     """
-    if len(line) > _MAX_LINE or _HAS_DIGIT.search(line) is None:
+    if len(line) > _MAX_LINE or _YEAR_HINT.search(line) is None:
         return None
     m = _LINE_RE.fullmatch(line)
     if m is None:

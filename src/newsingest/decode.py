@@ -66,6 +66,8 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "OLE2 (old MS Office) file"),
 )
 
+_MAGIC_PREFIXES = tuple(magic for magic, _ in _MAGIC)
+
 _BOMS: tuple[tuple[bytes, str, str], ...] = (
     # UTF-32 LE first: its BOM starts with the UTF-16 LE one.
     (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
@@ -74,6 +76,10 @@ _BOMS: tuple[tuple[bytes, str, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
 )
+
+_BOM_PREFIXES = tuple(bom for bom, _, _ in _BOMS)
+_UTF8 = Decoding(encoding="utf-8", method="utf-8", confidence=1.0)
+"""The decoding of almost every document: records are frozen, so one serves all."""
 
 # C0 controls that never occur in text; ESC, SO and SI are kept out because
 # ISO-2022 encodings use them, \x1a because old DOS files end with it.
@@ -164,13 +170,14 @@ def decode_bytes(data: bytes, config: DecodeConfig = _DEFAULT_CONFIG) -> tuple[s
     'utf-8'
     """
     if not data:
-        return "", Decoding(encoding="utf-8", method="utf-8", confidence=1.0)
+        return "", _UTF8
     check_magic(data)
-    found = decode_bom(data)
-    if found is not None:
-        return found
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]  # a UTF-8 BOM over bad UTF-8: go on with the rest
+    if data.startswith(_BOM_PREFIXES):
+        found = decode_bom(data)
+        if found is not None:
+            return found
+        if data.startswith(codecs.BOM_UTF8):
+            data = data[len(codecs.BOM_UTF8) :]  # a UTF-8 BOM over bad UTF-8: go on
     if b"\x00" in data:
         wide = decode_wide(data)
         if wide is None:
@@ -184,7 +191,7 @@ def decode_bytes(data: bytes, config: DecodeConfig = _DEFAULT_CONFIG) -> tuple[s
         if iso2022 is not None:
             return iso2022
     try:
-        return data.decode("utf-8"), Decoding(encoding="utf-8", method="utf-8", confidence=1.0)
+        return data.decode("utf-8"), _UTF8
     except UnicodeDecodeError:
         pass
     mixed = decode_mixed(data, config)
@@ -209,6 +216,8 @@ def decode_document(raw: RawDocument, config: DecodeConfig = _DEFAULT_CONFIG) ->
 
 def check_magic(data: bytes) -> None:
     """Refuse well-known binary formats by their first bytes, naming them."""
+    if not data.startswith(_MAGIC_PREFIXES):
+        return
     for magic, name in _MAGIC:
         if data.startswith(magic):
             raise DecodeError(f"binary data: starts like a {name}")
