@@ -51,6 +51,8 @@ DecodeMethod = Literal["bom", "utf-8", "utf-8+cp1252", "utf-16/32", "detected", 
 def _tuple_of_str(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         raise TypeError("expected a sequence of strings, not a single string")
+    if type(value) is tuple and all(type(v) is str for v in value):
+        return value  # the common case, when records are rebuilt with attrs.evolve
     return tuple(str(v) for v in value)  # type: ignore[attr-defined]
 
 
@@ -63,8 +65,11 @@ def _paragraphs(value: object) -> tuple[str, ...]:
     That makes ``body`` (paragraphs joined by blank lines) a lossless encoding
     of ``paragraphs``, which is what the JSON output stores.
     """
+    paragraphs = _tuple_of_str(value)
+    if "\n" not in "".join(paragraphs) and all(map(str.strip, paragraphs)):
+        return paragraphs  # no newline anywhere and nothing blank: already valid
     out: list[str] = []
-    for p in _tuple_of_str(value):
+    for p in paragraphs:
         if "\n" in p:
             # Edge newlines would merge into the separator and make the body ambiguous.
             p = p.strip("\n")  # noqa: PLW2901
