@@ -340,8 +340,8 @@ FIELD_DOCS = {
     "the lossy fallback",
     "DecodeConfig.max_stray_fraction": "mostly-UTF-8 text may have this share of stray bytes "
     "(decoded as cp1252)",
-    "ExtractConfig.jsonl_id_field": "JSON field holding an id; not used yet: ids are "
-    "always `FILE#N`",
+    "ExtractConfig.jsonl_id_field": "JSON field holding the record's own id, kept as "
+    "`Article.source_id` (document ids stay `FILE#N`)",
     "ExtractConfig.jsonl_title_field": "JSON field holding the title",
     "ExtractConfig.jsonl_text_field": "JSON field holding the body",
     "ExtractConfig.jsonl_date_field": "JSON field holding the date",

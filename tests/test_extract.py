@@ -439,3 +439,30 @@ def test_hyphen_broken_word_is_glued_and_spaced_dash_kept() -> None:
         "Officials in the city said on Monday that the well-known bridge will close "
         "- for repairs - next week, and the river station too.",
     )
+
+
+@pytest.mark.parametrize(
+    ("record", "field", "expected"),
+    [
+        ({"id": "wire-17", "text": "Body."}, "id", "wire-17"),
+        ({"id": 17, "text": "Body."}, "id", "17"),
+        ({"id": True, "text": "Body."}, "id", None),
+        ({"id": ["x"], "text": "Body."}, "id", None),
+        ({"uid": "u-1", "id": "other", "text": "Body."}, "uid", "u-1"),
+        ({"text": "Body."}, "id", None),
+    ],
+)
+def test_jsonl_source_id_is_kept(
+    record: dict[str, object], field: str, expected: str | None
+) -> None:
+    doc = DecodedText(
+        id="f.jsonl#1",
+        path="f.jsonl",
+        format="jsonl",
+        line=1,
+        text=json.dumps(record),
+        decoding=Decoding(encoding="utf-8", method="utf-8", confidence=1.0),
+    )
+    article = extract_article(doc, ExtractConfig(jsonl_id_field=field))
+    assert article.source_id == expected
+    assert article.id == "f.jsonl#1"

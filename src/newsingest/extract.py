@@ -576,6 +576,7 @@ def _article(
     paragraphs: Sequence[str],
     dropped: Sequence[DroppedLine],
     notes: list[str],
+    source_id: str | None = None,
 ) -> Article:
     _date_notes(date, notes)
     if not paragraphs:
@@ -593,6 +594,7 @@ def _article(
         decoding=doc.decoding,
         dropped=tuple(dropped),
         notes=notes,
+        source_id=source_id,
     )
 
 
@@ -724,6 +726,12 @@ def _extract_jsonl(doc: DecodedText, config: ExtractConfig) -> Article:
     ]
     if date is None:
         notes.append("no date")
+    raw_id = record.get(config.jsonl_id_field)
+    # The export's own id, so report rows can be joined back to the source system
+    # (the document id stays FILE#N: export ids are neither unique nor always present).
+    source_id = (
+        str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else None
+    )
     return _article(
         doc,
         title=title,
@@ -732,6 +740,7 @@ def _extract_jsonl(doc: DecodedText, config: ExtractConfig) -> Article:
         paragraphs=[p.text for p in paras[start:]],
         dropped=dropped,
         notes=notes + layout,
+        source_id=source_id,
     )
 
 

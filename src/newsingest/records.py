@@ -35,7 +35,7 @@ __all__ = [
 Format = Literal["text", "html", "jsonl"]
 """How a document is laid out: a plain-text article, an HTML page, one JSON Lines record."""
 
-DecodeMethod = Literal["bom", "utf-8", "utf-8+cp1252", "utf-16/32", "detected", "fallback", "json"]
+DecodeMethod = Literal["bom", "utf-8", "utf-8+cp1252", "utf-16/32", "detected", "fallback"]
 """How the encoding was decided, in the order the decoder tries them:
 
 * ``bom`` — a byte-order mark named it;
@@ -43,8 +43,10 @@ DecodeMethod = Literal["bom", "utf-8", "utf-8+cp1252", "utf-16/32", "detected", 
 * ``utf-8+cp1252`` — mostly UTF-8, a few stray bytes decoded one by one as cp1252;
 * ``utf-16/32`` — BOM-less UTF-16 or UTF-32, recognised by its pattern of zero bytes;
 * ``detected`` — chardet's guess, with its confidence;
-* ``fallback`` — nothing fitted: decoded lossily, ``Decoding.lossy`` is true;
-* ``json`` — a JSON Lines record, whose text fields were already decoded with the file.
+* ``fallback`` — nothing fitted: decoded lossily, ``Decoding.lossy`` is true.
+
+A JSON Lines file is split into lines first and each line decoded on its own
+(a UTF-16/32 file with a byte-order mark is transcoded to UTF-8 by the reader).
 """
 
 
@@ -168,6 +170,8 @@ class Article:
     dropped: tuple[DroppedLine, ...] = ()
     notes: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
     """What extraction noticed, e.g. ``"no date line"`` or ``"title from <h1>"``."""
+    source_id: str | None = None
+    """A JSON Lines record's own id field (``ExtractConfig.jsonl_id_field``), if it had one."""
 
     @property
     def body(self) -> str:
