@@ -336,6 +336,8 @@ FIELD_DOCS = {
     "decompression bomb",
     "ReadConfig.max_ratio": "... as is one inflating past this many times its compressed size",
     "ReadConfig.follow_symlinks": "follow symbolic links (never out of the folder given)",
+    "ReadConfig.prefix_ids": "start ids with the folder argument as typed; `None`: only when "
+    "several are given (an `Index` defaults to yes)",
     "DecodeConfig.min_confidence": "below this chardet confidence, cp1252 is tried before "
     "the lossy fallback",
     "DecodeConfig.max_stray_fraction": "mostly-UTF-8 text may have this share of stray bytes "

@@ -612,3 +612,13 @@ def test_line_splitting_matches_bytes_split_for_any_chunking(
             assert line is None
         else:
             assert line == want.removesuffix(b"\r")
+
+
+def test_prefix_ids_keeps_the_folder_even_for_one_argument(tmp_path: Path) -> None:
+    day = tmp_path / "2024-06-01"
+    day.mkdir()
+    (day / "story.txt").write_bytes(b"Title\n\nBody.\n")
+    auto = [d.id for d in iter_documents([day])]
+    prefixed = [d.id for d in iter_documents([day], ReadConfig(prefix_ids=True))]
+    assert auto == ["story.txt"]
+    assert prefixed == [f"{day}/story.txt"]

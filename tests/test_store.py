@@ -13,13 +13,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests._store_worker import PER_BATCH
 from tests.factories import article_text, story, write
 
+from newsingest import store
 from newsingest.cli import main
 from newsingest.config import DedupConfig, FingerprintConfig
 from newsingest.errors import FingerprintError
@@ -410,37 +413,37 @@ def _corpus(root: Path) -> None:
 
 
 def test_cli_dedup_with_index_and_index_commands(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _corpus(tmp_path)
-    db = tmp_path / "news.db"
-    assert main(["dedup", str(tmp_path / "day1"), "--index", str(db)]) == 0
+    monkeypatch.chdir(tmp_path)
+    db = "news.db"
+    assert main(["dedup", "day1", "--index", db]) == 0
     capsys.readouterr()
-    report = tmp_path / "r.jsonl"
-    assert main(["dedup", str(tmp_path / "day2"), "--index", str(db), "--report", str(report)]) == 0
+    assert main(["dedup", "day2", "--index", db, "--report", "r.jsonl"]) == 0
     err = capsys.readouterr().err
     assert "2 joined existing clusters" in err
     assert "1 canonical changed" in err
-    rows = [json.loads(x) for x in report.read_text().splitlines()]
-    assert {r["id"] for r in rows} == {"copy.txt", "early.txt", "fresh.txt"}
+    rows = [json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()]
+    # In index mode ids keep the day's folder: day two's files never replace day one's.
+    assert {r["id"] for r in rows} == {"day2/copy.txt", "day2/early.txt", "day2/fresh.txt"}
 
-    assert main(["index", "stats", str(db)]) == 0
+    assert main(["index", "stats", db]) == 0
     stats = json.loads(capsys.readouterr().out)
     assert stats["documents"] == 6
     assert stats["clusters"] == 1
 
-    out = tmp_path / "all.csv"
-    assert main(["index", "export", str(db), "--report", str(out), "--format", "csv"]) == 0
-    lines = out.read_text().splitlines()
+    assert main(["index", "export", db, "--report", "all.csv", "--format", "csv"]) == 0
+    lines = (tmp_path / "all.csv").read_text().splitlines()
     assert lines[0].startswith("id,cluster,status")
     assert len(lines) == 7
 
-    assert main(["index", "remove", str(db), "early.txt", "nope"]) == 0
+    assert main(["index", "remove", db, "day2/early.txt", "nope"]) == 0
     assert "removed 1" in capsys.readouterr().err
-    assert main(["index", "export", str(db)]) == 0
+    assert main(["index", "export", db]) == 0
     rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert len(rows) == 5
-    assert {r["cluster"] for r in rows if r["id"] == "copy.txt"} == {"s0.txt"}
+    assert {r["cluster"] for r in rows if r["id"] == "day2/copy.txt"} == {"day1/s0.txt"}
 
 
 def test_cli_index_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -449,3 +452,66 @@ def test_cli_index_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "bad.db" in capsys.readouterr().err
     assert main(["index", "stats", str(tmp_path / "none.db")]) == 1
     assert "no index there" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("cap", "edges"), [(1, 2), (1000, 3)])
+def test_bucket_cap_gives_only_the_oldest_members(tmp_path: Path, cap: int, edges: int) -> None:
+    sig = np.arange(128, dtype=np.uint32).reshape(1, -1)
+    with Index.open(tmp_path / "cap.db", bucket_cap=cap) as index:
+        index.add_fingerprints(["a", "b"], np.vstack([sig, sig]), [100, 100], [b"a", b"b"])
+        index.add_fingerprints(["c"], sig, [100], [b"c"])
+        # c's buckets hold a and b; with a cap of 1 only a (the oldest) is a candidate.
+        assert index.stats()["edges"] == edges
+        assert len(next(index.iter_clusters()).members) == 3
+
+
+@_SETTINGS
+@given(st.lists(doc_spec, min_size=1, max_size=14), st.randoms(use_true_random=False))
+def test_merging_recent_band_keys_changes_nothing(
+    specs: list[tuple[int, int | None, int, int | None, int]], rng: random.Random
+) -> None:
+    # Every add merges bands_recent into bands: adds and removals still equal batch.
+    docs = build(specs)
+    everything = [a for a, _ in docs]
+    gone = {a.id for a in everything if rng.random() < 0.3}
+    rest = [a for a in everything if a.id not in gone]
+    with (
+        mock.patch.object(store, "_MERGE_MIN_DOCS", 0),
+        mock.patch.object(store, "_MERGE_SHARE", 10**9),
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        db = Path(tmp) / "m.db"
+        with Index.open(db) as index:
+            for part in range(3):
+                index.add([a for a, p in docs if p == part])
+            assert tuple(index.export_clusters()) == dedup(everything).decisions
+            index.remove(sorted(gone))
+            assert tuple(index.export_clusters()) == (dedup(rest).decisions if rest else ())
+            assert clusters_of(index) == (batch_clusters(rest) if rest else set())
+        conn = sqlite3.connect(db)
+        recent = conn.execute("SELECT COUNT(*) FROM bands_recent").fetchone()[0]
+        counted = conn.execute("SELECT value FROM meta WHERE name = 'recent_band_rows'")
+        assert int(counted.fetchone()[0]) == recent
+        assert conn.execute("SELECT COUNT(*) FROM bands").fetchone()[0] > 0 or not rest
+        conn.close()
+
+
+def test_format_1_index_is_upgraded(tmp_path: Path) -> None:
+    db = tmp_path / "v1.db"
+    first = [make_article("a", 1), make_article("b", 2)]
+    with Index.open(db) as index:
+        index.add(first)
+    # Make it a format-1 file: its band keys in bands, no bands_recent, no counter.
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("INSERT INTO bands SELECT * FROM bands_recent")
+    conn.execute("DROP TABLE bands_recent")
+    conn.execute("DELETE FROM meta WHERE name = 'recent_band_rows'")
+    conn.execute("UPDATE meta SET value = '1' WHERE name = 'format_version'")
+    conn.close()
+    with pytest.raises(StoreError, match="open it once for writing"):
+        Index.open(db, readonly=True)
+    with Index.open(db) as index:
+        assert index.stats()["format_version"] == 2
+        later = [make_article("c", 1, keep=5), make_article("d", 3)]
+        index.add(later)
+        assert tuple(index.export_clusters()) == dedup(first + later).decisions

@@ -61,6 +61,12 @@ class ReadConfig:
     max_stream_bytes: int = attrs.field(default=4096 * MiB, validator=_positive)
     max_ratio: float = attrs.field(default=200.0, validator=_positive)
     follow_symlinks: bool = True
+    prefix_ids: bool | None = None
+    """Start each id with its folder argument as typed (``2024-06-01/story.txt``).
+
+    ``None`` does so only when several arguments are given, so ids never
+    collide within a run; an index that receives a new folder every day wants
+    ``True``, so that ``story.txt`` of two days are two documents."""
 
 
 @attrs.frozen(kw_only=True)

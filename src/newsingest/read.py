@@ -106,8 +106,8 @@ def iter_documents(
     """Yield the documents under ``paths`` (folders, walked recursively, or files), in order.
 
     With one folder, ids are paths relative to it (``sport/199.txt``); with
-    several arguments each id starts with its argument as typed
-    (``data/a/x.txt``) so ids never collide; a file argument's id is the
+    several arguments (or ``config.prefix_ids``) each id starts with its
+    argument as typed (``data/a/x.txt``) so ids never collide; a file argument's id is the
     argument itself. A JSON Lines file yields one document per non-blank line,
     with ``#N`` appended to its id. Every problem becomes a Rejection.
     """
@@ -115,7 +115,7 @@ def iter_documents(
         paths = [paths]
     args = iter(paths)
     head = list(itertools.islice(args, 2))
-    several = len(head) > 1
+    several = len(head) > 1 if config.prefix_ids is None else config.prefix_ids
     for arg in itertools.chain(head, args):
         yield from _iter_argument(os.fsdecode(arg), several=several, config=config)
 

@@ -55,9 +55,7 @@ from .boilerplate import (
     KEY_SCHEME,
     BoilerplateModel,
     _decide,
-    _key_of_normal,
-    _normal_bytes,
-    _words_of_normal,
+    key_paragraphs,
     strip_boilerplate,
 )
 from .cluster import CanonicalKey, choose_canonicals, connected_components, explain_canonicals
@@ -83,8 +81,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
-"""Version of the schema below; an index of another version is refused."""
+FORMAT_VERSION = 2
+"""Version of the schema below; an index of another version is refused (1 is upgraded)."""
 
 APPLICATION_ID = 0x4E534958
 """``PRAGMA application_id`` of a newsingest index ("NSIX"): tells it from other SQLite files."""
@@ -94,6 +92,13 @@ DEFAULT_BUCKET_CAP = 1000
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _CHUNK = 20_000
+
+# New band keys go to the small ``bands_recent`` B-tree and are merged into
+# ``bands`` in one sorted pass once it holds more than this share of the
+# documents (and at least _MERGE_MIN_DOCS documents' keys): inserting a day's
+# keys straight into a 1M-document ``bands`` would rewrite most of its pages.
+_MERGE_SHARE = 8
+_MERGE_MIN_DOCS = 50_000
 
 PathLike = str | os.PathLike[str]
 _U32 = npt.NDArray[np.uint32]
@@ -180,6 +185,14 @@ CREATE TABLE clusters(
     why TEXT NOT NULL
 );
 """
+_BANDS_RECENT = """
+CREATE TABLE bands_recent(
+    band INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    doc INTEGER NOT NULL,
+    PRIMARY KEY(band, key, doc)
+) WITHOUT ROWID
+"""
 
 
 def _ids(values: Iterable[int]) -> str:
@@ -191,9 +204,13 @@ def _texts(values: Iterable[str]) -> str:
     return json.dumps(list(values), ensure_ascii=False)
 
 
-def _pack_article(article: Article) -> bytes:
-    text = json.dumps(to_dict(article), sort_keys=True, ensure_ascii=False)
-    return zlib.compress(text.encode("utf-8"), 6)
+def _article_json(article: Article) -> bytes:
+    return json.dumps(to_dict(article), sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
+def _pack_article(text: bytes) -> bytes:
+    # Level 1: about 3x faster than 6 on news JSON for a few percent more bytes.
+    return zlib.compress(text, 1)
 
 
 def _unpack_article(blob: bytes) -> Article:
@@ -202,12 +219,10 @@ def _unpack_article(blob: bytes) -> Article:
 
 def _line_keys(article: Article) -> list[tuple[int, int]]:
     """``(key, words)`` of each distinct paragraph, as the boilerplate detector counts them."""
+    keys, words = key_paragraphs(article.paragraphs).tolist()
     seen: dict[int, int] = {}
-    for paragraph in article.paragraphs:
-        normal = _normal_bytes(paragraph)
-        key = _key_of_normal(normal)
-        if key not in seen:
-            seen[key] = _words_of_normal(normal)
+    for key, count in zip(keys, words, strict=True):
+        seen.setdefault(key, count)
     return list(seen.items())
 
 
@@ -332,6 +347,8 @@ class Index:
         try:
             if exists:
                 stored = _read_meta(conn, file)
+                if stored["format_version"] == "1":
+                    _upgrade_from_1(conn, file, readonly=readonly)
                 cfg = _check_config(file, stored, config)
             else:
                 cfg = config or DedupConfig()
@@ -455,8 +472,10 @@ class Index:
         if sizes[0] > 0:
             cur = self._conn.execute(
                 "SELECT b.doc FROM json_each(?) j "
-                "JOIN bands b ON b.band = j.key AND b.key = j.value",
-                (_ids(keys),),
+                "JOIN bands b ON b.band = j.key AND b.key = j.value "
+                "UNION ALL SELECT r.doc FROM json_each(?) j "
+                "JOIN bands_recent r ON r.band = j.key AND r.key = j.value",
+                (_ids(keys), _ids(keys)),
             )
             cands.update(r[0] for r in cur)
         cands.update(
@@ -524,13 +543,14 @@ class Index:
             fresh: list[tuple[Article, bytes]] = []
             replaced: list[int] = []
             for a in articles:
-                blob = _pack_article(a)
+                text = _article_json(a)
                 old = known.get(a.id)
-                if old is not None and old[1] == blob:
+                # Compared uncompressed: the compression level may differ between versions.
+                if old is not None and old[1] is not None and zlib.decompress(old[1]) == text:
                     continue
                 if old is not None:
                     replaced.append(old[0])
-                fresh.append((a, blob))
+                fresh.append((a, _pack_article(text)))
             report = _Refresh()
             if replaced:
                 self._remove_docs(replaced, report)
@@ -543,6 +563,7 @@ class Index:
                 gone={},
                 report=report,
                 fingerprinted=False,
+                in_memory={doc: a for doc, (a, _) in zip(new_docs, fresh, strict=True)},
             )
             if fresh:  # a no-op add writes nothing, not even the timestamp
                 self._touch()
@@ -699,7 +720,13 @@ class Index:
         paths = [x for x in items if not isinstance(x, Article)]
         stream: list[Article | Rejection] = [x for x in items if isinstance(x, Article)]
         if paths:
-            stream.extend(iter_articles(paths, self.config.ingest, jobs=self.config.jobs))
+            ingest = self.config.ingest
+            if ingest.read.prefix_ids is None:
+                # An index receives a new folder every day: keep the folder in the id,
+                # so that day two's story.txt does not replace day one's.
+                read = attrs.evolve(ingest.read, prefix_ids=True)
+                ingest = attrs.evolve(ingest, read=read)
+            stream.extend(iter_articles(paths, ingest, jobs=self.config.jobs))
         articles: dict[str, Article] = {}
         rejections: dict[str, Rejection] = {}
         for item in stream:
@@ -854,10 +881,30 @@ class Index:
 
     def _delete_bands(self, doc: int, sig: _U32) -> None:
         keys = _band_keys(sig.reshape(1, -1), self.bands, self.rows)[0]
-        self._conn.executemany(
-            "DELETE FROM bands WHERE band = ? AND key = ? AND doc = ?",
-            [(b, int(k), doc) for b, k in enumerate(keys)],
+        rows = [(b, int(k), doc) for b, k in enumerate(keys)]
+        self._conn.executemany("DELETE FROM bands WHERE band = ? AND key = ? AND doc = ?", rows)
+        cur = self._conn.executemany(
+            "DELETE FROM bands_recent WHERE band = ? AND key = ? AND doc = ?", rows
         )
+        self._count_recent(-cur.rowcount)
+
+    def _count_recent(self, delta: int) -> int:
+        """Add ``delta`` to the stored count of ``bands_recent`` rows; the new count."""
+        self._conn.execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE name = 'recent_band_rows'",
+            (delta,),
+        )
+        return self._one("SELECT value FROM meta WHERE name = 'recent_band_rows'")
+
+    def _merge_recent(self) -> None:
+        """Move ``bands_recent`` into ``bands`` when it has grown (one sorted pass)."""
+        recent = self._count_recent(0)
+        docs = self._one("SELECT COUNT(*) FROM documents")
+        if recent <= self.bands * max(_MERGE_MIN_DOCS, docs // _MERGE_SHARE):
+            return
+        self._conn.execute("INSERT OR IGNORE INTO bands SELECT band, key, doc FROM bands_recent")
+        self._conn.execute("DELETE FROM bands_recent")
+        self._count_recent(-recent)
 
     # ---------------------------------------------------------- the update
 
@@ -871,8 +918,12 @@ class Index:
         gone: dict[int, str],
         report: _Refresh,
         fingerprinted: bool,
+        in_memory: dict[int, Article] | None = None,
     ) -> None:
-        """Bring verdicts, fingerprints, representatives, edges and clusters up to date."""
+        """Bring verdicts, fingerprints, representatives, edges and clusters up to date.
+
+        ``in_memory`` holds the batch's articles, so they are not unpacked again.
+        """
         flipped = self._update_verdicts(seed_keys)
         report.verdict_flips += len(flipped)
         new_set = set(new_docs)
@@ -888,7 +939,7 @@ class Index:
                 if r[0] not in new_set
             ]
         to_print = sorted(restrip if fingerprinted else [*new_docs, *restrip])
-        changed = self._fingerprint_docs(to_print, new_set)
+        changed = self._fingerprint_docs(to_print, new_set, in_memory or {})
         report.refingerprinted += len([d for d in changed if d not in new_set])
         if fingerprinted:
             changed = sorted(set(changed) | new_set)
@@ -902,16 +953,18 @@ class Index:
                 freed.add(digest)
         self._apply_fingerprints(changed)
         link: list[int] = []
+        rep_of = self._reps_of({self._pending_digest[doc] for doc in changed})
         for doc in changed:
             digest = self._pending_digest[doc]
-            row = self._conn.execute(
-                "SELECT doc FROM documents WHERE digest = ? AND rep = 1 LIMIT 1", (digest,)
-            ).fetchone()
-            if row is None:
-                self._conn.execute("UPDATE documents SET rep = 1 WHERE doc = ?", (doc,))
+            rep_doc = rep_of.setdefault(digest, doc)
+            if rep_doc == doc:
                 link.append(doc)
             else:
-                seeds.add(row[0])
+                seeds.add(rep_doc)
+        self._conn.execute(
+            "UPDATE documents SET rep = 1 WHERE doc IN (SELECT value FROM json_each(?))",
+            (_ids(link),),
+        )
         for digest in freed:
             has_rep = self._conn.execute(
                 "SELECT 1 FROM documents WHERE digest = ? AND rep = 1 LIMIT 1", (digest,)
@@ -933,7 +986,9 @@ class Index:
         old = self._prior
         return [old[d] for d in changed if d not in new_set and d in old]
 
-    def _fingerprint_docs(self, docs: list[int], new_set: set[int]) -> list[int]:
+    def _fingerprint_docs(
+        self, docs: list[int], new_set: set[int], in_memory: dict[int, Article]
+    ) -> list[int]:
         """Strip and fingerprint stored articles; the docs whose fingerprint changed.
 
         The new values wait in ``_staged`` until :meth:`_apply_fingerprints`, so
@@ -956,13 +1011,14 @@ class Index:
         for lo in range(0, len(docs), _CHUNK):
             part = docs[lo : lo + _CHUNK]
             rows = self._conn.execute(
-                "SELECT doc, article, digest, signature, shingles, rep, length FROM documents "
+                "SELECT doc, CASE WHEN doc IN (SELECT value FROM json_each(?)) THEN NULL "
+                "ELSE article END, digest, signature, shingles, rep, length FROM documents "
                 "WHERE doc IN (SELECT value FROM json_each(?)) ORDER BY doc",
-                (_ids(part),),
+                (_ids(d for d in part if d in in_memory), _ids(part)),
             ).fetchall()
             texts = []
             for doc, blob, *_ in rows:
-                article = _unpack_article(blob)
+                article = in_memory[doc] if doc in in_memory else _unpack_article(blob)
                 if bp_of.get(doc):
                     article = strip_boilerplate(article, BoilerplateModel(boilerplate=bp_of[doc]))
                 texts.append(article.text)
@@ -988,12 +1044,28 @@ class Index:
             "WHERE doc = ?",
             [(*staged[d], d) for d in changed if d in staged],
         )
-        for d in changed:
-            if d not in staged:  # fingerprinted elsewhere (add_fingerprints)
-                digest = self._conn.execute(
-                    "SELECT digest FROM documents WHERE doc = ?", (d,)
-                ).fetchone()[0]
-                self._pending_digest[d] = digest
+        elsewhere = [d for d in changed if d not in staged]  # add_fingerprints
+        for lo in range(0, len(elsewhere), _CHUNK):
+            self._pending_digest.update(
+                self._conn.execute(
+                    "SELECT doc, digest FROM documents "
+                    "WHERE doc IN (SELECT value FROM json_each(?))",
+                    (_ids(elsewhere[lo : lo + _CHUNK]),),
+                ).fetchall()
+            )
+
+    def _reps_of(self, digests: set[bytes]) -> dict[bytes, int]:
+        """The representative of each stored digest group among ``digests`` (one join)."""
+        if not digests:
+            return {}
+        self._conn.execute("DELETE FROM want")
+        self._conn.executemany("INSERT INTO want(digest) VALUES (?)", [(d,) for d in digests])
+        rows = self._conn.execute(
+            "SELECT d.digest, MIN(d.doc) FROM want w JOIN documents d ON d.digest = w.digest "
+            "WHERE d.rep = 1 GROUP BY d.digest"
+        ).fetchall()
+        self._conn.execute("DELETE FROM want")
+        return dict(rows)
 
     def _update_verdicts(self, seed_keys: set[int]) -> set[int]:
         """Recompute boilerplate verdicts on the component of ``seed_keys``; return the flips."""
@@ -1107,22 +1179,29 @@ class Index:
                     strict=True,
                 )
             )
-            self._conn.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?, ?)", band_rows)
             self._conn.executemany("INSERT INTO probe VALUES (?, ?, ?)", band_rows)
+        # In (band, key) order, so the B-tree inserts stay local.
+        cur = self._conn.execute(
+            "INSERT OR IGNORE INTO bands_recent SELECT band, key, doc FROM probe "
+            "ORDER BY band, key, doc"
+        )
+        self._count_recent(cur.rowcount)
         # Candidates only once all band keys are in, so pairs inside the batch are found.
-        buckets: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-        for band, key, doc, other in self._conn.execute(
+        # A bucket gives each of the batch's documents its ``bucket_cap`` oldest other members.
+        pairs = self._conn.execute(
+            "WITH m(band, key, doc, other) AS ("
             "SELECT p.band, p.key, p.doc, b.doc FROM probe p "
-            "JOIN bands b ON b.band = p.band AND b.key = p.key WHERE b.doc != p.doc"
-        ):
-            buckets[band, key, doc].append(other)
+            "JOIN bands b ON b.band = p.band AND b.key = p.key "
+            "UNION ALL SELECT p.band, p.key, p.doc, r.doc FROM probe p "
+            "JOIN bands_recent r ON r.band = p.band AND r.key = p.key) "
+            "SELECT DISTINCT MIN(doc, other), MAX(doc, other) FROM ("
+            "SELECT doc, other, ROW_NUMBER() OVER "
+            "(PARTITION BY band, key, doc ORDER BY other) AS nth "
+            "FROM m WHERE other != doc) WHERE nth <= ?",
+            (self.bucket_cap,),
+        ).fetchall()
         self._conn.execute("DELETE FROM probe")
-        pairs: set[tuple[int, int]] = set()
-        for (_, _, doc), others in buckets.items():
-            capped = sorted(others)[: self.bucket_cap] if len(others) > self.bucket_cap else others
-            for other in capped:
-                pairs.add((min(doc, other), max(doc, other)))
-        del buckets
+        self._merge_recent()
         if not pairs:
             return endpoints
         pair_arr = np.array(sorted(pairs), dtype=np.int64)
@@ -1394,6 +1473,7 @@ def _connect(file: Path, *, readonly: bool) -> sqlite3.Connection:
     conn.execute("PRAGMA cache_size = -262144")
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS probe(band INTEGER, key INTEGER, doc INTEGER)")
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS want(digest BLOB)")
     return conn
 
 
@@ -1403,7 +1483,7 @@ def _create_schema(conn: sqlite3.Connection, config: DedupConfig) -> None:
     # executescript commits whatever is pending first, so the transaction opens inside it.
     conn.executescript(
         f"BEGIN IMMEDIATE; PRAGMA application_id = {APPLICATION_ID}; "
-        f"PRAGMA user_version = {FORMAT_VERSION};" + _SCHEMA
+        f"PRAGMA user_version = {FORMAT_VERSION};" + _SCHEMA + _BANDS_RECENT + ";"
     )
     try:
         conn.executemany(
@@ -1414,6 +1494,7 @@ def _create_schema(conn: sqlite3.Connection, config: DedupConfig) -> None:
                 ("dedup", json.dumps(_semantic_config(config), sort_keys=True)),
                 ("created", now),
                 ("updated", now),
+                ("recent_band_rows", "0"),
             ],
         )
         conn.execute("COMMIT")
@@ -1436,12 +1517,31 @@ def _read_meta(conn: sqlite3.Connection, file: Path) -> dict[str, str]:
             f"{file}: index format {version} was written by a newer newsingest "
             f"(this one reads format {FORMAT_VERSION}); upgrade newsingest"
         )
-    if version != FORMAT_VERSION:
+    if version not in (1, FORMAT_VERSION):
         raise StoreError(
             f"{file}: index format {version} is not supported (this version reads "
             f"{FORMAT_VERSION}); build the index again"
         )
     return meta
+
+
+def _upgrade_from_1(conn: sqlite3.Connection, file: Path, *, readonly: bool) -> None:
+    """Format 1 had no ``bands_recent``: add it (empty), nothing else changed."""
+    if readonly:
+        raise StoreError(
+            f"{file}: index format 1 must be upgraded to {FORMAT_VERSION} first: "
+            "open it once for writing (any update does it)"
+        )
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(_BANDS_RECENT)
+        conn.execute("UPDATE meta SET value = ? WHERE name = 'format_version'", (FORMAT_VERSION,))
+        conn.execute("INSERT INTO meta(name, value) VALUES ('recent_band_rows', '0')")
+        conn.execute(f"PRAGMA user_version = {FORMAT_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _check_config(file: Path, meta: dict[str, str], config: DedupConfig | None) -> DedupConfig:
