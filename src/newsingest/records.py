@@ -53,8 +53,8 @@ A JSON Lines file is split into lines first and each line decoded on its own
 def _tuple_of_str(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         raise TypeError("expected a sequence of strings, not a single string")
-    if type(value) is tuple and all(type(v) is str for v in value):
-        return value  # the common case, when records are rebuilt with attrs.evolve
+    if type(value) is tuple:
+        return value  # the common case (attrs.evolve, the stages): typed, no copy needed
     return tuple(str(v) for v in value)  # type: ignore[attr-defined]
 
 
