@@ -19,6 +19,7 @@ import pytest
 from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests import strategies
 
 import newsingest.fingerprint as fingerprint_module
 from newsingest.config import FingerprintConfig
@@ -40,37 +41,7 @@ GOLDEN = Path(__file__).parent / "golden" / "fingerprint" / "signatures.json"
 CFG = FingerprintConfig()
 SMALL = FingerprintConfig(num_perm=16, seed=7, shingle_size=3, cjk_shingle_size=2)
 
-news_words = st.sampled_from(
-    [
-        "the",
-        "a",
-        "of",
-        "said",
-        "minister",
-        "Paris",
-        "2024",
-        "1.13bn",
-        "£600m",
-        "profit",
-        "rose",
-        "café",
-        "naïve",
-        "don’t",
-        "“quoted”",
-        "—",
-        "–",
-        "…",
-        "北京",
-        "時間",
-        "ひらがな",
-        "ภาษา",
-        "ไทย",
-        "서울",
-        "e\u0301te\u0301",
-        "🙂",
-    ]
-)
-news_text = st.lists(news_words, max_size=80).map(" ".join)
+news_text = strategies.news_text(80)
 any_text = st.text(max_size=200)
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests import strategies
 
 from newsingest.config import FingerprintConfig
 from newsingest.shingle import (
@@ -22,35 +23,7 @@ from newsingest.shingle import (
 
 CFG = FingerprintConfig()
 
-news_words = st.sampled_from(
-    [
-        "the",
-        "a",
-        "of",
-        "said",
-        "minister",
-        "Paris",
-        "2024",
-        "1.13bn",
-        "£600m",
-        "profit",
-        "rose",
-        "café",
-        "naïve",
-        "don’t",
-        "“quoted”",
-        "—",
-        "–",
-        "…",
-        "北京",
-        "時間",
-        "ภาษา",
-        "ไทย",
-        "서울",
-        "e\u0301te\u0301",
-    ]
-)
-news_text = st.lists(news_words, max_size=60).map(" ".join)
+news_text = strategies.news_text(60)
 
 
 @pytest.mark.parametrize(
