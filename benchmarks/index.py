@@ -14,15 +14,27 @@ store's fingerprint-level path (no article JSON, no boilerplate), in batches of
 * insert throughput (documents/s) and database size per document;
 * peak RSS of this process while adding (``ru_maxrss``);
 * query latency for one fingerprint at full size (median and p99 of ``--queries``);
-* adding a 10k "day" to the full index vs linking the whole corpus again with
-  the batch :func:`newsingest.pipeline.link_documents` (the ratio; goal ≥ 50×).
+* adding a real day to the full index, end to end: ``--day-files`` (folders or
+  files of articles, e.g. 10,000 text files) through :meth:`Index.add` (read,
+  decode, extract, repair, boilerplate, fingerprint, link, cluster, commit);
+* the alternative, re-running the whole corpus: :func:`newsingest.pipeline.dedup`
+  on the first N files of ``--corpus`` for each N of ``--corpus-sizes`` (each in
+  a fresh process), its cost per article, and that cost extrapolated linearly to
+  the index's size plus the day. The ratio of the two is the goal (≥ 50×);
+* for reference, a synthetic 10k day by fingerprint and the batch
+  :func:`newsingest.pipeline.link_documents` over every fingerprint in memory.
+
+    python benchmarks/index.py --docs 1000000 --work /tmp/idx \\
+        --day-files /tmp/newsingest-speed/corpus-s1-n50000/articles/00[0-9] \\
+        --corpus /tmp/newsingest-speed/corpus-s1-n50000/articles \\
+        --corpus-sizes 20000,50000 --json out.json
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
-import resource
 import shutil
 import statistics
 import sys
@@ -35,9 +47,16 @@ import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import format_table, machine_info, write_json
+from benchmarks._common import (
+    format_table,
+    machine_info,
+    peak_rss_mb,
+    print_result,
+    run_child,
+    write_json,
+)
 from newsingest.config import DedupConfig
-from newsingest.pipeline import link_documents
+from newsingest.pipeline import dedup, link_documents
 from newsingest.store import Index
 
 NUM_PERM = 128
@@ -87,8 +106,30 @@ class SyntheticCorpus:
         return [f"doc{j:08d}" for j in range(lo, hi)], sigs, sizes, digests
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def list_files(folder: Path, count: int) -> list[str]:
+    """The first ``count`` files under ``folder`` in path order (a fixed, reproducible slice)."""
+    files = sorted(str(p) for p in folder.rglob("*") if p.is_file())
+    if len(files) < count:
+        raise SystemExit(f"{folder}: {len(files)} files, fewer than the {count} asked for")
+    return files[:count]
+
+
+def measure_whole_corpus(folder: Path, count: int, jobs: int) -> dict[str, Any]:
+    """``pipeline.dedup`` on the first ``count`` files: wall time and the cost per article."""
+    files = list_files(folder, count)
+    config = DedupConfig(jobs=jobs)
+    t0 = time.perf_counter()
+    result = dedup(files, config)
+    seconds = time.perf_counter() - t0
+    docs = len(result.decisions)
+    return {
+        "files": count,
+        "documents": docs,
+        "seconds": seconds,
+        "ms_per_article": 1000 * seconds / docs,
+        "timings": result.timings,
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -154,13 +195,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         out["query_ms_p99"] = latencies[int(0.99 * (len(latencies) - 1))] * 1000
         out["query_hit_rate"] = hits / args.queries
 
+    out["db_bytes"] = sum(p.stat().st_size for p in work.glob("bench.db*"))
+    out["db_bytes_per_doc"] = out["db_bytes"] / args.docs
+
+    if args.day_files:
+        # A fresh session, as a daily job would open it.
+        gc.collect()
+        with Index.open(db, DedupConfig(jobs=args.jobs)) as index:
+            t0 = time.perf_counter()
+            result = index.add(args.day_files)
+            out["real_day_seconds"] = time.perf_counter() - t0
+        out["real_day_documents"] = len(result.decisions)
+        out["real_day_rejected"] = len(result.rejections)
+        out["real_day_timings"] = result.timings
+        out["real_day_joined_existing"] = result.params["joined_existing"]
+        out["real_day_accepted_pairs"] = result.params["accepted_pairs"]
+
+    with Index.open(db) as index:
         ids, sigs, sizes, digests = corpus.take(day)
         t0 = time.perf_counter()
         day_params = index.add_fingerprints(ids, sigs, sizes, digests)
         out["day_add_seconds"] = time.perf_counter() - t0
         out["day_joined_existing"] = day_params["joined_existing"]
-    out["db_bytes"] = sum(p.stat().st_size for p in work.glob("bench.db*"))
-    out["db_bytes_per_doc"] = out["db_bytes"] / (args.docs + day)
 
     # The batch alternative: link the whole corpus again (fingerprints given, no ingest).
     t0 = time.perf_counter()
@@ -169,8 +225,36 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     out["batch_link_seconds"] = time.perf_counter() - t0
     out["batch_accepted_pairs"] = links.accepted_pairs
-    out["day_vs_batch_ratio"] = out["batch_link_seconds"] / out["day_add_seconds"]
+    out["day_vs_batch_link_ratio"] = out["batch_link_seconds"] / out["day_add_seconds"]
     out["peak_rss_mb_total"] = peak_rss_mb()
+    del corpus
+    gc.collect()
+
+    # Re-running the whole corpus: each size in a fresh process (its own memory and imports).
+    if args.corpus:
+        whole = []
+        for count in args.corpus_sizes:
+            res = run_child(
+                "benchmarks.index",
+                ["--whole-corpus", str(args.corpus), str(count), "--jobs", str(args.jobs)],
+            )
+            if "error" in res:
+                raise SystemExit(f"whole-corpus run failed: {res['error']}")
+            print(
+                f"  dedup of {count:,} files: {res['seconds']:.1f} s, "
+                f"{res['ms_per_article']:.3f} ms/article",
+                flush=True,
+            )
+            whole.append(res)
+        out["whole_corpus_runs"] = whole
+        target = args.docs + out.get("real_day_documents", day)
+        per_article = whole[-1]["ms_per_article"] / 1000  # the largest size measured
+        out["whole_corpus_extrapolated_to"] = target
+        out["whole_corpus_extrapolated_seconds"] = per_article * target
+        if "real_day_seconds" in out:
+            out["day_vs_whole_ratio"] = (
+                out["whole_corpus_extrapolated_seconds"] / out["real_day_seconds"]
+            )
     return out
 
 
@@ -183,15 +267,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dup-rate", type=float, default=0.3)
     parser.add_argument("--noise", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--work", required=True, help="scratch folder (emptied first)")
+    parser.add_argument("--work", help="scratch folder (emptied first); required")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--day-files", nargs="*", default=[], help="a real day: folders or files for Index.add"
+    )
+    parser.add_argument("--corpus", type=Path, help="real-text folder for the whole-corpus run")
+    parser.add_argument(
+        "--corpus-sizes",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[20_000, 50_000],
+        help="file counts of --corpus to run pipeline.dedup on (comma-separated)",
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="jobs for both the day and dedup")
+    parser.add_argument(
+        "--whole-corpus", nargs=2, metavar=("FOLDER", "COUNT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
+    if args.whole_corpus:  # the child side of one whole-corpus measurement
+        print_result(
+            measure_whole_corpus(Path(args.whole_corpus[0]), int(args.whole_corpus[1]), args.jobs)
+        )
+        return 0
+    if not args.work:
+        parser.error("--work is required")
     out = run(args)
     if not args.keep:
         shutil.rmtree(args.work, ignore_errors=True)
     rows = [
-        ("documents", f"{args.docs:,} (+{args.day:,} day)"),
+        ("documents", f"{args.docs:,}"),
         (
             "insert throughput",
             f"{out['insert_docs_per_s']:,.0f} docs/s ({out['insert_seconds']:.0f} s)",
@@ -206,11 +311,36 @@ def main(argv: list[str] | None = None) -> int:
             f"{out['query_ms_median']:.2f} / {out['query_ms_p99']:.2f} ms",
         ),
         ("query hit rate (half are copies)", f"{out['query_hit_rate']:.2f}"),
-        ("add a 10k day to the index", f"{out['day_add_seconds']:.2f} s"),
-        ("batch link of the whole corpus", f"{out['batch_link_seconds']:.2f} s"),
-        ("ratio batch / incremental", f"{out['day_vs_batch_ratio']:.1f}x"),
+        (f"add a synthetic {args.day:,}-doc day by fingerprint", f"{out['day_add_seconds']:.2f} s"),
+        ("batch link_documents over all fingerprints", f"{out['batch_link_seconds']:.2f} s"),
         ("peak RSS incl. batch link", f"{out['peak_rss_mb_total']:,.0f} MB"),
     ]
+    if "real_day_seconds" in out:
+        rows.append(
+            (
+                f"add a real day ({out['real_day_documents']:,} docs), end to end",
+                f"{out['real_day_seconds']:.2f} s "
+                f"(ingest {out['real_day_timings']['ingest']:.2f} s)",
+            )
+        )
+    for res in out.get("whole_corpus_runs", []):
+        rows.append(
+            (
+                f"pipeline.dedup of {res['documents']:,} articles (measured)",
+                f"{res['seconds']:.1f} s = {res['ms_per_article']:.3f} ms/article",
+            )
+        )
+    if "whole_corpus_extrapolated_seconds" in out:
+        rows.append(
+            (
+                f"whole corpus of {out['whole_corpus_extrapolated_to']:,} (linear extrapolation)",
+                f"{out['whole_corpus_extrapolated_seconds']:.0f} s",
+            )
+        )
+    if "day_vs_whole_ratio" in out:
+        rows.append(
+            ("ratio whole corpus / real day (goal >= 50x)", f"{out['day_vs_whole_ratio']:.1f}x")
+        )
     print(format_table(["measure", "value"], rows))
     if args.json:
         write_json(args.json, {"results": out, "machine": machine_info()})

@@ -457,8 +457,13 @@ def test_cli_index_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFixtur
 @pytest.mark.parametrize(("cap", "edges"), [(1, 2), (1000, 3)])
 def test_bucket_cap_gives_only_the_oldest_members(tmp_path: Path, cap: int, edges: int) -> None:
     sig = np.arange(128, dtype=np.uint32).reshape(1, -1)
-    with Index.open(tmp_path / "cap.db", bucket_cap=cap) as index:
-        index.add_fingerprints(["a", "b"], np.vstack([sig, sig]), [100, 100], [b"a", b"b"])
+    with (
+        mock.patch.object(store, "_MERGE_MIN_DOCS", 0),
+        mock.patch.object(store, "_MERGE_SHARE", 10**9),
+        Index.open(tmp_path / "cap.db", bucket_cap=cap) as index,
+    ):
+        first = index.add_fingerprints(["a", "b"], np.vstack([sig, sig]), [100, 100], [b"a", b"b"])
+        assert first["merged_band_keys"] == 2 * index.bands  # a and b are now in bands
         index.add_fingerprints(["c"], sig, [100], [b"c"])
         # c's buckets hold a and b; with a cap of 1 only a (the oldest) is a candidate.
         assert index.stats()["edges"] == edges
@@ -515,3 +520,5 @@ def test_format_1_index_is_upgraded(tmp_path: Path) -> None:
         later = [make_article("c", 1, keep=5), make_article("d", 3)]
         index.add(later)
         assert tuple(index.export_clusters()) == dedup(first + later).decisions
+        # "a" is found through bands (the old file's), "c" through bands_recent.
+        assert {m.id for m in index.query(make_article("q", 1, keep=4))} == {"a", "c"}

@@ -25,6 +25,8 @@ How it stays equal to the batch run (see ``docs/index.md``):
   sharing a band key (buckets larger than ``bucket_cap`` contribute only their
   ``bucket_cap`` oldest members), verified with the batch rule; accepted pairs
   are stored as edges, so a cluster can be recomputed when a member goes.
+  New band keys go to a small ``bands_recent`` table, merged into ``bands``
+  in one sorted pass now and then, so a day does not rewrite the big B-tree.
 * **Clusters** affected by a batch (those of new, changed or newly linked
   documents) are recomputed as connected components of their stored edges,
   and their canonicals chosen by :class:`~newsingest.cluster.CanonicalKey`.
@@ -283,6 +285,7 @@ class _Refresh:
     verdict_flips: int = 0
     candidate_pairs: int = 0
     accepted_pairs: int = 0
+    merged_band_keys: int = 0
 
 
 class Index:
@@ -709,6 +712,7 @@ class Index:
             "canonical_changes": report.canonical_changes,
             "refingerprinted": report.refingerprinted,
             "boilerplate_flips": report.verdict_flips,
+            "merged_band_keys": report.merged_band_keys,
             "changes": tuple(report.changes),
             "documents": self._one("SELECT COUNT(*) FROM documents"),
         }
@@ -838,9 +842,7 @@ class Index:
         gone = {r[0]: r[1] for r in rows}
         seed_clusters = {r[4] for r in rows}
         freed = {r[2] for r in rows if r[3]}
-        for r in rows:
-            if r[3] and r[6] > 0:
-                self._delete_bands(r[0], np.frombuffer(r[5], dtype=np.uint32))
+        self._delete_bands([(r[0], r[5]) for r in rows if r[3] and r[6] > 0])
         # Canonicals that are not removed still carry their old cluster ids' names.
         for doc, doc_id in self._conn.execute(
             "SELECT doc, id FROM documents WHERE doc IN (SELECT value FROM json_each(?))",
@@ -879,9 +881,16 @@ class Index:
             fingerprinted=True,
         )
 
-    def _delete_bands(self, doc: int, sig: _U32) -> None:
-        keys = _band_keys(sig.reshape(1, -1), self.bands, self.rows)[0]
-        rows = [(b, int(k), doc) for b, k in enumerate(keys)]
+    def _delete_bands(self, docs: Sequence[tuple[int, bytes]]) -> None:
+        """Remove the band keys of ``(doc, signature)`` from both band tables."""
+        if not docs:
+            return
+        sigs = np.vstack([np.frombuffer(sig, dtype=np.uint32) for _, sig in docs])
+        keys = _band_keys(sigs, self.bands, self.rows).tolist()
+        rows = [
+            (b, k, doc) for (doc, _), row in zip(docs, keys, strict=True) for b, k in enumerate(row)
+        ]
+        rows.sort()
         self._conn.executemany("DELETE FROM bands WHERE band = ? AND key = ? AND doc = ?", rows)
         cur = self._conn.executemany(
             "DELETE FROM bands_recent WHERE band = ? AND key = ? AND doc = ?", rows
@@ -896,12 +905,13 @@ class Index:
         )
         return self._one("SELECT value FROM meta WHERE name = 'recent_band_rows'")
 
-    def _merge_recent(self) -> None:
+    def _merge_recent(self, report: _Refresh) -> None:
         """Move ``bands_recent`` into ``bands`` when it has grown (one sorted pass)."""
         recent = self._count_recent(0)
         docs = self._one("SELECT COUNT(*) FROM documents")
         if recent <= self.bands * max(_MERGE_MIN_DOCS, docs // _MERGE_SHARE):
             return
+        report.merged_band_keys += recent
         self._conn.execute("INSERT OR IGNORE INTO bands SELECT band, key, doc FROM bands_recent")
         self._conn.execute("DELETE FROM bands_recent")
         self._count_recent(-recent)
@@ -945,12 +955,14 @@ class Index:
             changed = sorted(set(changed) | new_set)
         seeds: set[int] = set(changed)
         # Old representatives whose fingerprint changed leave their digest group.
-        for doc, digest, rep, sig_blob, size in self._old_state(changed, new_set):
-            if rep:
-                if size > 0:
-                    self._delete_bands(doc, np.frombuffer(sig_blob, dtype=np.uint32))
-                self._conn.execute("DELETE FROM edges WHERE a = ? OR b = ?", (doc, doc))
-                freed.add(digest)
+        leaving = [old for old in self._old_state(changed, new_set) if old[2]]
+        self._delete_bands([(doc, sig_blob) for doc, _, _, sig_blob, size in leaving if size > 0])
+        for column in ("a", "b"):
+            self._conn.execute(
+                f"DELETE FROM edges WHERE {column} IN (SELECT value FROM json_each(?))",
+                (_ids(old[0] for old in leaving),),
+            )
+        freed.update(old[1] for old in leaving)
         self._apply_fingerprints(changed)
         link: list[int] = []
         rep_of = self._reps_of({self._pending_digest[doc] for doc in changed})
@@ -1061,7 +1073,8 @@ class Index:
         self._conn.execute("DELETE FROM want")
         self._conn.executemany("INSERT INTO want(digest) VALUES (?)", [(d,) for d in digests])
         rows = self._conn.execute(
-            "SELECT d.digest, MIN(d.doc) FROM want w JOIN documents d ON d.digest = w.digest "
+            # CROSS JOIN keeps want outside: without statistics SQLite may scan documents.
+            "SELECT d.digest, MIN(d.doc) FROM want w CROSS JOIN documents d ON d.digest = w.digest "
             "WHERE d.rep = 1 GROUP BY d.digest"
         ).fetchall()
         self._conn.execute("DELETE FROM want")
@@ -1191,9 +1204,9 @@ class Index:
         pairs = self._conn.execute(
             "WITH m(band, key, doc, other) AS ("
             "SELECT p.band, p.key, p.doc, b.doc FROM probe p "
-            "JOIN bands b ON b.band = p.band AND b.key = p.key "
+            "CROSS JOIN bands b ON b.band = p.band AND b.key = p.key "
             "UNION ALL SELECT p.band, p.key, p.doc, r.doc FROM probe p "
-            "JOIN bands_recent r ON r.band = p.band AND r.key = p.key) "
+            "CROSS JOIN bands_recent r ON r.band = p.band AND r.key = p.key) "
             "SELECT DISTINCT MIN(doc, other), MAX(doc, other) FROM ("
             "SELECT doc, other, ROW_NUMBER() OVER "
             "(PARTITION BY band, key, doc ORDER BY other) AS nth "
@@ -1201,7 +1214,7 @@ class Index:
             (self.bucket_cap,),
         ).fetchall()
         self._conn.execute("DELETE FROM probe")
-        self._merge_recent()
+        self._merge_recent(report)
         if not pairs:
             return endpoints
         pair_arr = np.array(sorted(pairs), dtype=np.int64)
