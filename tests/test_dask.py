@@ -1,8 +1,16 @@
-"""newsingest.dask on a real two-process LocalCluster equals the local pipeline."""
+"""newsingest.dask on a real two-process LocalCluster equals the local pipeline.
+
+The corpus is written, then checked, before any worker exists; the cluster has
+its own scratch folder (not the ``/tmp/dask-scratch-space`` every local
+cluster on the machine shares), and the fixture checks that no worker process
+outlives the module. A failure shows the rejection reasons.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from tests.test_jobs import REJECTED, build_corpus
@@ -22,18 +30,46 @@ from newsingest.dask import DECISION_COLUMNS, dedup_dask, to_decisions  # noqa: 
 def files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     root = tmp_path_factory.mktemp("dask")
     build_corpus(root, stories=18, variants=104)
-    return sorted(str(p) for p in root.rglob("*") if p.is_file())
+    found = sorted(str(p) for p in root.rglob("*") if p.is_file())
+    # Every file complete before a worker reads it: 104 variants, none empty but one.
+    wire = [f for f in found if "/wire/v" in f]
+    assert len(wire) == 104
+    assert all(Path(f).stat().st_size > 0 for f in wire)
+    return found
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[object]:
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    psutil = pytest.importorskip("psutil")
+    me = psutil.Process()
+
+    def workers() -> set[int]:
+        pids = set()
+        for p in me.children(recursive=True):
+            try:
+                # multiprocessing's resource tracker lives as long as this process, by design.
+                if not any("resource_tracker" in part for part in p.cmdline()):
+                    pids.add(p.pid)
+            except psutil.Error:  # gone meanwhile
+                continue
+        return pids
+
+    before = workers()
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            local_directory=str(tmp_path_factory.mktemp("dask-scratch")),
         ) as cluster,
         distributed.Client(cluster) as c,
     ):
         yield c
+    deadline = time.monotonic() + 10
+    while (left := workers() - before) and (time.monotonic() < deadline):
+        time.sleep(0.1)
+    assert not left, f"worker processes outlived the cluster: {sorted(left)}"
 
 
 def _clusters(decisions: tuple[object, ...]) -> set[tuple[str, tuple[str, ...]]]:
@@ -65,8 +101,8 @@ def test_local_cluster_equals_local_pipeline(files: list[str], client: object) -
             if a is not None and b is not None:
                 assert a == pytest.approx(b, abs=1e-12)
     assert _clusters(got) == {(c.id, c.members) for c in local.clusters}
-    rejected = {d.id.rsplit("/", 1)[-1] for d in got if d.status == "rejected"}
-    assert rejected == {r.rsplit("/", 1)[-1] for r in REJECTED}
+    rejected = {d.id.rsplit("/", 1)[-1]: d.reason for d in got if d.status == "rejected"}
+    assert set(rejected) == {r.rsplit("/", 1)[-1] for r in REJECTED}, rejected
     assert max(len(c.members) for c in local.clusters) > 100
 
 
@@ -77,3 +113,15 @@ def test_dataframe_of_paths_and_no_client_scheduler(files: list[str]) -> None:
     with dask.config.set({"scheduler": "sync", "dataframe.shuffle.method": "tasks"}):
         got = to_decisions(dedup_dask(frame, DedupConfig()).compute())
     assert got == dedup(some, DedupConfig()).decisions
+
+
+def test_more_partitions_than_groups(files: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Seven partitions in three groups: a group fingerprints several partitions,
+    # and node ids still find their group.
+    from newsingest import dask as nd  # noqa: PLC0415
+
+    monkeypatch.setattr(nd, "MAX_GROUPS", 3)
+    bag = db.from_sequence(files, npartitions=7)
+    with dask.config.set({"scheduler": "sync"}):
+        got = to_decisions(dedup_dask(bag, DedupConfig()).compute())
+    assert got == dedup(files, DedupConfig()).decisions

@@ -158,3 +158,40 @@ def test_imap_bounded_keeps_order_and_zero_means_all_cores() -> None:
     assert list(imap_bounded(sum, chunks, jobs=2, window=3)) == [sum(c) for c in chunks]
     assert resolve_jobs(0) >= 1
     assert resolve_jobs(5) == 5
+
+
+def test_file_arguments_are_read_by_workers_with_the_same_ids(corpus: Path) -> None:
+    # Several file arguments: each worker reads its own files (JSON Lines whole);
+    # the ids, the rejections and the decisions are those of one process.
+    files = sorted(str(p) for p in corpus.rglob("*") if p.is_file())
+    one = dedup(files, DedupConfig(jobs=1), keep_articles=True)
+    two = dedup(files, DedupConfig(jobs=2), keep_articles=True)
+    assert two == one
+    assert two.articles == one.articles
+    assert f"{corpus}/feed.jsonl#4" in {r.id for r in two.rejections}
+    feed = [f for f in files if f.endswith(".jsonl")]  # one argument: ids without the folder
+    assert dedup(feed, DedupConfig(jobs=2)) == dedup(feed, DedupConfig(jobs=1))
+
+
+def test_spawned_workers_get_their_slice_in_the_task(
+    corpus: Path, single: DedupResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where forking is unsafe the pass-2 state cannot be inherited: it travels with the task.
+    import multiprocessing  # noqa: PLC0415
+
+    from newsingest import pipeline  # noqa: PLC0415
+
+    monkeypatch.setattr(pipeline, "_PASS2_MIN_CHUNK", 8)
+    monkeypatch.setattr(pipeline, "pool_context", lambda: multiprocessing.get_context("spawn"))
+    result = dedup([corpus], DedupConfig(jobs=2), keep_articles=True)
+    assert result == single
+    assert result.articles == single.articles
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_nothing_but_rejections(tmp_path: Path, jobs: int) -> None:
+    write(tmp_path / "empty.txt", b"")
+    write(tmp_path / "notes.pdf", b"%PDF-1.4")
+    result = dedup([tmp_path], DedupConfig(jobs=jobs))
+    assert [d.status for d in result.decisions] == ["rejected", "rejected"]
+    assert result.clusters == ()

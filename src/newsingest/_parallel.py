@@ -24,7 +24,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from multiprocessing.context import BaseContext
 from typing import TypeVar
 
-__all__ = ["chunked", "imap_bounded", "open_pool", "resolve_jobs"]
+__all__ = ["chunked", "imap_bounded", "open_pool", "pool_context", "resolve_jobs"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -54,12 +54,16 @@ def pool_context() -> BaseContext:
 
 
 @contextlib.contextmanager
-def open_pool(jobs: int) -> Iterator[Executor | None]:
-    """A process pool of ``jobs`` workers shared by several maps; ``None`` for one job."""
+def open_pool(jobs: int, context: BaseContext | None = None) -> Iterator[Executor | None]:
+    """A process pool of ``jobs`` workers shared by several maps; ``None`` for one job.
+
+    Forked workers start when the first task is submitted, so they see the
+    parent's memory as it is then (``pipeline`` relies on that in pass 2).
+    """
     if jobs <= 1:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context()) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context or pool_context()) as pool:
         yield pool
 
 

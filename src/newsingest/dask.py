@@ -5,19 +5,29 @@ way — ``distributed.Client``, ``dask_jobqueue.SLURMCluster``, a Kubernetes
 operator — and call :func:`dedup_dask`. It never creates a cluster: it runs on
 whatever client is active (or dask's local scheduler when there is none).
 
-How each stage is distributed:
+The work is a graph of dask tasks over numpy arrays, not dataframe
+operations: every document gets an integer node id (its partition in the high
+32 bits), the partitions are gathered into ``G`` groups (at most
+:data:`MAX_GROUPS`), and each exchange between stages is one all-to-all step
+of ``G × G`` pieces, with no synchronisation in between:
 
-* per-document stages (read → decode → extract → repair → line keys, then
-  strip → fingerprint) run per partition, on the workers;
-* boilerplate: line-key document frequencies are counted with a dataframe
-  groupby; only the documents holding a frequent key travel to the client,
-  as integers, for the one-story-or-many decision (:mod:`newsingest.boilerplate`);
-* LSH: one row per (band, key, document), grouped with dask's shuffle; each
-  bucket emits the pairs the local index would;
-* verification: pairs are joined with both signatures (two shuffle joins);
-* connected components: alternating large-star / small-star rounds over the
-  edge frame (Kiveris et al., 2014), never collecting the edges in one place;
-* canonical copies and the decisions: a shuffle by component.
+* per partition: read → decode → extract → repair → line keys; then, per
+  group, strip → fingerprint (signatures stay a ``(n, num_perm)`` uint32 array);
+* boilerplate: key document-frequencies by a tree reduction; only the
+  documents holding a frequent key travel to the client, as integers, for the
+  one-story-or-many decision (:mod:`newsingest.boilerplate`);
+* one exchange keyed by (band, band key) — with one extra "band" keyed by the
+  exact digest — finds the exact copies and the LSH candidate pairs at once:
+  every copy of a text lands in the same bucket of every band, so a bucket
+  keeps the smallest id of each digest, as the local index keeps one
+  representative per digest;
+* verification: two exchanges bring ``b``'s signature to the pair, then the
+  pair to ``a``'s group, where it is verified;
+* connected components: a spanning forest per piece (union-find), merged by a
+  tree reduction; the forest has fewer edges than there are clustered
+  documents;
+* canonical copies: the ranking fields of the clustered documents meet in one
+  task; the (member, canonical) pairs are scored by the same two exchanges.
 
 Document ids are compared as strings, which orders them exactly as the local
 pipeline's sorted indices, so every tie is broken the same way.
@@ -25,26 +35,20 @@ pipeline's sorted indices, so every tie is broken the same way.
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 
 from . import read as _read
+from ._unionfind import connected_components
 from .config import DedupConfig, IngestConfig
 from .fingerprint import fingerprint_batch
-from .index import (
-    _BIG_BUCKET_ANCHORS,
-    DEFAULT_MAX_BUCKET,
-    _hash_columns,
-    _pairs_in_small_runs,
-    bands_for_config,
-)
+from .index import _BIG_BUCKET_ANCHORS, DEFAULT_MAX_BUCKET, _hash_columns, bands_for_config
 from .pipeline import (
     ParagraphKeys,
     _ingest_or_reject,
@@ -53,13 +57,13 @@ from .pipeline import (
     strip_by_keys,
 )
 from .records import Article, Decision, RawDocument, Rejection
-from .verify import score_pair, verify_pairs
+from .verify import score_against, verify_pairs
 
 if TYPE_CHECKING:
     import dask.bag as db
     import dask.dataframe as dd
 
-__all__ = ["DECISION_COLUMNS", "dedup_dask", "to_decisions"]
+__all__ = ["DECISION_COLUMNS", "MAX_GROUPS", "dedup_dask", "to_decisions"]
 
 DECISION_COLUMNS = (
     "id",
@@ -71,9 +75,13 @@ DECISION_COLUMNS = (
     "containment",
     "reason",
 )
-_MAX_ROUNDS = 64
+MAX_GROUPS = 16
+"""Partitions are gathered into at most this many groups: an exchange is ``G × G`` pieces."""
 
+_Int = npt.NDArray[np.int64]
 _Part = tuple[list[Article], list[ParagraphKeys], list[Rejection]]
+_NO_PAIRS = np.empty((0, 2), dtype=np.int64)
+_DIGEST_BAND = -1
 
 
 def _import_dask() -> tuple[Any, Any, Any]:
@@ -115,328 +123,366 @@ def _ingest_partition(items: Iterable[object], config: IngestConfig) -> _Part:
     return articles, keys, rejections
 
 
-def _keys_frame(part: _Part) -> pd.DataFrame:
-    """One row per (document, distinct line key): what boilerplate statistics count."""
-    articles, keys, _ = part
-    ids: list[str] = []
-    key_parts: list[npt.NDArray[np.int64]] = []
-    word_parts: list[npt.NDArray[np.int64]] = []
-    for article, k in zip(articles, keys, strict=True):
-        _, first = np.unique(k[0], return_index=True)
-        ids.extend([article.id] * first.size)
-        key_parts.append(k[0, first])
-        word_parts.append(k[1, first])
-    return pd.DataFrame(
-        {
-            "doc": pd.Series(ids, dtype=object),
-            "key": np.concatenate(key_parts) if key_parts else np.empty(0, np.int64),
-            "words": np.concatenate(word_parts) if word_parts else np.empty(0, np.int64),
-        }
-    )
+def _distinct_rows(part: _Part) -> ParagraphKeys:
+    """Rows (document index, key, word count), each key once per document, for a partition."""
+    keys = part[1]
+    if not keys:
+        return np.empty((3, 0), dtype=np.int64)
+    lengths = np.fromiter((k.shape[1] for k in keys), dtype=np.int64, count=len(keys))
+    flat = np.concatenate(keys, axis=1)
+    doc = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
+    order = np.lexsort((flat[0], doc))
+    flat, doc = flat[:, order], doc[order]
+    first = np.r_[True, (doc[1:] != doc[:-1]) | (flat[0, 1:] != flat[0, :-1])]
+    return np.stack([doc[first], flat[0, first], flat[1, first]])
 
 
-def _sig_columns(num_perm: int) -> list[str]:
-    return [f"s{i}" for i in range(num_perm)]
+def _key_stats(part: _Part) -> ParagraphKeys:
+    """Rows (key, documents holding it, its word count) of one partition."""
+    return _sum_stats(_distinct_rows(part)[1:], None)
 
 
-def _fingerprint_frame(
-    part: _Part, boilerplate: frozenset[int], config: DedupConfig
-) -> pd.DataFrame:
-    """Strip and fingerprint one partition: one row per article, signature as columns."""
-    articles, keys, _ = part
+def _sum_stats(keys: ParagraphKeys, counts: _Int | None) -> ParagraphKeys:
+    if keys.shape[1] == 0:
+        return np.empty((3, 0), dtype=np.int64)
+    uniq, first, inverse = np.unique(keys[0], return_index=True, return_inverse=True)
+    weights = np.ones(keys.shape[1], np.int64) if counts is None else counts
+    df = np.bincount(inverse.reshape(-1), weights=weights, minlength=uniq.size).astype(np.int64)
+    return np.stack([uniq, df, keys[1, first]])
+
+
+def _merge_stats(parts: list[ParagraphKeys]) -> ParagraphKeys:
+    both = np.concatenate(parts, axis=1)
+    return _sum_stats(both[[0, 2]], both[1])
+
+
+def _frequent_rows(part: _Part, frequent: _Int) -> tuple[list[str], ParagraphKeys, _Int]:
+    """The distinct keys of the documents holding a frequent key: (ids, keys, lengths)."""
+    rows = _distinct_rows(part)
+    docs = np.unique(rows[0, np.isin(rows[1], frequent)])
+    rows = rows[:, np.isin(rows[0], docs)]  # still grouped by document, in document order
+    lengths = np.bincount(rows[0], minlength=len(part[0]))[docs].astype(np.int64)
+    return [part[0][d].id for d in docs.tolist()], rows[1:], lengths
+
+
+@attrs.frozen
+class _Table:
+    """Fingerprinted documents as arrays, sorted by node id: all the linking needs.
+
+    Made where the partition's articles are, so only these arrays (about
+    600 bytes a document) ever move between workers, never the articles.
+    """
+
+    node: _Int
+    ids: npt.NDArray[np.object_]
+    paths: npt.NDArray[np.object_]
+    sigs: npt.NDArray[np.uint32]
+    sizes: _Int
+    digests: npt.NDArray[np.bytes_]
+    day: _Int  # date ordinal, 0 when undated
+    repairs: _Int
+    lengths: _Int
+    rejections: list[Rejection]
+
+    def rows(self, nodes: _Int) -> _Int:
+        return np.searchsorted(self.node, nodes)
+
+
+def _partition_table(
+    part: _Part, number: int, boilerplate: frozenset[int], config: DedupConfig
+) -> _Table:
+    """Strip and fingerprint one partition."""
+    articles, keys, rejections = part
     stripped = [strip_by_keys(a, k, boilerplate) for a, k in zip(articles, keys, strict=True)]
-    sigs, sizes, digests = fingerprint_batch([a.text for a in stripped], config.fingerprint)
-    frame = pd.DataFrame(sigs, columns=_sig_columns(config.fingerprint.num_perm))
-    frame.insert(0, "id", pd.Series([a.id for a in stripped], dtype=object))
-    frame.insert(1, "path", pd.Series([a.path for a in stripped], dtype=object))
-    frame.insert(2, "digest", pd.Series([d.hex() for d in digests], dtype=object))
-    frame.insert(3, "size", sizes.astype(np.int64))
-    frame.insert(4, "undated", np.array([a.date is None for a in stripped], dtype=bool))
-    frame.insert(5, "day", np.array([_day(a.date) for a in stripped], dtype=np.int64))
-    frame.insert(6, "length", np.array([len(a.text) for a in stripped], dtype=np.int64))
-    frame.insert(7, "repairs", np.array([len(a.fixes) for a in stripped], dtype=np.int64))
-    return frame
-
-
-def _day(date: dt.date | None) -> int:
-    return date.toordinal() if date is not None else 0
-
-
-def _rejection_frame(part: _Part) -> pd.DataFrame:
-    rows = part[2]
-    return pd.DataFrame(
-        {
-            "id": pd.Series([r.id for r in rows], dtype=object),
-            "path": pd.Series([r.path for r in rows], dtype=object),
-            "reason": pd.Series([f"{r.stage}: {r.reason}" for r in rows], dtype=object),
-        }
+    texts = [a.text for a in stripped]
+    sigs, sizes, digests = fingerprint_batch(texts, config.fingerprint)
+    n = len(stripped)
+    return _Table(
+        node=(np.int64(number) << 32) + np.arange(n, dtype=np.int64),
+        ids=np.array([a.id for a in stripped], dtype=object).reshape(n),
+        paths=np.array([a.path for a in stripped], dtype=object).reshape(n),
+        sigs=sigs,
+        sizes=sizes.astype(np.int64),
+        digests=np.array(digests, dtype="S16").reshape(n),
+        day=np.fromiter((_day(a) for a in stripped), dtype=np.int64, count=n),
+        repairs=np.fromiter((len(a.fixes) for a in stripped), dtype=np.int64, count=n),
+        lengths=np.fromiter(map(len, texts), dtype=np.int64, count=n),
+        rejections=rejections,
     )
 
 
-def _band_rows(frame: pd.DataFrame, bands: int, rows: int, num_perm: int) -> pd.DataFrame:
-    """One row per (band, band key, document) for non-empty representatives."""
-    frame = frame[frame["size"] > 0]
-    sigs = np.ascontiguousarray(frame[_sig_columns(num_perm)].to_numpy(dtype=np.uint32))
-    content = _hash_columns(sigs, 0, num_perm).view(np.int64)
-    ids = frame["id"].to_numpy(dtype=object)
-    parts = [
-        pd.DataFrame(
-            {
-                "band": np.full(len(ids), b, dtype=np.int64),
-                "bkey": _hash_columns(sigs, b * rows, (b + 1) * rows).view(np.int64),
-                "id": pd.Series(ids, dtype=object),
-                "content": content,
-            }
-        )
-        for b in range(bands)
-    ]
-    if not parts:
-        return _empty({"band": np.int64, "bkey": np.int64, "id": object, "content": np.int64})
-    return pd.concat(parts, ignore_index=True)
+def _day(article: Article) -> int:
+    return article.date.toordinal() if article.date is not None else 0
 
 
-def _bucket_pairs(frame: pd.DataFrame) -> pd.DataFrame:
-    """The candidate pairs of every bucket in this partition, as the local index emits them."""
-    frame = frame.sort_values(["band", "bkey", "id"], kind="stable")
-    band = frame["band"].to_numpy()
-    bkey = frame["bkey"].to_numpy()
-    ids = frame["id"].to_numpy(dtype=object)
-    content = frame["content"].to_numpy().view(np.uint64)
-    n = len(frame)
-    if n < 2:
-        return _empty({"a": object, "b": object})
-    change = np.flatnonzero((band[1:] != band[:-1]) | (bkey[1:] != bkey[:-1])) + 1
-    starts = np.concatenate([[0], change]).astype(np.int64)
-    lengths = np.diff(np.concatenate([starts, [n]])).astype(np.int64)
+def _concat_tables(tables: list[_Table]) -> _Table:
+    """The tables of one group's partitions (given in partition order) as one."""
+    fields = [f.name for f in attrs.fields(_Table) if f.name != "rejections"]
+    joined = {name: np.concatenate([getattr(t, name) for t in tables]) for name in fields}
+    return _Table(**joined, rejections=[r for t in tables for r in t.rejections])
+
+
+# ---------------------------------------------------------------- exchanges
+
+
+def _owner(nodes: _Int, groups: int) -> _Int:
+    """The group holding each node's document."""
+    return (nodes >> 32) % groups
+
+
+def _split(rows: dict[str, Any], dest: _Int, groups: int) -> tuple[dict[str, Any], ...]:
+    """``rows`` (equal-length arrays) cut into one piece per destination group."""
+    order = np.argsort(dest, kind="stable")
+    cuts = np.searchsorted(dest[order], np.arange(1, groups))
+    pieces = [{} for _ in range(groups)]  # type: list[dict[str, Any]]
+    for name, values in rows.items():
+        for g, chunk in enumerate(np.split(values[order], cuts)):
+            pieces[g][name] = chunk
+    return tuple(pieces)
+
+
+def _concat(pieces: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return {name: np.concatenate([p[name] for p in pieces]) for name in pieces[0]}
+
+
+def _band_split(table: _Table, bands: int, rows: int, groups: int) -> tuple[dict[str, Any], ...]:
+    """One row per (band, band key, document), plus a row keyed by the digest, per group."""
+    n = len(table.node)
+    digest = table.digests.view(np.uint64).reshape(n, 2)
+    valid = np.flatnonzero(table.sizes > 0)
+    sigs = table.sigs[valid]
+    content = _hash_columns(sigs, 0, sigs.shape[1])
+    keys = [digest[:, 0]] + [_hash_columns(sigs, b * rows, (b + 1) * rows) for b in range(bands)]
+    band = np.concatenate(
+        [np.full(n, _DIGEST_BAND, np.int64)]
+        + [np.full(valid.size, b, np.int64) for b in range(bands)]
+    )
+    key = np.concatenate(keys)
+    which = np.concatenate([np.arange(n)] + [valid] * bands)
+    out = {
+        "band": band,
+        "key": key,
+        "node": table.node[which],
+        "id": table.ids[which],
+        "d0": digest[which, 0],
+        "d1": digest[which, 1],
+        "content": np.concatenate([np.zeros(n, np.uint64)] + [content] * bands),
+    }
+    mixed = key ^ (band.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    return _split(out, (mixed % np.uint64(groups)).astype(np.int64), groups)
+
+
+def _runs(*columns: npt.NDArray[Any]) -> tuple[_Int, _Int]:
+    """(starts, lengths) of the runs of equal rows in already sorted ``columns``."""
+    n = columns[0].size
+    if n == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    change = np.zeros(n - 1, dtype=bool)
+    for col in columns:
+        change |= col[1:] != col[:-1]
+    starts = np.r_[0, np.flatnonzero(change) + 1].astype(np.int64)
+    return starts, np.diff(np.r_[starts, n]).astype(np.int64)
+
+
+def _lsh_reduce(pieces: Sequence[dict[str, Any]]) -> tuple[_Int, _Int]:
+    """(candidate pairs, exact-copy edges) of the buckets in this piece, as node pairs.
+
+    Sorting is over integers; ids are compared only where the local pipeline's
+    id order decides something: which copy of a text represents it, and the
+    order of a bucket too big for all pairs.
+    """
+    rows = _concat(pieces)
+    node, ids = rows["node"], rows["id"]
+    band, key, d0, d1 = rows["band"], rows["key"], rows["d0"], rows["d1"]
+    exact = band == _DIGEST_BAND
+
+    # Exact copies: each joins the smallest id with its digest.
+    e = np.flatnonzero(exact)
+    e = e[np.lexsort((d1[e], d0[e]))]
+    edges: list[tuple[int, int]] = []
+    for start, length in zip(*_runs(d0[e], d1[e]), strict=True):
+        if length > 1:
+            group = sorted(e[start : start + length].tolist(), key=ids.__getitem__)
+            edges.extend((int(node[group[0]]), int(node[g])) for g in group[1:])
+    exact_edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+
+    # LSH buckets over representatives: a bucket holds every copy of a text, so
+    # keeping its smallest id per digest keeps the representative.
+    b = np.flatnonzero(~exact)
+    mixed = key[b] ^ (band[b].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    b = b[np.argsort(mixed)]
+    starts, lengths = _runs(band[b], key[b])
+    # Most buckets hold one document: drop them before the finer sort.
+    b = b[np.repeat(lengths >= 2, lengths)]
+    b = b[np.lexsort((d1[b], d0[b], key[b], band[b]))]
+    keep = np.ones(b.size, dtype=bool)
+    for start, length in zip(*_runs(band[b], key[b], d0[b], d1[b]), strict=True):
+        if length > 1:
+            run = b[start : start + length]
+            keep[start : start + length] = run == min(run.tolist(), key=ids.__getitem__)
+    b = b[keep]
+    starts, lengths = _runs(band[b], key[b])
     shared = lengths >= 2
     small = shared & (lengths <= DEFAULT_MAX_BUCKET)
-    pos = _pairs_in_small_runs(starts[small], lengths[small])
-    left: list[object] = list(ids[pos[:, 0]])
-    right: list[object] = list(ids[pos[:, 1]])
+    pairs = [b[_small_run_pairs(starts[small], lengths[small])]]
     for start, length in zip(starts[shared & ~small], lengths[shared & ~small], strict=True):
-        members = np.arange(start, start + length)
         # The local index orders a big bucket by content hash, then by index (= id order).
-        ordered = members[np.lexsort((members, content[members]))]
-        chain = list(itertools.pairwise(ordered.tolist()))
-        heads = ordered[:_BIG_BUCKET_ANCHORS].tolist()
-        star = [(h, r) for h in heads for r in ordered[_BIG_BUCKET_ANCHORS:].tolist()]
-        for p, q in chain + star:
-            lo, hi = sorted((ids[p], ids[q]))
-            left.append(lo)
-            right.append(hi)
-    return pd.DataFrame({"a": pd.Series(left, dtype=object), "b": pd.Series(right, dtype=object)})
+        members = b[start : start + length].tolist()
+        ordered = np.array(sorted(members, key=lambda m: (rows["content"][m], ids[m])))
+        chain = np.stack([ordered[:-1], ordered[1:]], axis=1)
+        heads, rest = ordered[:_BIG_BUCKET_ANCHORS], ordered[_BIG_BUCKET_ANCHORS:]
+        star = np.stack([np.repeat(heads, rest.size), np.tile(rest, heads.size)], axis=1)
+        pairs += [chain, star]
+    found = node[np.concatenate(pairs)]
+    if found.shape[0] == 0:
+        return _NO_PAIRS, exact_edges
+    return np.unique(np.sort(found, axis=1), axis=0), exact_edges
 
 
-def _verify_frame(frame: pd.DataFrame, config: DedupConfig, num_perm: int) -> pd.DataFrame:
-    """Keep the candidate pairs that pass the duplicate rule (``verify_pairs``)."""
-    m = len(frame)
-    if m == 0:
-        return _empty({"a": object, "b": object})
-    cols = _sig_columns(num_perm)
-    sig_a = frame[[f"{c}_a" for c in cols]].to_numpy(dtype=np.uint32)
-    sig_b = frame[[f"{c}_b" for c in cols]].to_numpy(dtype=np.uint32)
-    sigs = np.concatenate([sig_a, sig_b])
-    sizes = np.concatenate([frame["size_a"].to_numpy(), frame["size_b"].to_numpy()])
-    idx = np.stack([np.arange(m), np.arange(m, 2 * m)], axis=1)
-    _, _, ok = verify_pairs(sigs, sizes, idx, config)
-    return frame.loc[ok, ["a", "b"]].reset_index(drop=True)
+def _small_run_pairs(starts: _Int, lengths: _Int) -> _Int:
+    if starts.size == 0:
+        return _NO_PAIRS
+    left: list[_Int] = []
+    right: list[_Int] = []
+    for length in np.unique(lengths).tolist():
+        base = starts[lengths == length]
+        i, j = np.triu_indices(length, k=1)
+        left.append((base[:, None] + i[None, :]).reshape(-1))
+        right.append((base[:, None] + j[None, :]).reshape(-1))
+    return np.stack([np.concatenate(left), np.concatenate(right)], axis=1)
 
 
-def _empty(dtypes: dict[str, Any]) -> pd.DataFrame:
-    return pd.DataFrame({k: pd.Series(dtype=v) for k, v in dtypes.items()})
+def _route_pairs(pairs: _Int, groups: int, side: int) -> tuple[dict[str, Any], ...]:
+    return _split({"pair": pairs}, _owner(pairs[:, side], groups), groups)
 
 
-# ---------------------------------------------------------------- connected components
+def _attach(
+    pieces: Sequence[dict[str, Any]], table: _Table, groups: int
+) -> tuple[dict[str, Any], ...]:
+    """At ``b``'s group: add ``b``'s signature, size and id; send on to ``a``'s group."""
+    pairs = _concat(pieces)["pair"] if pieces else _NO_PAIRS
+    at = table.rows(pairs[:, 1])
+    rows = {"pair": pairs, "sig": table.sigs[at], "size": table.sizes[at], "id": table.ids[at]}
+    return _split(rows, _owner(pairs[:, 0], groups), groups)
 
 
-def _large_star(frame: pd.DataFrame) -> pd.DataFrame:
-    """Edges ``u``-``v``, both directions present: each ``v > u`` joins ``u``'s minimum."""
-    if frame.empty:
-        return _empty({"big": object, "small": object})
-    u = frame["u"].to_numpy(dtype=object)
-    v = frame["v"].to_numpy(dtype=object)
-    low = pd.Series(v).groupby(u, sort=False).min()
-    m = low.reindex(u).to_numpy(dtype=object)
-    m = np.where(m < u, m, u)
-    keep = v > u
-    return pd.DataFrame({"big": v[keep], "small": m[keep]}, dtype=object)
+def _verify_at(pieces: Sequence[dict[str, Any]], table: _Table, config: DedupConfig) -> _Int:
+    """At ``a``'s group: the pairs that pass the duplicate rule (``verify_pairs``)."""
+    rows = _concat(pieces)
+    pairs = rows["pair"]
+    if pairs.shape[0] == 0:
+        return _NO_PAIRS
+    at = table.rows(pairs[:, 0])
+    m = pairs.shape[0]
+    sigs = np.concatenate([table.sigs[at], rows["sig"]])
+    sizes = np.concatenate([table.sizes[at], rows["size"]])
+    _, _, ok = verify_pairs(sigs, sizes, np.stack([np.arange(m), np.arange(m, 2 * m)], 1), config)
+    return pairs[ok]  # type: ignore[no-any-return]
 
 
-def _small_star(frame: pd.DataFrame) -> pd.DataFrame:
-    """Edges ``big``-``small``: every node of ``{big}`` and its smalls joins the smallest."""
-    if frame.empty:
-        return _empty({"big": object, "small": object})
-    big = frame["big"].to_numpy(dtype=object)
-    small = frame["small"].to_numpy(dtype=object)
-    low = pd.Series(small).groupby(big, sort=False).min()
-    m = low.reindex(big).to_numpy(dtype=object)
-    others = small != m
-    return pd.DataFrame(
-        {
-            "big": np.concatenate([low.index.to_numpy(dtype=object), small[others]]),
-            "small": np.concatenate([low.to_numpy(dtype=object), m[others]]),
-        },
-        dtype=object,
-    )
+# ---------------------------------------------------------------- components and canonicals
 
 
-def _symmetric(frame: pd.DataFrame) -> pd.DataFrame:
-    forward = pd.DataFrame({"u": frame["big"].to_numpy(), "v": frame["small"].to_numpy()})
-    backward = pd.DataFrame({"u": frame["small"].to_numpy(), "v": frame["big"].to_numpy()})
-    return pd.concat([forward, backward], ignore_index=True).astype(object)
+def _forest(edge_sets: Sequence[_Int]) -> _Int:
+    """A spanning forest of the union of ``edge_sets``: (node, root) per non-root node."""
+    edges = np.concatenate([e.reshape(-1, 2) for e in edge_sets])
+    if edges.shape[0] == 0:
+        return _NO_PAIRS
+    nodes, inverse = np.unique(edges, return_inverse=True)
+    labels = connected_components(nodes.size, inverse.reshape(-1, 2))
+    child = np.flatnonzero(labels != np.arange(nodes.size))
+    return np.stack([nodes[child], nodes[labels[child]]], axis=1)
 
 
-def _roles(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each edge end as a row saying whether it is the big or the small end."""
-    n = len(frame)
-    return pd.DataFrame(
-        {
-            "node": np.concatenate(
-                [frame["big"].to_numpy(dtype=object), frame["small"].to_numpy(dtype=object)]
-            ),
-            "big": np.r_[np.ones(n, np.int64), np.zeros(n, np.int64)],
-            "small": np.r_[np.zeros(n, np.int64), np.ones(n, np.int64)],
-        }
-    )
+def _split_forest(forest: _Int, groups: int) -> tuple[dict[str, Any], ...]:
+    """Every clustered node with its component label, split by owner group."""
+    roots = np.unique(forest[:, 1])
+    node = np.r_[forest[:, 0], roots]
+    label = np.r_[forest[:, 1], roots]
+    return _split({"node": node, "label": label}, _owner(node, groups), groups)
 
 
-def component_labels(edges: Any, *, max_rounds: int = _MAX_ROUNDS) -> Any:
-    """``(node, label)`` for every node of ``edges`` (columns ``a``, ``b``): the smallest id
-    of its connected component, by alternating large-star / small-star rounds.
-
-    Each round is two shuffles; the loop stops when the edges form a star forest
-    (no ``small`` end is itself a ``big`` end, and each ``big`` has one edge),
-    which takes O(log n) rounds on the graphs seen here.
-    """
-    _dask, _dd, _ = _import_dask()
-    star = edges.map_partitions(
-        lambda f: pd.DataFrame(
-            {
-                "big": np.where(f["a"] > f["b"], f["a"], f["b"]),
-                "small": np.where(f["a"] > f["b"], f["b"], f["a"]),
-            }
-        ).astype(object),
-        meta=_empty({"big": object, "small": object}),
-    )
-    star = star[star["big"] != star["small"]]
-    meta = _empty({"big": object, "small": object})
-    for _ in range(max_rounds):
-        sym = star.map_partitions(_symmetric, meta=_empty({"u": object, "v": object}))
-        large = sym.shuffle(on="u").map_partitions(_large_star, meta=meta).drop_duplicates()
-        small = large.shuffle(on="big").map_partitions(_small_star, meta=meta).drop_duplicates()
-        star = small.persist()
-        roles = star.map_partitions(
-            _roles, meta=_empty({"node": object, "big": np.int64, "small": np.int64})
+def _rank_rows(pieces: Sequence[dict[str, Any]], table: _Table) -> dict[str, Any]:
+    """Each clustered node's :meth:`CanonicalKey.rank`: dated first, earlier, more
+    shingles, fewer repairs, longer, id."""
+    rows = _concat(pieces)
+    at = table.rows(rows["node"])
+    rank = np.empty(at.size, dtype=object)
+    for i, key in enumerate(
+        zip(
+            (table.day[at] == 0).tolist(),
+            table.day[at].tolist(),
+            (-table.sizes[at]).tolist(),
+            table.repairs[at].tolist(),
+            (-table.lengths[at]).tolist(),
+            table.ids[at].tolist(),
+            strict=True,
         )
-        per_node = roles.groupby("node").sum()
-        bad = (per_node["big"] > 1) | ((per_node["big"] > 0) & (per_node["small"] > 0))
-        if int(bad.sum().compute()) == 0:
-            break
-    else:  # pragma: no cover - would need a pathological graph
-        raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")
-    roots = star[["small"]].drop_duplicates()
-    roots = roots.assign(node=roots["small"])[["node", "small"]]
-    leaves = star.rename(columns={"big": "node"})[["node", "small"]]
-    return _dd.concat([leaves, roots]).rename(columns={"small": "label"})
+    ):
+        rank[i] = key
+    return {"node": rows["node"], "label": rows["label"], "rank": rank}
 
 
-# ---------------------------------------------------------------- canonical copies
+def _choose(ranked: Sequence[dict[str, Any]], groups: int) -> tuple[dict[str, Any], ...]:
+    """Per component, the member of smallest rank: (member, canonical), to canonical's group."""
+    rows = _concat(ranked)
+    if rows["node"].size == 0:
+        return _route_pairs(_NO_PAIRS, groups, 1)
+    label, node, rank = rows["label"].tolist(), rows["node"], rows["rank"]
+    best: dict[int, int] = {}
+    for i in sorted(range(len(label)), key=lambda i: (label[i], rank[i])):
+        best.setdefault(label[i], i)
+    canon = node[[best[x] for x in label]]
+    return _route_pairs(np.stack([node, canon], axis=1), groups, 1)
 
 
-def _choose_canonical(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per component: the member with the smallest :meth:`CanonicalKey.rank`."""
-    if frame.empty:
-        return _empty({"label": object, "canonical": object})
-    ranked = frame.assign(neg_size=-frame["size"], neg_length=-frame["length"]).sort_values(
-        ["label", "undated", "day", "neg_size", "repairs", "neg_length", "id"], kind="stable"
-    )
-    first = ranked.drop_duplicates("label")
-    return pd.DataFrame(
-        {"label": first["label"].to_numpy(), "canonical": first["id"].to_numpy()}
-    ).astype(object)
-
-
-def _decide_frame(frame: pd.DataFrame, num_perm: int) -> pd.DataFrame:
-    """Decision rows for the members of multi-member components (``score_pair`` each)."""
-    cols = _sig_columns(num_perm)
-    if frame.empty:
-        return _decision_meta()
-    sig = frame[cols].to_numpy(dtype=np.uint32)
-    sig_c = frame[[f"{c}_c" for c in cols]].to_numpy(dtype=np.uint32)
-    sizes = frame["size"].to_numpy()
-    sizes_c = frame["size_c"].to_numpy()
-    ids = frame["id"].to_numpy(dtype=object)
-    canon = frame["canonical"].to_numpy(dtype=object)
-    sims: list[float | None] = []
-    conts: list[float | None] = []
-    for i in range(len(frame)):
-        if ids[i] == canon[i]:
-            sims.append(None)
-            conts.append(None)
-            continue
-        sim, cont = score_pair(sig[i], sig_c[i], int(sizes[i]), int(sizes_c[i]))
-        sims.append(sim)
-        conts.append(cont)
-    duplicate = ids != canon
+def _decide_group(pieces: Sequence[dict[str, Any]], table: _Table) -> pd.DataFrame:
+    """Decision rows for every document of the group, and its rejections."""
+    rows = _concat(pieces)
+    pairs = rows["pair"]
+    at = table.rows(pairs[:, 0])
+    m = pairs.shape[0]
+    duplicate = pairs[:, 0] != pairs[:, 1]
+    sigs = np.concatenate([table.sigs[at], rows["sig"]])
+    sizes = np.concatenate([table.sizes[at], rows["size"]])
+    sim, cont = score_against(sigs, sizes, np.arange(m), np.arange(m, 2 * m))
+    n = len(table.node)
+    cluster = table.ids.copy()
+    cluster[at] = rows["id"]
+    similarity = np.full(n, np.nan)
+    containment = np.full(n, np.nan)
+    similarity[at[duplicate]] = sim[duplicate]
+    containment[at[duplicate]] = cont[duplicate]
+    is_dup = np.zeros(n, dtype=bool)
+    is_dup[at[duplicate]] = True
+    rejected = table.rejections
     return pd.DataFrame(
         {
-            "id": pd.Series(ids, dtype=object),
-            "path": pd.Series(frame["path"].to_numpy(dtype=object), dtype=object),
-            "status": pd.Series(np.where(duplicate, "duplicate", "kept"), dtype=object),
-            "cluster": pd.Series(canon, dtype=object),
-            "duplicate_of": pd.Series(np.where(duplicate, canon, None), dtype=object),
-            "similarity": pd.Series(sims, dtype="float64"),
-            "containment": pd.Series(conts, dtype="float64"),
-            "reason": pd.Series([None] * len(frame), dtype=object),
+            "id": pd.Series([*table.ids.tolist(), *(r.id for r in rejected)], dtype=object),
+            "path": pd.Series([*table.paths.tolist(), *(r.path for r in rejected)], dtype=object),
+            "status": pd.Series(
+                [*np.where(is_dup, "duplicate", "kept").tolist(), *["rejected"] * len(rejected)],
+                dtype=object,
+            ),
+            "cluster": pd.Series([*cluster.tolist(), *[None] * len(rejected)], dtype=object),
+            "duplicate_of": pd.Series(
+                [c if d else None for c, d in zip(cluster.tolist(), is_dup.tolist(), strict=True)]
+                + [None] * len(rejected),
+                dtype=object,
+            ),
+            "similarity": np.r_[similarity, np.full(len(rejected), np.nan)],
+            "containment": np.r_[containment, np.full(len(rejected), np.nan)],
+            "reason": pd.Series(
+                [*[None] * n, *(f"{r.stage}: {r.reason}" for r in rejected)], dtype=object
+            ),
         }
     )
 
 
 def _decision_meta() -> pd.DataFrame:
-    return _empty(
-        {
-            "id": object,
-            "path": object,
-            "status": object,
-            "cluster": object,
-            "duplicate_of": object,
-            "similarity": "float64",
-            "containment": "float64",
-            "reason": object,
-        }
-    )
-
-
-def _singleton_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    n = len(frame)
-    return pd.DataFrame(
-        {
-            "id": pd.Series(frame["id"].to_numpy(dtype=object), dtype=object),
-            "path": pd.Series(frame["path"].to_numpy(dtype=object), dtype=object),
-            "status": pd.Series(["kept"] * n, dtype=object),
-            "cluster": pd.Series(frame["id"].to_numpy(dtype=object), dtype=object),
-            "duplicate_of": pd.Series([None] * n, dtype=object),
-            "similarity": pd.Series([np.nan] * n, dtype="float64"),
-            "containment": pd.Series([np.nan] * n, dtype="float64"),
-            "reason": pd.Series([None] * n, dtype=object),
-        }
-    )
-
-
-def _rejected_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    n = len(frame)
-    return pd.DataFrame(
-        {
-            "id": pd.Series(frame["id"].to_numpy(dtype=object), dtype=object),
-            "path": pd.Series(frame["path"].to_numpy(dtype=object), dtype=object),
-            "status": pd.Series(["rejected"] * n, dtype=object),
-            "cluster": pd.Series([None] * n, dtype=object),
-            "duplicate_of": pd.Series([None] * n, dtype=object),
-            "similarity": pd.Series([np.nan] * n, dtype="float64"),
-            "containment": pd.Series([np.nan] * n, dtype="float64"),
-            "reason": pd.Series(frame["reason"].to_numpy(dtype=object), dtype=object),
-        }
-    )
+    objects: dict[str, Any] = dict.fromkeys(DECISION_COLUMNS, object)
+    objects.update(similarity="float64", containment="float64")
+    return pd.DataFrame({k: pd.Series(dtype=v) for k, v in objects.items()})
 
 
 # ---------------------------------------------------------------- the driver
@@ -457,6 +503,13 @@ def _partitions(documents: object) -> list[Any]:
     return list(to_delayed())
 
 
+def _tree(delayed: Any, fn: Callable[[list[Any]], Any], items: list[Any], fan: int = 8) -> Any:
+    """Reduce ``items`` with ``fn`` over lists of at most ``fan``, as a tree of tasks."""
+    while len(items) > 1:
+        items = [delayed(fn)(items[i : i + fan]) for i in range(0, len(items), fan)]
+    return items[0]
+
+
 def dedup_dask(
     documents: db.Bag | dd.DataFrame,
     config: DedupConfig = DedupConfig(),
@@ -471,112 +524,82 @@ def dedup_dask(
     :data:`DECISION_COLUMNS`, equal to ``dedup``'s decisions (see
     :func:`to_decisions`).
 
-    The per-document results and the corpus-wide statistics (boilerplate,
-    connected components) are computed and persisted on the active client
-    while this function runs; the assembly of the decisions is left lazy.
+    The documents are ingested and fingerprinted, and the boilerplate model
+    learned, while this function runs (on the active client); the linking and
+    the decisions are left lazy, one graph without synchronisation.
     """
     dask, dd_mod, delayed = _import_dask()
-    fp: Any
-    num_perm = config.fingerprint.num_perm
-    bands, rows = bands_for_config(config, num_perm)
+    bands, rows = bands_for_config(config, config.fingerprint.num_perm)
+    parts = [delayed(_ingest_partition)(p, config.ingest) for p in _partitions(documents)]
+    (parts,) = dask.persist(parts)
+    groups = max(1, min(MAX_GROUPS, len(parts)))
+    members = [list(range(g, len(parts), groups)) for g in range(groups)]
 
-    ingested = [delayed(_ingest_partition)(p, config.ingest) for p in _partitions(documents)]
-    (ingested,) = dask.persist(ingested)
-
-    # Boilerplate: frequencies by groupby; the decision on documents with a frequent key.
-    keys = dd_mod.from_delayed(
-        [delayed(_keys_frame)(p) for p in ingested],
-        meta=_empty({"doc": object, "key": np.int64, "words": np.int64}),
-    )
     boilerplate: frozenset[int] = frozenset()
-    if config.boilerplate.enabled:
-        boilerplate = _learn_boilerplate(dask, keys, config)
-
+    if config.boilerplate.enabled and parts:
+        boilerplate = _learn_boilerplate(dask, delayed, parts, config)
     bp = delayed(boilerplate)
-    fp_meta = _fingerprint_frame(([], [], []), frozenset(), config)
-    fp = dd_mod.from_delayed(
-        [delayed(_fingerprint_frame)(p, bp, config) for p in ingested], meta=fp_meta
-    ).persist()
-    rejected = dd_mod.from_delayed(
-        [delayed(_rejection_frame)(p) for p in ingested],
-        meta=_empty({"id": object, "path": object, "reason": object}),
-    )
+    own = [delayed(_partition_table)(part, p, bp, config) for p, part in enumerate(parts)]
+    tables = [delayed(_concat_tables)([own[p] for p in ps]) for ps in members]
+    (tables,) = dask.persist(tables)
+    del parts, own  # the articles are no longer needed: the tables hold what follows
 
-    # Exact copies join the smallest id with their digest; LSH runs on those representatives.
-    reps = fp.groupby("digest")["id"].min().reset_index().rename(columns={"id": "rep"})
-    with_rep = fp[["id", "digest"]].merge(reps, on="digest", how="inner")
-    exact = with_rep[with_rep["id"] != with_rep["rep"]]
-    exact_edges = exact.rename(columns={"rep": "a", "id": "b"})[["a", "b"]]
-    rep_ids = reps[["rep"]].rename(columns={"rep": "id"})
-    rep_fp = fp.merge(rep_ids, on="id", how="inner")
+    def exchange(outs: list[Any]) -> list[list[Any]]:
+        """Split outputs (tuples of ``groups`` pieces) to the list of pieces per group."""
+        return [[out[g] for out in outs] for g in range(groups)]
 
-    band_meta = _empty({"band": np.int64, "bkey": np.int64, "id": object, "content": np.int64})
-    band_rows = rep_fp.map_partitions(_band_rows, bands, rows, num_perm, meta=band_meta)
-    pairs = (
-        band_rows.shuffle(on=["band", "bkey"])
-        .map_partitions(_bucket_pairs, meta=_empty({"a": object, "b": object}))
-        .drop_duplicates()
-    )
-    sig_cols = ["id", "size", *_sig_columns(num_perm)]
-    side_a = fp[sig_cols].rename(columns={c: f"{c}_a" for c in sig_cols})
-    side_b = fp[sig_cols].rename(columns={c: f"{c}_b" for c in sig_cols})
-    scored = pairs.merge(side_a, left_on="a", right_on="id_a").merge(
-        side_b, left_on="b", right_on="id_b"
-    )
-    accepted = scored.map_partitions(
-        _verify_frame, config, num_perm, meta=_empty({"a": object, "b": object})
-    )
-    edges: Any = dd_mod.concat([accepted, exact_edges[["a", "b"]]]).persist()
-
-    labels = component_labels(edges).persist()
-    members = fp.merge(labels.rename(columns={"node": "id"}), on="id", how="inner")
-    canon = members.shuffle(on="label").map_partitions(
-        _choose_canonical, meta=_empty({"label": object, "canonical": object})
-    )
-    canon_sig = fp[["id", "size", *_sig_columns(num_perm)]].rename(
-        columns={c: f"{c}_c" for c in ["id", "size", *_sig_columns(num_perm)]}
-    )
-    grouped = (
-        members.merge(canon, on="label")
-        .merge(canon_sig, left_on="canonical", right_on="id_c")
-        .map_partitions(_decide_frame, num_perm, meta=_decision_meta())
-    )
-    alone = fp[["id", "path"]].merge(
-        labels[["node"]].rename(columns={"node": "id"}), on="id", how="left", indicator=True
-    )
-    alone = alone[alone["_merge"] == "left_only"][["id", "path"]]
-    singles = alone.map_partitions(_singleton_rows, meta=_decision_meta())
-    rejects = rejected.map_partitions(_rejected_rows, meta=_decision_meta())
-    result: dd.DataFrame = dd_mod.concat([grouped, singles, rejects])
+    split = [delayed(_band_split, nout=groups)(t, bands, rows, groups) for t in tables]
+    lsh = [delayed(_lsh_reduce, nout=2)(pieces) for pieces in exchange(split)]
+    to_b = [delayed(_route_pairs, nout=groups)(pairs, groups, 1) for pairs, _ in lsh]
+    to_a = [
+        delayed(_attach, nout=groups)(pieces, tables[g], groups)
+        for g, pieces in enumerate(exchange(to_b))
+    ]
+    accepted = [
+        delayed(_verify_at)(pieces, tables[g], config) for g, pieces in enumerate(exchange(to_a))
+    ]
+    forests = [
+        delayed(_forest)([edges, exact]) for edges, (_, exact) in zip(accepted, lsh, strict=True)
+    ]
+    forest = _tree(delayed, _forest, forests)
+    labelled = delayed(_split_forest, nout=groups)(forest, groups)
+    ranked = [delayed(_rank_rows)([labelled[g]], tables[g]) for g in range(groups)]
+    to_c = delayed(_choose, nout=groups)(ranked, groups)
+    scored = [delayed(_attach, nout=groups)([to_c[g]], tables[g], groups) for g in range(groups)]
+    decided = [
+        delayed(_decide_group)(pieces, tables[g]) for g, pieces in enumerate(exchange(scored))
+    ]
+    result: dd.DataFrame = dd_mod.from_delayed(decided, meta=_decision_meta(), verify_meta=False)
     return result
 
 
-def _learn_boilerplate(dask: Any, keys: Any, config: DedupConfig) -> frozenset[int]:
-    """Document frequency per key by groupby; the decision from the documents that matter.
+def _learn_boilerplate(
+    dask: Any, delayed: Any, parts: list[Any], config: DedupConfig
+) -> frozenset[int]:
+    """Document frequency per key by a tree reduction; the decision from the documents that matter.
 
     A document without a frequent key cannot change the decision (it joins no
-    candidate's document set), so only the rows of documents holding one are
+    candidate's document set), so only the keys of documents holding one are
     gathered, as integers; for those keys the subset's counts equal the corpus's.
     """
     bp = config.boilerplate
-    stats = keys.groupby("key").agg({"doc": "count", "words": "first"})
-    frequent = stats[(stats["doc"] >= bp.min_docs) & (stats["words"] <= bp.max_line_words)]
-    frequent = frequent.reset_index()[["key"]]
-    docs = keys.merge(frequent, on="key", how="inner")[["doc"]].drop_duplicates()
-    rows = keys.merge(docs, on="doc", how="inner")
-    (local,) = dask.compute(rows)
-    if local.empty:
+    stats = _tree(delayed, _merge_stats, [delayed(_key_stats)(p) for p in parts])
+    (total,) = dask.compute(stats)
+    keep = (total[1] >= bp.min_docs) & (total[2] <= bp.max_line_words)
+    frequent = np.sort(total[0, keep])
+    if frequent.size == 0:
         return frozenset()
-    local = local.sort_values(["doc", "key"], kind="stable")
-    doc = local["doc"].to_numpy(dtype=object)
-    starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
-    lengths = np.diff(np.r_[starts, len(doc)]).astype(np.int64)
-    model = model_from_keys(
-        local["key"].to_numpy(dtype=np.int64),
-        local["words"].to_numpy(dtype=np.int64),
-        lengths,
-        bp,
-    )
+    gathered = dask.compute(*[delayed(_frequent_rows)(p, frequent) for p in parts])
+    ids = [i for got in gathered for i in got[0]]
+    if not ids:
+        return frozenset()
+    lengths = np.concatenate([got[2] for got in gathered])
+    flat = np.concatenate([got[1] for got in gathered], axis=1)
+    # Documents in id order, as the local pipeline lays them out.
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    offsets = np.r_[0, np.cumsum(lengths)]
+    take = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in order])
+    model = model_from_keys(flat[0, take], flat[1, take], lengths[order], bp)
     return model.boilerplate
 
 

@@ -9,9 +9,9 @@ the benchmarks call the functions here.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
@@ -22,7 +22,8 @@ import numpy as np
 import numpy.typing as npt
 
 from . import boilerplate as _bp
-from ._parallel import chunked, imap_bounded, open_pool, resolve_jobs
+from . import read as _read
+from ._parallel import chunked, imap_bounded, open_pool, pool_context, resolve_jobs
 from .boilerplate import BoilerplateModel, learn_boilerplate, strip_boilerplate
 from .cluster import (
     CanonicalKey,
@@ -44,7 +45,6 @@ from .records import (
     Decision,
     DedupResult,
     DroppedLine,
-    Fix,
     RawDocument,
     Rejection,
     Stage,
@@ -68,7 +68,6 @@ PathLike = str | os.PathLike[str]
 Progress = Callable[[Article | Rejection], None]
 
 _CHUNK = 64
-_FINGERPRINT_CHUNK = 256
 
 
 def ingest_document(raw: RawDocument, config: IngestConfig = IngestConfig()) -> Article:
@@ -80,21 +79,21 @@ def _ingest(raw: RawDocument, config: IngestConfig, stage: list[Stage]) -> Artic
     """The per-document stages; ``stage`` tracks where a failure happened."""
     stage[:] = ["decode"]
     decoded = decode_document(raw, config.decode)
-    early: tuple[Fix, ...] = ()
     if decoded.format == "text":
         # Plain text is repaired whole before it is parsed: mojibake and entities
         # change line lengths, and re-joining hard-wrapped lines depends on them.
-        # (HTML must be parsed before entities are touched; JSON before its fields are.)
+        # (HTML must be parsed before entities are touched; JSON before its fields
+        # are.) The fields are then pieces of repaired text: no second pass.
         stage[:] = ["repair"]
-        text, early = repair_text(decoded.text, config.repair, field="text")
+        text, fixes = repair_text(decoded.text, config.repair, field="text")
         decoded = attrs.evolve(decoded, text=text)
+        stage[:] = ["extract"]
+        article = extract_article(decoded, config.extract)
+        return attrs.evolve(article, fixes=fixes) if fixes else article
     stage[:] = ["extract"]
     article = extract_article(decoded, config.extract)
     stage[:] = ["repair"]
-    article = repair_article(article, config.repair)
-    if early:
-        article = attrs.evolve(article, fixes=early + article.fixes)
-    return article
+    return repair_article(article, config.repair)
 
 
 def _ingest_or_reject(raw: RawDocument, config: IngestConfig) -> Article | Rejection:
@@ -161,7 +160,34 @@ ParagraphKeys = npt.NDArray[np.int64]
 """Shape ``(2, paragraphs)``: each paragraph's boilerplate line key, and its word count."""
 
 _Item = Article | Rejection
-_Keyed = tuple[_Item, ParagraphKeys | None]
+_Input = RawDocument | Rejection | Article
+
+# A JSON Lines or text file at most this large is read by the worker that ingests it
+# (the main process only stats it); a larger one is read here and spread over chunks.
+_WORKER_FILE_BYTES = 32 << 20
+_PASS2_MIN_CHUNK = 256
+_PASS2_MAX_CHUNK = 4096
+
+
+@attrs.frozen
+class _FileUnit:
+    """A file argument that a worker reads itself: ids as ``iter_documents`` gives them."""
+
+    arg: str
+    several: bool
+
+
+@attrs.frozen
+class _Keyed:
+    """Pass-1 results of one unit: the items, and the paragraph keys of its articles.
+
+    One flat array instead of an array per article: a worker's reply is pickled
+    and unpickled, and the main process does the unpickling.
+    """
+
+    items: list[_Item]
+    flat: npt.NDArray[np.int64]  # (2, total): keys of every article, one after another
+    lengths: npt.NDArray[np.int64]  # per item; 0 for a rejection
 
 
 def paragraph_keys(article: Article) -> ParagraphKeys:
@@ -169,21 +195,70 @@ def paragraph_keys(article: Article) -> ParagraphKeys:
     return _bp.key_paragraphs(article.paragraphs)
 
 
-def _ingest_keyed_chunk(
-    chunk: list[RawDocument | Rejection | Article], config: IngestConfig
-) -> list[_Keyed]:
-    """Pass 1 in a worker: ingest, and key the paragraphs for boilerplate learning."""
-    out: list[_Keyed] = []
-    for item in chunk:
+def _ingest_keyed_chunk(unit: list[_Input] | _FileUnit, config: IngestConfig) -> _Keyed:
+    """Pass 1 in a worker: (read,) ingest, and key the paragraphs for boilerplate learning."""
+    source: Iterable[_Input]
+    if isinstance(unit, _FileUnit):
+        source = _read._iter_argument(unit.arg, several=unit.several, config=config.read)
+    else:
+        source = unit
+    items: list[_Item] = []
+    keys: list[ParagraphKeys] = []
+    for item in source:
         done = _ingest_or_reject(item, config) if isinstance(item, RawDocument) else item
-        out.append((done, paragraph_keys(done) if isinstance(done, Article) else None))
-    return out
+        items.append(done)
+        if isinstance(done, Article):
+            keys.append(paragraph_keys(done))
+        else:
+            keys.append(np.empty((2, 0), dtype=np.int64))
+    lengths = np.fromiter((k.shape[1] for k in keys), dtype=np.int64, count=len(keys))
+    flat = np.concatenate(keys, axis=1) if keys else np.empty((2, 0), dtype=np.int64)
+    return _Keyed(items=items, flat=flat, lengths=lengths)
 
 
-def _fingerprint_chunk(
-    texts: list[str], config: FingerprintConfig
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], list[bytes]]:
-    return fingerprint_batch(texts, config)
+def _units(
+    inputs: Iterable[PathLike | Article], config: IngestConfig, jobs: int
+) -> Iterator[list[_Input] | _FileUnit]:
+    """Pass-1 work: chunks of given articles, whole files for the workers, read chunks.
+
+    With workers, a file argument is read by the worker that ingests it, so the
+    main process does not read, pickle and send every document. Folders are
+    walked (and read) here, in the reader's order.
+    """
+    items = list(inputs)
+    given: list[_Input] = [x for x in items if isinstance(x, Article)]
+    paths = [os.fsdecode(x) for x in items if not isinstance(x, Article)]
+    yield from chunked(given, _CHUNK)
+    several = len(paths) > 1
+    for arg in paths:
+        if jobs > 1 and _worker_readable(arg):
+            yield _FileUnit(arg, several)
+            continue
+        docs: Iterator[_Input] = _read._iter_argument(arg, several=several, config=config.read)
+        yield from chunked(docs, _CHUNK)
+
+
+def _worker_readable(arg: str) -> bool:
+    try:
+        st = os.stat(arg)  # noqa: PTH116
+    except OSError:
+        return False  # the reader says why, in the main process
+    return stat.S_ISREG(st.st_mode) and st.st_size <= _WORKER_FILE_BYTES
+
+
+@attrs.frozen
+class _Collected:
+    """Pass-1 output, one row per id, sorted by id; keys flat, ``offsets`` into them."""
+
+    articles: list[Article]
+    rejections: list[Rejection]
+    flat: npt.NDArray[np.int64]
+    offsets: npt.NDArray[
+        np.int64
+    ]  # (n + 1,): article i's keys are flat[:, offsets[i]:offsets[i+1]]
+
+    def keys(self, i: int) -> ParagraphKeys:
+        return self.flat[:, self.offsets[i] : self.offsets[i + 1]]
 
 
 def _collect_keyed(
@@ -191,22 +266,20 @@ def _collect_keyed(
     config: DedupConfig,
     on_item: Progress | None,
     pool: Executor | None = None,
-) -> tuple[list[Article], list[Rejection], list[ParagraphKeys]]:
+) -> _Collected:
     """Ingest and key every document (in ``pool`` when given); one row per id, sorted by id."""
-    items = list(inputs)
-    paths = [x for x in items if not isinstance(x, Article)]
-    given: list[RawDocument | Rejection | Article] = [x for x in items if isinstance(x, Article)]
-    raws: Iterable[RawDocument | Rejection | Article] = given
-    if paths:
-        raws = itertools.chain(given, iter_documents(paths, config.ingest.read))
+    jobs = resolve_jobs(config.jobs) if pool is not None else 1
     work = partial(_ingest_keyed_chunk, config=config.ingest)
-    jobs = resolve_jobs(config.jobs)
-    chunks = chunked(raws, _CHUNK)
-    keyed: list[tuple[Article, ParagraphKeys]] = []
+    articles: list[Article] = []
+    starts: list[int] = []
+    counts: list[int] = []
+    flats: list[npt.NDArray[np.int64]] = []
     rejections: list[Rejection] = []
     seen: set[str] = set()
-    for results in imap_bounded(work, chunks, jobs=jobs, pool=pool):
-        for item, keys in results:
+    base = 0
+    for part in imap_bounded(work, _units(inputs, config.ingest, jobs), jobs=jobs, pool=pool):
+        ends = np.cumsum(part.lengths) + base
+        for item, end, count in zip(part.items, ends.tolist(), part.lengths.tolist(), strict=True):
             if on_item is not None:
                 on_item(item)
             if item.id in seen:
@@ -217,11 +290,26 @@ def _collect_keyed(
             if isinstance(item, Rejection):
                 rejections.append(item)
             else:
-                assert keys is not None
-                keyed.append((item, keys))
-    keyed.sort(key=lambda ak: ak[0].id)
+                articles.append(item)
+                starts.append(end - count)
+                counts.append(count)
+        flats.append(part.flat)
+        base += part.flat.shape[1]
+    order = sorted(range(len(articles)), key=lambda i: articles[i].id)
     rejections.sort(key=lambda r: r.id)
-    return [a for a, _ in keyed], rejections, [k for _, k in keyed]
+    flat = np.concatenate(flats, axis=1) if flats else np.empty((2, 0), dtype=np.int64)
+    start = np.asarray(starts, dtype=np.int64)[order] if order else np.empty(0, np.int64)
+    count = np.asarray(counts, dtype=np.int64)[order] if order else np.empty(0, np.int64)
+    offsets = np.zeros(len(order) + 1, dtype=np.int64)
+    np.cumsum(count, out=offsets[1:])
+    # Gather each article's run of keys into sorted order.
+    take = np.repeat(start - offsets[:-1], count) + np.arange(offsets[-1], dtype=np.int64)
+    return _Collected(
+        articles=[articles[i] for i in order],
+        rejections=rejections,
+        flat=flat[:, take],
+        offsets=offsets,
+    )
 
 
 def _collect(
@@ -230,8 +318,8 @@ def _collect(
     on_item: Progress | None,
 ) -> tuple[list[Article], list[Rejection]]:
     """Ingest path inputs, pass Article inputs through; one row per id, sorted by id."""
-    articles, rejections, _ = _collect_keyed(inputs, config, on_item)
-    return articles, rejections
+    got = _collect_keyed(inputs, config, on_item)
+    return got.articles, got.rejections
 
 
 def learn_boilerplate_keys(
@@ -242,16 +330,23 @@ def learn_boilerplate_keys(
     Equal to learning from the articles (tested): the keys are what the
     learner would compute, and its decisions depend on document sets only.
     """
-    lengths_in = np.fromiter((k.shape[1] for k in keys), dtype=np.int64, count=len(keys))
+    lengths = np.fromiter((k.shape[1] for k in keys), dtype=np.int64, count=len(keys))
     flat = np.concatenate(keys, axis=1) if keys else np.empty((2, 0), dtype=np.int64)
-    doc = np.repeat(np.arange(len(keys), dtype=np.int64), lengths_in)
+    return _learn_flat(flat, lengths, config)
+
+
+def _learn_flat(
+    flat: npt.NDArray[np.int64], lengths_in: npt.NDArray[np.int64], config: BoilerplateConfig
+) -> BoilerplateModel:
+    """:func:`learn_boilerplate_keys` on the keys of all documents laid end to end."""
+    doc = np.repeat(np.arange(len(lengths_in), dtype=np.int64), lengths_in)
     # Each document counts a key once, as the learner's per-document ``seen`` set does.
     order = np.lexsort((flat[0], doc))
     flat, doc = flat[:, order], doc[order]
     first = np.ones(doc.size, dtype=bool)
     first[1:] = (doc[1:] != doc[:-1]) | (flat[0, 1:] != flat[0, :-1])
     return model_from_keys(
-        flat[0, first], flat[1, first], np.bincount(doc[first], minlength=len(keys)), config
+        flat[0, first], flat[1, first], np.bincount(doc[first], minlength=len(lengths_in)), config
     )
 
 
@@ -306,7 +401,11 @@ def strip_by_keys(article: Article, keys: ParagraphKeys, boilerplate: frozenset[
     """:func:`~newsingest.boilerplate.strip_boilerplate` with the paragraph keys given."""
     if not boilerplate or not article.paragraphs:
         return article
-    hits = [k in boilerplate for k in keys[0].tolist()]
+    return _strip_hits(article, [k in boilerplate for k in keys[0].tolist()])
+
+
+def _strip_hits(article: Article, hits: list[bool]) -> Article:
+    """Drop the paragraphs marked in ``hits`` (all marked: keep them, and say so)."""
     if not any(hits):
         return article
     if all(hits):
@@ -322,40 +421,111 @@ def strip_by_keys(article: Article, keys: ParagraphKeys, boilerplate: frozenset[
     return attrs.evolve(article, paragraphs=tuple(kept), dropped=(*article.dropped, *dropped))
 
 
-def _strip_keyed(
-    articles: list[Article], keys: Sequence[ParagraphKeys], config: BoilerplateConfig
-) -> list[Article]:
-    if not (config.enabled and articles):
-        return articles
-    model = learn_boilerplate_keys(keys, config)
-    if not model.boilerplate:
-        return articles
-    return [strip_by_keys(a, k, model.boilerplate) for a, k in zip(articles, keys, strict=True)]
+@attrs.frozen
+class _Pass2:
+    """What pass 2 needs: the sorted articles, their keys, and the learned boilerplate.
+
+    Forked workers inherit it (a module global set before the fork), so a task
+    is just a range of indices; spawned workers get their slice in the task.
+    """
+
+    collected: _Collected
+    boilerplate: npt.NDArray[np.int64]
+    fingerprint: FingerprintConfig
+    want_articles: bool
 
 
-def _fingerprint_all(
-    articles: Sequence[Article], config: DedupConfig, pool: Executor | None
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], list[bytes]]:
-    """Pass 2: fingerprint the stripped texts, in ``pool`` when given, in article order."""
-    if pool is None:
-        return fingerprint_batch([a.text for a in articles], config.fingerprint)
-    work = partial(_fingerprint_chunk, config=config.fingerprint)
-    chunks = chunked((a.text for a in articles), _FINGERPRINT_CHUNK)
-    sig_parts: list[npt.NDArray[np.uint32]] = []
-    size_parts: list[npt.NDArray[np.int64]] = []
-    digests: list[bytes] = []
-    for sigs, sizes, digs in imap_bounded(
-        work,
-        chunks,
-        jobs=resolve_jobs(config.jobs),
-        pool=pool,
-    ):
-        sig_parts.append(sigs)
-        size_parts.append(sizes)
-        digests.extend(digs)
-    if not sig_parts:
-        return fingerprint_batch([], config.fingerprint)
-    return np.concatenate(sig_parts), np.concatenate(size_parts), digests
+@attrs.frozen
+class _Printed:
+    """Pass-2 results for a range of articles, as arrays."""
+
+    sigs: npt.NDArray[np.uint32]
+    sizes: npt.NDArray[np.int64]
+    digests: list[bytes]
+    lengths: npt.NDArray[np.int64]  # len(text) of each stripped article
+    articles: list[Article] | None  # the stripped articles, when the caller keeps them
+
+
+_INHERITED: _Pass2 | None = None
+
+
+def _strip_fingerprint(state: _Pass2, lo: int, hi: int) -> _Printed:
+    """Strip and fingerprint articles ``lo:hi`` of ``state``."""
+    got = state.collected
+    first, last = int(got.offsets[lo]), int(got.offsets[hi])
+    hit = np.isin(got.flat[0, first:last], state.boilerplate)
+    stripped: list[Article] = []
+    for i in range(lo, hi):
+        article = got.articles[i]
+        a, b = int(got.offsets[i]) - first, int(got.offsets[i + 1]) - first
+        if a != b and state.boilerplate.size:
+            article = _strip_hits(article, hit[a:b].tolist())
+        stripped.append(article)
+    texts = [a.text for a in stripped]
+    sigs, sizes, digests = fingerprint_batch(texts, state.fingerprint)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return _Printed(
+        sigs=sigs,
+        sizes=sizes,
+        digests=digests,
+        lengths=lengths,
+        articles=stripped if state.want_articles else None,
+    )
+
+
+def _strip_fingerprint_task(task: tuple[int, int, _Pass2 | None]) -> _Printed:
+    lo, hi, state = task
+    if state is not None:  # spawned worker: the slice came with the task
+        return _strip_fingerprint(state, 0, hi - lo)
+    assert _INHERITED is not None, "pass-2 state was not inherited"
+    return _strip_fingerprint(_INHERITED, lo, hi)
+
+
+def _slice_state(state: _Pass2, lo: int, hi: int) -> _Pass2:
+    got = state.collected
+    first, last = int(got.offsets[lo]), int(got.offsets[hi])
+    part = _Collected(
+        articles=got.articles[lo:hi],
+        rejections=[],
+        flat=got.flat[:, first:last],
+        offsets=got.offsets[lo : hi + 1] - first,
+    )
+    return attrs.evolve(state, collected=part)
+
+
+def _pass2(state: _Pass2, jobs: int) -> _Printed:
+    """Strip and fingerprint every article, over ``jobs`` processes; results in article order."""
+    global _INHERITED  # noqa: PLW0603 - what forked workers inherit
+    n = len(state.collected.articles)
+    if jobs <= 1 or n <= _PASS2_MIN_CHUNK:
+        return _strip_fingerprint(state, 0, n)
+    size = min(_PASS2_MAX_CHUNK, max(_PASS2_MIN_CHUNK, -(-n // (4 * jobs))))
+    bounds = [(lo, min(n, lo + size)) for lo in range(0, n, size)]
+    context = pool_context()
+    forked = context.get_start_method() == "fork"
+    tasks = ((lo, hi, None if forked else _slice_state(state, lo, hi)) for lo, hi in bounds)
+    parts: list[_Printed] = []
+    _INHERITED = state if forked else None
+    try:
+        with open_pool(jobs, context) as pool:
+            parts.extend(imap_bounded(_strip_fingerprint_task, tasks, jobs=jobs, pool=pool))
+    finally:
+        _INHERITED = None
+    return _Printed(
+        sigs=np.concatenate([p.sigs for p in parts]),
+        sizes=np.concatenate([p.sizes for p in parts]),
+        digests=[d for p in parts for d in p.digests],
+        lengths=np.concatenate([p.lengths for p in parts]),
+        articles=[a for p in parts for a in p.articles or ()] if state.want_articles else None,
+    )
+
+
+def _boilerplate_keys(collected: _Collected, config: BoilerplateConfig) -> npt.NDArray[np.int64]:
+    """The learned boilerplate line keys, sorted (an empty array when there are none)."""
+    if not (config.enabled and collected.articles):
+        return np.empty(0, dtype=np.int64)
+    model = _learn_flat(collected.flat, np.diff(collected.offsets), config)
+    return np.sort(np.fromiter(model.boilerplate, dtype=np.int64, count=len(model.boilerplate)))
 
 
 def _exact_groups(digests: Sequence[bytes]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -424,7 +594,23 @@ def resolve_clusters(
 
     ``articles`` must be sorted by id and aligned with ``sigs``/``sizes``.
     """
+    return _resolve_clusters(articles, rejections, sigs, sizes, edges, text_lengths=None)
+
+
+def _resolve_clusters(
+    articles: Sequence[Article],
+    rejections: Sequence[Rejection],
+    sigs: npt.NDArray[np.uint32],
+    sizes: npt.NDArray[np.int64],
+    edges: npt.NDArray[np.int64],
+    *,
+    text_lengths: npt.NDArray[np.int64] | None,
+) -> tuple[tuple[Decision, ...], tuple[Cluster, ...]]:
+    """:func:`resolve_clusters`; ``text_lengths`` stand in for ``len(a.text)`` when given
+    (the articles were stripped elsewhere and only their lengths came back)."""
     n = len(articles)
+    if n == 0:  # every input was rejected: no clusters to build
+        return _decide(articles, rejections, sigs, sizes, np.empty(0, np.int64)), ()
     labels = connected_components(n, edges)
     _, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
     multi = np.flatnonzero(counts[inverse.reshape(-1)] >= 2)
@@ -435,7 +621,7 @@ def resolve_clusters(
         a = articles[i]
         days[i] = a.date.toordinal() if a.date is not None else 0
         repairs[i] = len(a.fixes)
-        lengths[i] = len(a.text)
+        lengths[i] = len(a.text) if text_lengths is None else text_lengths[i]
     canonical, runner_up = choose_canonicals_from_arrays(
         labels, days=days, shingles=sizes, repairs=repairs, lengths=lengths
     )
@@ -485,16 +671,27 @@ def dedup(
     if jobs > 1:
         warm_up()  # forked workers inherit the compiled kernels
     with open_pool(jobs) as pool:
-        articles, rejections, keys = _collect_keyed(inputs, config, on_item, pool)
-        clock.lap("ingest")
-        articles = _strip_keyed(articles, keys, config.boilerplate)
-        del keys
-        clock.lap("boilerplate")
-        sigs, sizes, digests = _fingerprint_all(articles, config, pool)
-        clock.lap("fingerprint")
+        collected = _collect_keyed(inputs, config, on_item, pool)
+    clock.lap("ingest")
+    state = _Pass2(
+        collected=collected,
+        boilerplate=_boilerplate_keys(collected, config.boilerplate),
+        fingerprint=config.fingerprint,
+        want_articles=keep_articles,
+    )
+    clock.lap("boilerplate")
+    # Workers forked now inherit the articles: they strip and fingerprint a range each.
+    printed = _pass2(state, jobs)
+    del state
+    articles = printed.articles if printed.articles is not None else collected.articles
+    rejections = collected.rejections
+    sigs, sizes, digests = printed.sigs, printed.sizes, printed.digests
+    clock.lap("fingerprint")
     links = link_documents(sigs, sizes, digests, config)
     clock.lap("link")
-    decisions, clusters = resolve_clusters(articles, rejections, sigs, sizes, links.edges)
+    decisions, clusters = _resolve_clusters(
+        articles, rejections, sigs, sizes, links.edges, text_lengths=printed.lengths
+    )
     clock.lap("cluster")
 
     params: dict[str, object] = {
