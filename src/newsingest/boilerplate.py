@@ -51,10 +51,13 @@ __all__ = [
     "KEY_SCHEME",
     "BoilerplateModel",
     "BoilerplateRule",
+    "drop_paragraphs",
     "key_paragraphs",
     "learn_boilerplate",
+    "learn_boilerplate_from_keys",
     "line_key",
     "strip_boilerplate",
+    "strip_by_keys",
 ]
 
 KEY_SCHEME = "line-key-v1:nfkc-casefold-punct-blake2b64"
@@ -331,40 +334,59 @@ def learn_boilerplate(
         keys_buf.extend(seen)
         words_buf.extend(seen.values())
         lengths_buf.append(len(seen))
+    return learn_boilerplate_from_keys(
+        np.frombuffer(keys_buf, dtype=np.int64),
+        np.frombuffer(words_buf, dtype=np.int64),
+        np.frombuffer(lengths_buf, dtype=np.int64),
+        config,
+        rule,
+    )
+
+
+def learn_boilerplate_from_keys(
+    flat_keys: npt.ArrayLike,
+    flat_words: npt.ArrayLike,
+    lengths: npt.ArrayLike,
+    config: BoilerplateConfig = BoilerplateConfig(),
+    rule: BoilerplateRule = BOILERPLATE_DEFAULTS,
+) -> BoilerplateModel:
+    """:func:`learn_boilerplate` for keys computed elsewhere (worker processes, Dask partitions).
+
+    Document ``d``'s ``lengths[d]`` *distinct* paragraph keys follow one
+    another in ``flat_keys`` (as :func:`key_paragraphs` makes them);
+    ``flat_words`` holds their word counts.
+    """
+    keys = np.ascontiguousarray(flat_keys, dtype=np.int64)
+    words = np.ascontiguousarray(flat_words, dtype=np.int64)
+    sizes = np.ascontiguousarray(lengths, dtype=np.int64)
 
     def make_model(boilerplate: frozenset[int], df: dict[int, int]) -> BoilerplateModel:
         return BoilerplateModel(
             boilerplate=boilerplate,
             df=df,
-            documents=len(lengths_buf),
+            documents=len(sizes),
             min_docs=config.min_docs,
             max_line_words=config.max_line_words,
             rule=rule,
         )
 
-    if not config.enabled or not keys_buf:
+    if not config.enabled or keys.size == 0:
         return make_model(frozenset(), {})
-
-    flat_keys = np.frombuffer(keys_buf, dtype=np.int64)
-    flat_words = np.frombuffer(words_buf, dtype=np.int64)
-    lengths = np.frombuffer(lengths_buf, dtype=np.int64)
-    offsets = np.cumsum(lengths) - lengths
+    offsets = np.cumsum(sizes) - sizes
     uniq, first_at, kid, df = np.unique(
-        flat_keys, return_index=True, return_inverse=True, return_counts=True
+        keys, return_index=True, return_inverse=True, return_counts=True
     )
     kid = kid.reshape(-1).astype(np.int64)
-    key_words = flat_words[first_at]
+    key_words = words[first_at]
     is_cand = (df >= config.min_docs) & (key_words <= config.max_line_words)
     cand_ids = np.flatnonzero(is_cand)
-    df_map = {int(uniq[i]): int(df[i]) for i in cand_ids}
     if len(cand_ids) == 0:
         return make_model(frozenset(), {})
-
+    df_map = {int(uniq[i]): int(df[i]) for i in cand_ids}
     bp_keys = _decide(
-        kid=kid, key_words=key_words, lengths=lengths, offsets=offsets, is_cand=is_cand, rule=rule
+        kid=kid, key_words=key_words, lengths=sizes, offsets=offsets, is_cand=is_cand, rule=rule
     )
-    boilerplate = frozenset(int(k) for k in uniq[bp_keys])
-    return make_model(boilerplate, df_map)
+    return make_model(frozenset(int(k) for k in uniq[bp_keys]), df_map)
 
 
 def _decide(
@@ -453,18 +475,28 @@ def strip_boilerplate(article: Article, model: BoilerplateModel) -> Article:
     """
     if not model.boilerplate or not article.paragraphs:
         return article
-    kept: list[str] = []
-    dropped: list[DroppedLine] = []
-    keys = key_paragraphs(article.paragraphs)[0].tolist()
-    for paragraph, key in zip(article.paragraphs, keys, strict=True):
-        if key in model.boilerplate:
-            dropped.append(DroppedLine(text=paragraph, reason=DROP_REASON))
-        else:
-            kept.append(paragraph)
-    if not dropped:
+    return strip_by_keys(article, key_paragraphs(article.paragraphs), model.boilerplate)
+
+
+def strip_by_keys(article: Article, keys: IntArray, boilerplate: frozenset[int]) -> Article:
+    """:func:`strip_boilerplate` with the paragraph keys already computed (``key_paragraphs``)."""
+    if not boilerplate or not article.paragraphs:
         return article
-    if not kept:
+    return drop_paragraphs(article, [k in boilerplate for k in keys[0].tolist()])
+
+
+def drop_paragraphs(article: Article, hits: Sequence[bool]) -> Article:
+    """The article without the paragraphs marked in ``hits``, each recorded in ``dropped``.
+
+    If every paragraph is marked, the body is kept and a note says so.
+    """
+    if not any(hits):
+        return article
+    if all(hits):
         if ALL_BOILERPLATE_NOTE in article.notes:
             return article
         return attrs.evolve(article, notes=(*article.notes, ALL_BOILERPLATE_NOTE))
-    return attrs.evolve(article, paragraphs=tuple(kept), dropped=(*article.dropped, *dropped))
+    pairs = list(zip(article.paragraphs, hits, strict=True))
+    kept = tuple(p for p, hit in pairs if not hit)
+    dropped = tuple(DroppedLine(text=p, reason=DROP_REASON) for p, hit in pairs if hit)
+    return attrs.evolve(article, paragraphs=kept, dropped=(*article.dropped, *dropped))

@@ -46,16 +46,11 @@ import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the en
 
 from . import read as _read
 from ._unionfind import connected_components
+from .boilerplate import learn_boilerplate_from_keys, strip_by_keys
 from .config import DedupConfig, IngestConfig
 from .fingerprint import fingerprint_batch
 from .index import _BIG_BUCKET_ANCHORS, DEFAULT_MAX_BUCKET, _hash_columns, bands_for_config
-from .pipeline import (
-    ParagraphKeys,
-    _ingest_or_reject,
-    model_from_keys,
-    paragraph_keys,
-    strip_by_keys,
-)
+from .pipeline import ParagraphKeys, _ingest_or_reject, paragraph_keys
 from .records import Article, Decision, RawDocument, Rejection
 from .verify import score_against, verify_pairs
 
@@ -599,7 +594,7 @@ def _learn_boilerplate(
     order = sorted(range(len(ids)), key=ids.__getitem__)
     offsets = np.r_[0, np.cumsum(lengths)]
     take = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in order])
-    model = model_from_keys(flat[0, take], flat[1, take], lengths[order], bp)
+    model = learn_boilerplate_from_keys(flat[0, take], flat[1, take], lengths[order], bp)
     return model.boilerplate
 
 

@@ -44,7 +44,6 @@ from .records import (
     Cluster,
     Decision,
     DedupResult,
-    DroppedLine,
     RawDocument,
     Rejection,
     Stage,
@@ -345,80 +344,9 @@ def _learn_flat(
     flat, doc = flat[:, order], doc[order]
     first = np.ones(doc.size, dtype=bool)
     first[1:] = (doc[1:] != doc[:-1]) | (flat[0, 1:] != flat[0, :-1])
-    return model_from_keys(
+    return _bp.learn_boilerplate_from_keys(
         flat[0, first], flat[1, first], np.bincount(doc[first], minlength=len(lengths_in)), config
     )
-
-
-def model_from_keys(
-    flat_keys: npt.NDArray[np.int64],
-    flat_words: npt.NDArray[np.int64],
-    lengths: npt.NDArray[np.int64],
-    config: BoilerplateConfig,
-) -> BoilerplateModel:
-    """The boilerplate decision over documents given as runs of distinct keys.
-
-    ``lengths[d]`` distinct keys of document ``d`` follow one another in
-    ``flat_keys``; ``flat_words`` are their word counts. This is the second
-    half of :func:`~newsingest.boilerplate.learn_boilerplate`, for callers that
-    computed the keys elsewhere (worker processes, dask partitions).
-    """
-    rule = _bp.BOILERPLATE_DEFAULTS
-    flat_keys = np.ascontiguousarray(flat_keys, dtype=np.int64)
-    flat_words = np.ascontiguousarray(flat_words, dtype=np.int64)
-    lengths = np.ascontiguousarray(lengths, dtype=np.int64)
-
-    def make_model(boilerplate: frozenset[int], df: dict[int, int]) -> BoilerplateModel:
-        return BoilerplateModel(
-            boilerplate=boilerplate,
-            df=df,
-            documents=len(lengths),
-            min_docs=config.min_docs,
-            max_line_words=config.max_line_words,
-            rule=rule,
-        )
-
-    if not config.enabled or flat_keys.size == 0:
-        return make_model(frozenset(), {})
-    offsets = np.cumsum(lengths) - lengths
-    uniq, first_at, kid, df = np.unique(
-        flat_keys, return_index=True, return_inverse=True, return_counts=True
-    )
-    kid = kid.reshape(-1).astype(np.int64)
-    key_words = flat_words[first_at]
-    is_cand = (df >= config.min_docs) & (key_words <= config.max_line_words)
-    cand_ids = np.flatnonzero(is_cand)
-    if len(cand_ids) == 0:
-        return make_model(frozenset(), {})
-    df_map = {int(uniq[i]): int(df[i]) for i in cand_ids}
-    bp_keys = _bp._decide(
-        kid=kid, key_words=key_words, lengths=lengths, offsets=offsets, is_cand=is_cand, rule=rule
-    )
-    return make_model(frozenset(int(k) for k in uniq[bp_keys]), df_map)
-
-
-def strip_by_keys(article: Article, keys: ParagraphKeys, boilerplate: frozenset[int]) -> Article:
-    """:func:`~newsingest.boilerplate.strip_boilerplate` with the paragraph keys given."""
-    if not boilerplate or not article.paragraphs:
-        return article
-    return _strip_hits(article, [k in boilerplate for k in keys[0].tolist()])
-
-
-def _strip_hits(article: Article, hits: list[bool]) -> Article:
-    """Drop the paragraphs marked in ``hits`` (all marked: keep them, and say so)."""
-    if not any(hits):
-        return article
-    if all(hits):
-        if _bp.ALL_BOILERPLATE_NOTE in article.notes:
-            return article
-        return attrs.evolve(article, notes=(*article.notes, _bp.ALL_BOILERPLATE_NOTE))
-    kept = [p for p, hit in zip(article.paragraphs, hits, strict=True) if not hit]
-    dropped = [
-        DroppedLine(text=p, reason=_bp.DROP_REASON)
-        for p, hit in zip(article.paragraphs, hits, strict=True)
-        if hit
-    ]
-    return attrs.evolve(article, paragraphs=tuple(kept), dropped=(*article.dropped, *dropped))
 
 
 @attrs.frozen
@@ -459,7 +387,7 @@ def _strip_fingerprint(state: _Pass2, lo: int, hi: int) -> _Printed:
         article = got.articles[i]
         a, b = int(got.offsets[i]) - first, int(got.offsets[i + 1]) - first
         if a != b and state.boilerplate.size:
-            article = _strip_hits(article, hit[a:b].tolist())
+            article = _bp.drop_paragraphs(article, hit[a:b].tolist())
         stripped.append(article)
     texts = [a.text for a in stripped]
     sigs, sizes, digests = fingerprint_batch(texts, state.fingerprint)
