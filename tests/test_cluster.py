@@ -241,3 +241,8 @@ def test_array_canonicals_reject_misaligned_arrays() -> None:
         choose_canonicals_from_arrays(
             [0, 0], days=[1], shingles=[1, 1], repairs=[0, 0], lengths=[1, 1]
         )
+
+
+def test_no_documents_make_no_clusters() -> None:
+    labels = connected_components(0, np.empty((0, 2), dtype=np.int64))
+    assert build_clusters([], labels, labels, {}) == ()

@@ -191,7 +191,7 @@ def build_clusters(
     sorted_labels = lab[order]
     cuts = np.flatnonzero(sorted_labels[1:] != sorted_labels[:-1]) + 1
     starts = np.r_[0, cuts].tolist() if lab.size else []
-    stops = [*starts[1:], lab.size]
+    stops = [*starts[1:], lab.size] if lab.size else []
     members_all = order.tolist()
     canon_of = canon[order].tolist()
     label_of = sorted_labels.tolist()

@@ -537,8 +537,6 @@ def _resolve_clusters(
     """:func:`resolve_clusters`; ``text_lengths`` stand in for ``len(a.text)`` when given
     (the articles were stripped elsewhere and only their lengths came back)."""
     n = len(articles)
-    if n == 0:  # every input was rejected: no clusters to build
-        return _decide(articles, rejections, sigs, sizes, np.empty(0, np.int64)), ()
     labels = connected_components(n, edges)
     _, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
     multi = np.flatnonzero(counts[inverse.reshape(-1)] >= 2)
