@@ -380,3 +380,14 @@ def test_a_failed_ingest_leaves_the_existing_output_alone(
     code, _, _ = run(capsys, "ingest", str(tmp_path / "empty"), "-o", str(out_file))
     assert code == 1
     assert out_file.read_text(encoding="utf-8") == '{"type": "article"}\n'
+
+
+@pytest.mark.parametrize("option", [["--kept-jsonl", "k.jsonl"], ["--html", "r.html"]])
+def test_index_runs_refuse_outputs_that_need_articles(
+    capsys: pytest.CaptureFixture[str], corpus: Path, tmp_path: Path, option: list[str]
+) -> None:
+    db = tmp_path / "news.db"
+    code, _, err = run(capsys, "dedup", str(corpus), "--index", str(db), *option)
+    assert code == 2
+    assert "without --index" in err
+    assert not db.exists()

@@ -153,3 +153,16 @@ def test_explain_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 def test_threshold_is_configurable() -> None:
     assert DedupConfig(threshold=0.9).threshold == 0.9
+
+
+def test_explain_counts_a_document_inside_the_corpus_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    footer = "Brought to you by the Morning Bugle newsroom, every single weekday morning."
+    for seed in range(2):  # the footer is in only two documents: below min_docs (3)
+        t, p = story(60 + seed)
+        write(tmp_path / f"c/s{seed}.txt", article_text(t, [*p, footer]))
+    monkeypatch.chdir(tmp_path)
+    e = explain("c/s0.txt", "c/s1.txt", corpus=["c"])
+    # Counted twice, the footer would reach three documents and be stripped.
+    assert [d.reason for d in e.a.dropped if d.reason == "boilerplate"] == []

@@ -101,8 +101,9 @@ def test_typography_and_rewrapping_do_not_change_the_fingerprint(text: str) -> N
     )
     a, b = fingerprint_text(text, CFG), fingerprint_text(variant, CFG)
     assert np.array_equal(a.signature, b.signature)
-    assert a.digest == b.digest
-    assert a == b
+    if a.shingles:  # a text with no words at all is digested as it is (see below)
+        assert a.digest == b.digest
+        assert a == b
 
 
 def test_digits_make_different_fingerprints() -> None:
@@ -255,3 +256,11 @@ def test_kernels_compile_uncached_when_numba_has_no_cache_directory(
 
     assert _kernels._jit(double)(21) == 42
     assert [c.get("cache", False) for c in calls] == [True, False]
+
+
+def test_texts_with_nothing_to_shingle_are_not_exact_copies() -> None:
+    stars, smiles = fingerprint_text("★★★ ☆☆"), fingerprint_text("🙂🙂🙂")
+    assert stars.shingles == smiles.shingles == 0
+    assert stars.digest != smiles.digest
+    assert fingerprint_text("★★★ ☆☆").digest == stars.digest
+    assert fingerprint_text("").digest != stars.digest

@@ -199,3 +199,11 @@ def test_mojibake_text_is_repaired_before_rewrapping() -> None:
     article = ingest_document(RawDocument(id="m", path="m", format="text", data=mangled))
     assert "\u201cquoted\u201d" in article.body
     assert any(f.field == "text" for f in article.fixes)
+
+
+def test_texts_without_words_are_not_clustered_together(tmp_path: Path) -> None:
+    for name, text in {"a.txt": "★★★ ☆☆ ★", "b.txt": "🙂🙂🙂 🙂", "c.txt": "— … —"}.items():
+        write(tmp_path / name, text + "\n")
+    result = dedup([tmp_path])
+    assert [d.status for d in result.decisions] == ["kept", "kept", "kept"]
+    assert result.clusters == ()

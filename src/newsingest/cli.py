@@ -16,6 +16,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 
 from . import __version__
 from ._atomic import atomic_writer
@@ -180,6 +181,12 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
         ingest=_ingest_config(args),
         boilerplate=BoilerplateConfig(enabled=not args.keep_boilerplate),
     )
+    if args.index is not None and (args.kept_jsonl is not None or args.html is not None):
+        # An index run keeps no articles in memory: these outputs would come out empty.
+        raise ConfigError(
+            "--kept-jsonl and --html need the parsed articles, which an --index run "
+            "does not keep; run them without --index (or use --kept)"
+        )
     _check_paths(args.paths)
     progress = Progress("dedup")
     if args.index is not None:
@@ -199,7 +206,7 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     write_report(result, args.report, args.format)
     if args.kept is not None:
-        copied = copy_kept(result, args.kept)
+        copied = copy_kept(result, args.kept, config.ingest.read)
         log.info("copied %d kept documents to %s", copied, args.kept)
     if args.kept_jsonl is not None:
         with atomic_writer(args.kept_jsonl) as out:
@@ -464,6 +471,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except OSError as exc:
         print(f"newsingest: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenProcessPool:
+        print(
+            "newsingest: error: a worker process died (out of memory, or a crash in a "
+            "parser); run again with --jobs 1 to see which document causes it",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("newsingest: interrupted", file=sys.stderr)

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._unionfind import connected_components
-from .records import Cluster
+from .records import Cluster, Fix
 
 __all__ = [
     "CanonicalKey",
@@ -25,11 +25,22 @@ __all__ = [
     "choose_canonicals",
     "choose_canonicals_from_arrays",
     "connected_components",
+    "count_repairs",
     "explain_canonicals",
     "explain_wins",
 ]
 
 _Int64Array = npt.NDArray[np.int64]
+
+
+def count_repairs(fixes: Sequence[Fix]) -> int:
+    """How many distinct repairs an article needed, whatever its format.
+
+    A text file is repaired whole (one fix per kind), HTML and JSON Lines field
+    by field (one per paragraph): counting kinds, not fields, keeps the choice
+    of the canonical copy independent of the format a copy arrived in.
+    """
+    return len({(f.action, f.parameter) for f in fixes})
 
 
 @attrs.frozen(kw_only=True)

@@ -7,6 +7,7 @@ Each stage takes its own frozen ``*Config``; :class:`IngestConfig` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -30,6 +31,28 @@ MiB = 1024 * 1024
 def _positive(_inst: object, attr: attrs.Attribute[Any], value: float) -> None:
     if not value > 0:
         raise ConfigError(f"{attr.name} must be positive, got {value!r}")
+
+
+def _at_least(low: int) -> Callable[[object, attrs.Attribute[Any], int], None]:
+    def check(_inst: object, attr: attrs.Attribute[Any], value: int) -> None:
+        if not value >= low:
+            raise ConfigError(f"{attr.name} must be at least {low}, got {value!r}")
+
+    return check
+
+
+_NORMAL_FORMS = (None, "NFC", "NFD", "NFKC", "NFKD")
+
+
+def _normal_form(_inst: object, attr: attrs.Attribute[Any], value: str | None) -> None:
+    if value not in _NORMAL_FORMS:
+        raise ConfigError(f"{attr.name} must be one of {_NORMAL_FORMS}, got {value!r}")
+
+
+def _seed(_inst: object, attr: attrs.Attribute[Any], value: int) -> None:
+    # numpy's RandomState, which draws the permutations, takes 32-bit seeds.
+    if not 0 <= value < 2**32:
+        raise ConfigError(f"{attr.name} must be in [0, 2**32), got {value!r}")
 
 
 def _fraction(_inst: object, attr: attrs.Attribute[Any], value: float) -> None:
@@ -95,7 +118,7 @@ class ExtractConfig:
     jsonl_text_field: str = "text"
     jsonl_date_field: str = "date"
     title_from_first_line: bool = True
-    max_promo_lines: int = attrs.field(default=3, validator=attrs.validators.ge(0))
+    max_promo_lines: int = attrs.field(default=3, validator=_at_least(0))
 
 
 @attrs.frozen(kw_only=True)
@@ -110,7 +133,7 @@ class RepairConfig:
     unescape_html: bool = True
     fix_line_breaks: bool = True
     remove_control_chars: bool = True
-    normalization: str | None = "NFC"
+    normalization: str | None = attrs.field(default="NFC", validator=_normal_form)
     fast_path: bool = True
     """Skip ftfy for text that provably cannot need it (tested to match ftfy exactly)."""
 
@@ -136,8 +159,8 @@ class BoilerplateConfig:
     """
 
     enabled: bool = True
-    min_docs: int = attrs.field(default=3, validator=attrs.validators.ge(2))
-    max_line_words: int = attrs.field(default=120, validator=attrs.validators.ge(1))
+    min_docs: int = attrs.field(default=3, validator=_at_least(2))
+    max_line_words: int = attrs.field(default=120, validator=_at_least(1))
 
 
 @attrs.frozen(kw_only=True)
@@ -145,7 +168,7 @@ class FingerprintConfig:
     """What makes a fingerprint. Stored with every signature: a mismatch is an error."""
 
     num_perm: int = attrs.field(default=128, validator=_positive)
-    seed: int = 1
+    seed: int = attrs.field(default=1, validator=_seed)
     shingle_size: int = attrs.field(default=5, validator=_positive)
     """Words per shingle; for scripts written without spaces, characters per shingle."""
     cjk_shingle_size: int = attrs.field(default=3, validator=_positive)
@@ -164,15 +187,22 @@ class DedupConfig:
 
     threshold: float = attrs.field(default=0.5, validator=_fraction)
     containment: float = attrs.field(default=0.65, validator=_fraction)
-    min_shingles: int = attrs.field(default=40, validator=attrs.validators.ge(1))
+    min_shingles: int = attrs.field(default=40, validator=_at_least(1))
     min_size_ratio: float = attrs.field(default=0.4, validator=_fraction)
     """A containment match also needs the shorter text to be at least this share
     of the longer: a 40-shingle brief inside a long digest is not a copy of it."""
     bands: int | None = None
     """LSH bands; ``None`` chooses bands for 99% recall at the lowest Jaccard an
     accepted pair can have (see :func:`newsingest.index.design_threshold`)."""
-    jobs: int = attrs.field(default=1, validator=attrs.validators.ge(0))
+    jobs: int = attrs.field(default=1, validator=_at_least(0))
     """Worker processes for the per-document stages; 0 means one per core."""
     ingest: IngestConfig = IngestConfig()
     boilerplate: BoilerplateConfig = BoilerplateConfig()
     fingerprint: FingerprintConfig = FingerprintConfig()
+
+    def __attrs_post_init__(self) -> None:
+        if self.bands is not None and not 1 <= self.bands <= self.fingerprint.num_perm:
+            raise ConfigError(
+                f"bands must be between 1 and num_perm ({self.fingerprint.num_perm}), "
+                f"got {self.bands}"
+            )

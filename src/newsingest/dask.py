@@ -47,6 +47,7 @@ import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the en
 from . import read as _read
 from ._unionfind import connected_components
 from .boilerplate import learn_boilerplate_from_keys, strip_by_keys
+from .cluster import count_repairs
 from .config import DedupConfig, IngestConfig
 from .fingerprint import fingerprint_batch
 from .index import _BIG_BUCKET_ANCHORS, DEFAULT_MAX_BUCKET, _hash_columns, bands_for_config
@@ -200,7 +201,7 @@ def _partition_table(
         sizes=sizes.astype(np.int64),
         digests=np.array(digests, dtype="S16").reshape(n),
         day=np.fromiter((_day(a) for a in stripped), dtype=np.int64, count=n),
-        repairs=np.fromiter((len(a.fixes) for a in stripped), dtype=np.int64, count=n),
+        repairs=np.fromiter((count_repairs(a.fixes) for a in stripped), dtype=np.int64, count=n),
         lengths=np.fromiter(map(len, texts), dtype=np.int64, count=n),
         rejections=rejections,
     )

@@ -102,8 +102,10 @@ def explain(
     learned = False
     if corpus is not None and config.boilerplate.enabled:
         docs = [x for x in iter_articles(corpus, config.ingest) if isinstance(x, Article)]
-        known = {d.id for d in docs}
-        docs += [x for x in (first, second) if x.id not in known]
+        # Ids depend on how a path was typed (x.txt in the corpus, a/x.txt alone):
+        # compare files, so that A or B inside the corpus is counted once.
+        known = {_where(d) for d in docs}
+        docs += [x for x in (first, second) if _where(x) not in known]
         first, second = _strip([first, second], docs, config)
         learned = True
 
@@ -137,6 +139,10 @@ def explain(
         reason=_reason(jaccard, containment, fa.shingles, fb.shingles, config),
         boilerplate_learned=learned,
     )
+
+
+def _where(article: Article) -> tuple[str, int | None]:
+    return os.path.realpath(article.path), article.line
 
 
 def _passages(text: str, other: str, config: DedupConfig) -> tuple[str, ...]:

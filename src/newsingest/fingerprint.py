@@ -110,7 +110,8 @@ class Fingerprint:
     """One text's fingerprint.
 
     ``digest`` is the 16-byte blake2b of the simplified text (equal digests:
-    exact duplicates after simplification); ``signature`` the MinHash
+    exact duplicates after simplification; a text that simplifies to nothing is
+    digested as it is, so two different such texts are not copies); ``signature`` the MinHash
     (read-only uint32 array, kept out of equality and repr); ``shingles`` the
     size of the shingle set, needed to estimate containment.
     """
@@ -181,6 +182,9 @@ def permutations(num_perm: int, seed: int) -> tuple[npt.NDArray[np.uint32], npt.
     return a, b
 
 
+_UNSIMPLIFIED = b"ns-unsimplified"
+
+
 def _normalize_encode(text: str) -> bytes:
     # surrogatepass: lone surrogates are separators, the kernel must not choke on them.
     return unicodedata.normalize("NFKC", text).casefold().encode("utf-8", "surrogatepass")
@@ -216,7 +220,11 @@ def _run_chunk(
     bounds = out_offsets.tolist()
     digests = [
         hashlib.blake2b(view[lo:hi], digest_size=16).digest()
-        for lo, hi in itertools.pairwise(bounds)
+        if hi > lo or not raw
+        # Nothing left after simplification (only symbols or emoji): digest the
+        # text itself, or every such document would be an "exact copy" of the others.
+        else hashlib.blake2b(raw, digest_size=16, person=_UNSIMPLIFIED).digest()
+        for (lo, hi), raw in zip(itertools.pairwise(bounds), encoded, strict=True)
     ]
     return sigs, sizes, digests
 

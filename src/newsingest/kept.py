@@ -14,6 +14,8 @@ from collections import defaultdict
 from pathlib import Path, PurePosixPath
 
 from ._atomic import atomic_binary_writer, atomic_path
+from .config import ReadConfig
+from .errors import ReadError
 from .read import iter_documents
 from .records import DedupResult, RawDocument
 
@@ -34,8 +36,15 @@ def _copy_file(src: str, dest: Path) -> None:
         shutil.copyfile(src, tmp)
 
 
-def copy_kept(result: DedupResult, destination: str | os.PathLike[str]) -> int:
-    """Copy every kept document of ``result`` under ``destination``; returns how many."""
+def copy_kept(
+    result: DedupResult, destination: str | os.PathLike[str], config: ReadConfig = ReadConfig()
+) -> int:
+    """Copy every kept document of ``result`` under ``destination``; returns how many.
+
+    ``config`` must be the run's read settings: JSON Lines files are read again
+    to pick out the kept lines, and a line the run accepted must be found again.
+    A kept line that cannot be found (the file changed since) raises ReadError.
+    """
     root = Path(destination)
     root.mkdir(parents=True, exist_ok=True)
     lines_by_file: dict[tuple[str, str], set[int]] = defaultdict(set)
@@ -62,8 +71,15 @@ def copy_kept(result: DedupResult, destination: str | os.PathLike[str]) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_binary_writer(target) as out:
             for path, wanted in sources:
-                for doc in iter_documents([path]):
+                found: set[int] = set()
+                for doc in iter_documents([path], config):
                     if isinstance(doc, RawDocument) and doc.line in wanted:
                         out.write(doc.data + b"\n")
-                        copied += 1
+                        found.add(doc.line)
+                if found != wanted:
+                    missing = ", ".join(str(n) for n in sorted(wanted - found)[:5])
+                    raise ReadError(
+                        f"{path}: kept line(s) {missing} not found again; did it change?"
+                    )
+                copied += len(found)
     return copied

@@ -60,7 +60,13 @@ from .boilerplate import (
     key_paragraphs,
     strip_boilerplate,
 )
-from .cluster import CanonicalKey, choose_canonicals, connected_components, explain_canonicals
+from .cluster import (
+    CanonicalKey,
+    choose_canonicals,
+    connected_components,
+    count_repairs,
+    explain_canonicals,
+)
 from .config import BoilerplateConfig, DedupConfig, FingerprintConfig
 from .errors import StoreError
 from .fingerprint import FingerprintParams, fingerprint_batch
@@ -796,7 +802,7 @@ class Index:
                     a.id,
                     a.path,
                     a.date.isoformat() if a.date else None,
-                    len(a.fixes),
+                    count_repairs(a.fixes),
                     first + i,
                     blob,
                 )
@@ -1455,7 +1461,14 @@ class _Transaction:
         tb: TracebackType | None,
     ) -> None:
         if exc_type is None:
-            self._conn.execute("COMMIT")
+            try:
+                self._conn.execute("COMMIT")
+            except sqlite3.DatabaseError as failed:  # busy, disk full: the batch is not stored
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise StoreError(
+                    f"{self._path}: could not commit the batch ({failed}); it was not added"
+                ) from failed
         else:
             self._conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.DatabaseError):
