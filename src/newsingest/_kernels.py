@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover - numba is a dependency
     HAVE_NUMBA = False
 
 
-def _jit(func: _F) -> _F:
+def jit(func: _F) -> _F:
     """Compile with numba, cached on disk when numba finds a writable cache directory.
 
     numba caches next to this file, else in the user-wide cache directory
@@ -42,12 +42,12 @@ _M32 = 0xFFFFFFFF
 _SEP, _DROP, _WORD, _MARK, _CJK, _SEA = 0, 1, 2, 3, 4, 5
 
 
-@_jit
+@jit
 def _rotl32(x: Any, r: Any) -> Any:
     return ((x << r) | (x >> (32 - r))) & _M32
 
 
-@_jit
+@jit
 def fmix32(h: Any) -> Any:
     """The murmur3 32-bit finalizer (``h`` < 2**32)."""
     h ^= h >> 16
@@ -58,7 +58,7 @@ def fmix32(h: Any) -> Any:
     return h
 
 
-@_jit
+@jit
 def _mix_block(h: Any, k: Any) -> Any:
     k = (k * 0xCC9E2D51) & _M32
     k = _rotl32(k, 15)
@@ -68,7 +68,7 @@ def _mix_block(h: Any, k: Any) -> Any:
     return (h * 5 + 0xE6546B64) & _M32
 
 
-@_jit
+@jit
 def murmur3_words(words: Any, start: Any, stop: Any) -> Any:
     """murmur3_x86_32 with seed 0 of ``words[start:stop]`` as little-endian 32-bit blocks."""
     h = 0
@@ -77,7 +77,7 @@ def murmur3_words(words: Any, start: Any, stop: Any) -> Any:
     return fmix32(h ^ (((stop - start) * 4) & _M32))
 
 
-@_jit
+@jit
 def _finish_token(h: Any, k: Any, n: Any) -> Any:
     """Close an incremental murmur3_x86_32: ``k`` holds the ``n % 4`` tail bytes."""
     if n & 3:
@@ -88,7 +88,7 @@ def _finish_token(h: Any, k: Any, n: Any) -> Any:
     return fmix32(h ^ (n & _M32))
 
 
-@_jit
+@jit
 def _tokenize(  # noqa: PLR0917 - numba calls are positional
     data: Any,
     start: Any,
@@ -163,7 +163,7 @@ def _tokenize(  # noqa: PLR0917 - numba calls are positional
     return ntok, pos
 
 
-@_jit
+@jit
 def _dedupe(hashes: Any, count: Any, slot_hash: Any, slot_doc: Any, stamp: Any) -> Any:
     """Move the distinct values of ``hashes[:count]`` to its front; return how many.
 
@@ -191,7 +191,7 @@ def _dedupe(hashes: Any, count: Any, slot_hash: Any, slot_doc: Any, stamp: Any) 
     return unique
 
 
-@_jit
+@jit
 def _min_permuted(hashes: Any, count: Any, perm_a: Any, perm_b: Any, mins: Any) -> None:
     """Set ``mins[k]`` to the least ``a[k] * fmix32(h) + b[k] mod 2**32`` over the hashes."""
     mins[:] = np.uint32(_M32)
@@ -202,7 +202,7 @@ def _min_permuted(hashes: Any, count: Any, perm_a: Any, perm_b: Any, mins: Any) 
             mins[k] = min(value, mins[k])
 
 
-@_jit
+@jit
 def fingerprint_docs(  # noqa: PLR0917 - numba calls are positional
     data: Any,
     offsets: Any,

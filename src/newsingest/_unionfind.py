@@ -13,7 +13,7 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
-from ._kernels import _jit
+from ._kernels import jit
 
 __all__ = ["connected_components"]
 
@@ -44,7 +44,7 @@ def _label_components_py(n: int, left: _Int64Array, right: _Int64Array) -> _Int6
 
 _label_components = cast(
     Callable[[int, _Int64Array, _Int64Array], _Int64Array],
-    _jit(_label_components_py),
+    jit(_label_components_py),
 )
 
 

@@ -74,7 +74,10 @@ IntArray = npt.NDArray[np.int64]
 
 @attrs.frozen(kw_only=True)
 class BoilerplateRule:
-    """The thresholds of the one-story-or-many decision (proposed for BoilerplateConfig)."""
+    """The thresholds of the one-story-or-many decision (see ``docs/boilerplate.md``).
+
+    Stored with every model; the defaults are what the tests and benchmarks use.
+    """
 
     block_fraction: float = 0.5
     """A key is in ``L``'s block when at least this fraction of ``D(L)`` holds it."""

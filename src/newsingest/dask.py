@@ -50,7 +50,7 @@ from .boilerplate import learn_boilerplate_from_keys, strip_by_keys
 from .cluster import count_repairs
 from .config import DedupConfig, IngestConfig
 from .fingerprint import fingerprint_batch
-from .index import _BIG_BUCKET_ANCHORS, DEFAULT_MAX_BUCKET, _hash_columns, bands_for_config
+from .index import BIG_BUCKET_ANCHORS, DEFAULT_MAX_BUCKET, bands_for_config, hash_columns
 from .pipeline import ParagraphKeys, _ingest_or_reject, paragraph_keys
 from .records import Article, Decision, RawDocument, Rejection
 from .verify import score_against, verify_pairs
@@ -247,8 +247,8 @@ def _band_split(table: _Table, bands: int, rows: int, groups: int) -> tuple[dict
     digest = table.digests.view(np.uint64).reshape(n, 2)
     valid = np.flatnonzero(table.sizes > 0)
     sigs = table.sigs[valid]
-    content = _hash_columns(sigs, 0, sigs.shape[1])
-    keys = [digest[:, 0]] + [_hash_columns(sigs, b * rows, (b + 1) * rows) for b in range(bands)]
+    content = hash_columns(sigs, 0, sigs.shape[1])
+    keys = [digest[:, 0]] + [hash_columns(sigs, b * rows, (b + 1) * rows) for b in range(bands)]
     band = np.concatenate(
         [np.full(n, _DIGEST_BAND, np.int64)]
         + [np.full(valid.size, b, np.int64) for b in range(bands)]
@@ -326,7 +326,7 @@ def _lsh_reduce(pieces: Sequence[dict[str, Any]]) -> tuple[_Int, _Int]:
         members = b[start : start + length].tolist()
         ordered = np.array(sorted(members, key=lambda m: (rows["content"][m], ids[m])))
         chain = np.stack([ordered[:-1], ordered[1:]], axis=1)
-        heads, rest = ordered[:_BIG_BUCKET_ANCHORS], ordered[_BIG_BUCKET_ANCHORS:]
+        heads, rest = ordered[:BIG_BUCKET_ANCHORS], ordered[BIG_BUCKET_ANCHORS:]
         star = np.stack([np.repeat(heads, rest.size), np.tile(rest, heads.size)], axis=1)
         pairs += [chain, star]
     found = node[np.concatenate(pairs)]

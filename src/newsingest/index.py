@@ -27,6 +27,7 @@ from .config import DedupConfig
 from .verify import jaccard_from_containment
 
 __all__ = [
+    "BIG_BUCKET_ANCHORS",
     "DEFAULT_MAX_BUCKET",
     "EMPTY_VALUE",
     "MIN_DESIGN_JACCARD",
@@ -35,6 +36,7 @@ __all__ = [
     "choose_bands",
     "design_threshold",
     "find_candidate_pairs",
+    "hash_columns",
 ]
 
 EMPTY_VALUE = np.uint32(0xFFFFFFFF)
@@ -43,7 +45,7 @@ EMPTY_VALUE = np.uint32(0xFFFFFFFF)
 DEFAULT_MAX_BUCKET = 100
 """Buckets (documents sharing a band) larger than this get a linear set of pairs, not all pairs."""
 
-_BIG_BUCKET_ANCHORS = 3
+BIG_BUCKET_ANCHORS = 3
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _SEED = np.uint64(0x243F6A8885A308D3)
 _Int64Array = npt.NDArray[np.int64]
@@ -142,7 +144,7 @@ def bands_for_config(config: DedupConfig, num_perm: int) -> tuple[int, int]:
     return choose_bands(num_perm, design_threshold(config))
 
 
-def _hash_columns(sigs: npt.NDArray[np.uint32], start: int, stop: int) -> _UInt64Array:
+def hash_columns(sigs: npt.NDArray[np.uint32], start: int, stop: int) -> _UInt64Array:
     """One 64-bit key per row for the values in columns ``start:stop`` (multiply-xor mixing)."""
     key = np.full(sigs.shape[0], _SEED, dtype=np.uint64)
     for col in range(start, stop):
@@ -179,7 +181,7 @@ def _pairs_in_big_bucket(
     in the other bands, where their buckets are small.
     """
     rows = sigs[members]
-    content = _hash_columns(rows, 0, rows.shape[1])
+    content = hash_columns(rows, 0, rows.shape[1])
     ordered = members[np.lexsort((members, content))]
     chain = np.stack([ordered[:-1], ordered[1:]], axis=1)
     heads = ordered[:anchors]
@@ -198,7 +200,7 @@ def find_candidate_pairs(
     *,
     sizes: npt.ArrayLike | None = None,
     max_bucket: int = DEFAULT_MAX_BUCKET,
-    anchors: int = _BIG_BUCKET_ANCHORS,
+    anchors: int = BIG_BUCKET_ANCHORS,
 ) -> _Int64Array:
     """Unique candidate pairs ``(i, j)``, ``i < j``, sorted, of rows sharing at least one band.
 
@@ -231,7 +233,7 @@ def find_candidate_pairs(
 
     codes: list[_Int64Array] = []
     for band in range(bands):
-        keys = _hash_columns(sigs, band * rows, (band + 1) * rows)[valid]
+        keys = hash_columns(sigs, band * rows, (band + 1) * rows)[valid]
         # Any order of equal keys gives the same pairs, so the fast unstable sort will do.
         order = np.argsort(keys)
         sorted_keys = keys[order]

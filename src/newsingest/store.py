@@ -70,7 +70,7 @@ from .cluster import (
 from .config import BoilerplateConfig, DedupConfig, FingerprintConfig
 from .errors import StoreError
 from .fingerprint import FingerprintParams, fingerprint_batch
-from .index import _hash_columns, bands_for_config
+from .index import bands_for_config, hash_columns
 from .pipeline import iter_articles
 from .records import Article, Cluster, Decision, DedupResult, Rejection
 from .serialize import from_dict, to_dict
@@ -272,7 +272,7 @@ def _band_keys(sigs: _U32, bands: int, rows: int) -> _I64:
     """``(n, bands)`` signed 64-bit band keys, the same mixing as the batch LSH."""
     out = np.empty((sigs.shape[0], bands), dtype=np.int64)
     for b in range(bands):
-        out[:, b] = _hash_columns(sigs, b * rows, (b + 1) * rows).view(np.int64)
+        out[:, b] = hash_columns(sigs, b * rows, (b + 1) * rows).view(np.int64)
     return out
 
 

@@ -9,8 +9,8 @@ The duplicate rule (see ``docs/similarity.md``): a pair is a copy when
 * its estimated Jaccard reaches ``DedupConfig.threshold``, or
 * the shorter text is contained in the longer at least ``DedupConfig.containment``,
   the shorter has at least ``DedupConfig.min_shingles`` shingles (short texts are
-  contained by chance), and the shorter is at least :data:`MIN_SIZE_RATIO` of the
-  longer (a brief contained in a digest of many stories is not a copy of the digest;
+  contained by chance), and the shorter is at least ``DedupConfig.min_size_ratio``
+  of the longer (a brief contained in a digest of many stories is not a copy of the digest;
   a copy truncated to 60 % has a ratio of about 0.6).
 
 An empty document (no shingles) never matches anything.
@@ -35,13 +35,13 @@ __all__ = [
 ]
 
 MIN_SIZE_RATIO = DedupConfig().min_size_ratio
-"""Smallest ``min(|A|, |B|) / max(|A|, |B|)`` for which a containment match counts.
+"""The default smallest ``min(|A|, |B|) / max(|A|, |B|)`` for a containment match.
 
 It also bounds the Jaccard down to which LSH must find candidates: a pair at
 containment ``c`` and size ratio ``ρ`` has Jaccard ``cρ / (1 + ρ - cρ)``
-(:func:`jaccard_from_containment`), so the guard keeps the search above
-≈ 0.36 with the default containment of 0.8. Without it, LSH could not find
-containment matches reliably and which of them were found would be luck.
+(:func:`jaccard_from_containment`): ≈ 0.23 with the defaults (0.65, 0.4),
+which :func:`newsingest.index.design_threshold` raises to its floor of 0.3.
+Without the guard LSH could not find containment matches reliably.
 """
 
 _PAIR_CHUNK = 32_768
