@@ -3,6 +3,7 @@ as composing the single-process stages by hand."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 from pathlib import Path
@@ -10,11 +11,14 @@ from pathlib import Path
 import pytest
 from tests.factories import article_text, sentence, story, write
 
+from newsingest import pipeline
 from newsingest._parallel import chunked, imap_bounded, resolve_jobs
 from newsingest.boilerplate import learn_boilerplate
-from newsingest.config import DedupConfig
+from newsingest.config import DedupConfig, IngestConfig, ReadConfig
 from newsingest.fingerprint import fingerprint_batch
 from newsingest.pipeline import (
+    _path_units,
+    _read_unit,
     dedup,
     iter_articles,
     learn_boilerplate_keys,
@@ -23,7 +27,8 @@ from newsingest.pipeline import (
     resolve_clusters,
     strip_corpus_boilerplate,
 )
-from newsingest.records import Article, DedupResult, Rejection
+from newsingest.read import iter_documents
+from newsingest.records import Article, DedupResult, RawDocument, Rejection
 
 OUTLETS = [
     ("Subscribe to the Morning Ledger for one dollar a week!", ["Morning Ledger, since 1887."]),
@@ -179,8 +184,6 @@ def test_spawned_workers_get_their_slice_in_the_task(
     # Where forking is unsafe the pass-2 state cannot be inherited: it travels with the task.
     import multiprocessing  # noqa: PLC0415
 
-    from newsingest import pipeline  # noqa: PLC0415
-
     monkeypatch.setattr(pipeline, "_PASS2_MIN_CHUNK", 8)
     monkeypatch.setattr(pipeline, "pool_context", lambda: multiprocessing.get_context("spawn"))
     result = dedup([corpus], DedupConfig(jobs=2), keep_articles=True)
@@ -195,3 +198,86 @@ def test_nothing_but_rejections(tmp_path: Path, jobs: int) -> None:
     result = dedup([tmp_path], DedupConfig(jobs=jobs))
     assert [d.status for d in result.decisions] == ["rejected", "rejected"]
     assert result.clusters == ()
+
+
+def build_folders(root: Path, outside: Path) -> list[str]:
+    """Two folder arguments: nested folders, JSON Lines (plain and gzipped), a gzipped
+    text, files rejected by the walk and by later stages, symlinks followed and not."""
+    for seed in range(12):
+        title, paras = story(300 + seed)
+        write(
+            root / "a" / f"d{seed % 3}" / f"n{seed % 2}" / f"s{seed}.txt",
+            article_text(title, paras),
+        )
+        if seed % 3 == 0:
+            write(root / "b" / f"copy{seed}.txt", article_text(title.upper(), paras[:4]))
+    rows = [json.dumps({"title": t, "text": "\n\n".join(p)}) for t, p in (story(300), story(400))]
+    write(root / "a" / "d1" / "feed.jsonl", "\n".join([*rows, "{not json"]) + "\n")
+    packed = [json.dumps({"title": t, "text": "\n\n".join(p)}) for t, p in (story(401), story(301))]
+    write(root / "b" / "more" / "packed.jsonl.gz", gzip.compress("\n".join(packed).encode()))
+    title, paras = story(402)
+    write(root / "b" / "more" / "zipped.txt.gz", gzip.compress(article_text(title, paras).encode()))
+    write(root / "b" / "empty.txt", b"")
+    write(root / "b" / "notes.pdf", b"%PDF-1.4")
+    write(outside / "secret.txt", article_text(*story(403)))
+    (root / "a" / "d2" / "link.txt").symlink_to(root / "a" / "d0" / "n0" / "s0.txt")
+    (root / "b" / "away.txt").symlink_to(outside / "secret.txt")
+    return [str(root / "a"), str(root / "b")]
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_folders_are_read_by_workers_with_the_reader_ids_and_order(
+    tmp_path: Path, jobs: int
+) -> None:
+    paths = build_folders(tmp_path / "in", tmp_path / "outside")
+    reader = list(iter_documents(paths))
+    one = list(iter_articles(paths, jobs=1))
+    many = list(iter_articles(paths, jobs=jobs))
+    assert many == one
+    assert [x.id for x in many] == [x.id for x in reader]
+    reader_rejected = [x for x in reader if isinstance(x, Rejection)]
+    assert [x for x in many if isinstance(x, Rejection) and x.stage == "read"] == reader_rejected
+    assert {r.id.rpartition("/")[2] for r in reader_rejected} == {
+        "away.txt",
+        "notes.pdf",
+        "empty.txt",
+    }
+    single = dedup(paths, DedupConfig(jobs=1), keep_articles=True)
+    result = dedup(paths, DedupConfig(jobs=jobs), keep_articles=True)
+    assert result == single
+    assert result.articles == single.articles
+    assert any(d.status == "duplicate" for d in result.decisions)
+    assert f"{paths[0]}/d1/feed.jsonl#3" in {r.id for r in result.rejections}
+
+
+def test_workers_get_entries_and_large_containers_are_split(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = build_folders(tmp_path / "in", tmp_path / "outside")
+    config = IngestConfig()
+    units = list(_path_units(paths, config, jobs=2))
+    flat = [x for unit in units for x in unit]
+    assert not any(isinstance(x, RawDocument) for x in flat), "the main process read a file"
+    assert all(len(unit) <= pipeline._CHUNK for unit in units)
+    expected = list(iter_documents(paths))
+    assert list(_read_unit(flat, config)) == expected
+    # A container above the cap is read here and spread over units of _CHUNK documents.
+    monkeypatch.setattr(pipeline, "_WORKER_FILE_BYTES", 100)
+    monkeypatch.setattr(pipeline, "_CHUNK", 1)
+    units = list(_path_units(paths, config, jobs=2))
+    feed = [x for unit in units for x in unit if "feed.jsonl" in x.id]
+    assert feed
+    assert all(isinstance(x, RawDocument | Rejection) for x in feed)
+    assert list(_read_unit([x for u in units for x in u], config)) == expected
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_prefix_ids_is_honoured_for_any_jobs(tmp_path: Path, jobs: int) -> None:
+    (folder, _) = build_folders(tmp_path / "in", tmp_path / "outside")
+    read = ReadConfig(prefix_ids=True)
+    config = DedupConfig(jobs=jobs, ingest=IngestConfig(read=read))
+    result = dedup([folder], config)
+    assert sorted(d.id for d in result.decisions) == sorted(
+        x.id for x in iter_documents([folder], read)
+    )
+    assert all(d.id.startswith(f"{folder}/") for d in result.decisions)

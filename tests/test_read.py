@@ -8,6 +8,7 @@ import itertools
 import json
 import lzma
 import os
+import pickle
 import tempfile
 import tracemalloc
 from collections.abc import Callable, Iterable
@@ -21,7 +22,14 @@ from hypothesis import strategies as st
 
 from newsingest import read as read_module
 from newsingest.config import ReadConfig
-from newsingest.read import _iter_lines, detect_format, iter_documents
+from newsingest.read import (
+    Entry,
+    _iter_lines,
+    detect_format,
+    iter_documents,
+    iter_entries,
+    read_entry,
+)
 from newsingest.records import RawDocument, Rejection
 
 MiB = 1024 * 1024
@@ -622,3 +630,87 @@ def test_prefix_ids_keeps_the_folder_even_for_one_argument(tmp_path: Path) -> No
     prefixed = [d.id for d in iter_documents([day], ReadConfig(prefix_ids=True))]
     assert auto == ["story.txt"]
     assert prefixed == [f"{day}/story.txt"]
+
+
+# --- the walk alone: iter_entries + read_entry ---------------------------------------------
+
+
+def build_mixed_tree(root: Path, outside: Path) -> None:
+    """Nested folders, JSON Lines (plain and gzipped), rejections made by the walk and by
+    the reading, a followed symlink and two that are not."""
+    write(root / "a.txt", b"first article")
+    write(root / "sub" / "deeper" / "b.html", b"<p>hello</p>")
+    write(root / "sub" / "feed.jsonl", b'{"text": "one"}\n\n{"text": "two"}\n')
+    write(root / "sub" / "packed.jsonl.gz", gzip.compress(b'{"text": "three"}\n'))
+    write(root / "sub" / "c.txt.gz", gzip.compress(b"compressed text"))
+    write(root / "sub" / "empty.txt", b"")  # rejected when read
+    write(root / "notes.pdf", b"%PDF-1.4")  # rejected by the walk
+    write(root / ".hidden.txt", b"skipped")
+    write(outside / "secret.txt", b"outside")
+    (root / "sub" / "link.txt").symlink_to(root / "a.txt")
+    (root / "out.txt").symlink_to(outside / "secret.txt")
+    (root / "broken.txt").symlink_to(root / "missing.txt")
+
+
+def read_entries(
+    items: Iterable[Entry | Rejection], config: ReadConfig = ReadConfig()
+) -> list[RawDocument | Rejection]:
+    out: list[RawDocument | Rejection] = []
+    for item in items:
+        out.extend(read_entry(item, config) if isinstance(item, Entry) else [item])
+    return out
+
+
+@pytest.mark.parametrize("as_files", [False, True])
+def test_entries_read_in_order_are_iter_documents(tmp_path: Path, as_files: bool) -> None:
+    root = tmp_path / "root"
+    build_mixed_tree(root, tmp_path / "outside")
+    paths = [str(root)]
+    if as_files:  # explicit file arguments, a folder and a missing path, mixed
+        paths = [str(root / "sub" / "feed.jsonl"), str(root / "sub"), str(tmp_path / "nope.txt")]
+    expected = list(iter_documents(paths))
+    # Pickled entries stand for ones sent to another process.
+    entries = [pickle.loads(pickle.dumps(e)) for e in iter_entries(paths)]
+    assert read_entries(entries) == expected
+    got = ids(expected)
+    if not as_files:
+        assert got == [
+            "a.txt",
+            "broken.txt",
+            "notes.pdf",
+            "out.txt",
+            "sub/c.txt.gz",
+            "sub/deeper/b.html",
+            "sub/empty.txt",
+            "sub/feed.jsonl#1",
+            "sub/feed.jsonl#3",
+            "sub/link.txt",
+            "sub/packed.jsonl.gz#1",
+        ]
+        walk_rejected = {r.id for r in rejections(entries)}  # type: ignore[arg-type]
+        assert walk_rejected == {"broken.txt", "notes.pdf", "out.txt"}
+        assert {r.id for r in rejections(expected)} == walk_rejected | {"sub/empty.txt"}
+
+
+def test_the_walk_reads_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "root"
+    build_mixed_tree(root, tmp_path / "outside")
+    expected = list(iter_entries([root]))
+
+    def no_open(*args: object, **kwargs: object) -> int:
+        raise AssertionError("the walk opened a file")
+
+    monkeypatch.setattr(os, "open", no_open)
+    assert list(iter_entries([root])) == expected
+    packed = next(e for e in expected if isinstance(e, Entry) and e.id == "sub/packed.jsonl.gz")
+    assert (packed.format, packed.compression) == ("jsonl", "gzip")
+    assert packed.path == str(root / "sub" / "packed.jsonl.gz")
+
+
+def test_read_entry_of_a_file_gone_since_the_walk_is_a_rejection(tmp_path: Path) -> None:
+    path = write(tmp_path / "x.txt", b"text")
+    (entry,) = iter_entries([path])
+    path.unlink()
+    (item,) = read_entry(entry)  # type: ignore[arg-type]
+    assert isinstance(item, Rejection)
+    assert item.reason.startswith("cannot read")

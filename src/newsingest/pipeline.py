@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
@@ -22,7 +21,6 @@ import numpy as np
 import numpy.typing as npt
 
 from . import boilerplate as _bp
-from . import read as _read
 from ._parallel import chunked, imap_bounded, open_pool, pool_context, resolve_jobs
 from .boilerplate import BoilerplateModel, learn_boilerplate, strip_boilerplate
 from .cluster import (
@@ -30,6 +28,7 @@ from .cluster import (
     build_clusters,
     choose_canonicals_from_arrays,
     connected_components,
+    count_repairs,
     explain_wins,
 )
 from .config import BoilerplateConfig, DedupConfig, FingerprintConfig, IngestConfig
@@ -38,7 +37,7 @@ from .errors import InputError
 from .extract import extract_article
 from .fingerprint import fingerprint_batch, warm_up
 from .index import bands_for_config, find_candidate_pairs
-from .read import iter_documents
+from .read import Entry, iter_documents, iter_entries, read_entry
 from .records import (
     Article,
     Cluster,
@@ -107,12 +106,20 @@ def _ingest_or_reject(raw: RawDocument, config: IngestConfig) -> Article | Rejec
     return Rejection(id=raw.id, path=raw.path, line=raw.line, stage=stage[0], reason=reason)
 
 
-def _ingest_chunk(
-    chunk: list[RawDocument | Rejection], config: IngestConfig
-) -> list[Article | Rejection]:
+def _ingest_chunk(chunk: Sequence[_Unread], config: IngestConfig) -> list[Article | Rejection]:
     return [
-        item if isinstance(item, Rejection) else _ingest_or_reject(item, config) for item in chunk
+        _ingest_or_reject(item, config) if isinstance(item, RawDocument) else item
+        for item in _read_unit(chunk, config)
     ]
+
+
+def _read_unit(unit: Iterable[_Unread], config: IngestConfig) -> Iterator[_Input]:
+    """A unit's items with its entries read, in order: as the reader yields them."""
+    for item in unit:
+        if isinstance(item, Entry):
+            yield from read_entry(item, config.read)
+        else:
+            yield item
 
 
 def iter_articles(
@@ -130,9 +137,9 @@ def iter_articles(
     >>> for item in iter_articles(["examples/articles"]):  # doctest: +SKIP
     ...     print(item.id, getattr(item, "title", item))
     """
+    jobs = resolve_jobs(jobs)
     work = partial(_ingest_chunk, config=config)
-    chunks = chunked(iter_documents(paths, config.read), _CHUNK)
-    for results in imap_bounded(work, chunks, jobs=resolve_jobs(jobs)):
+    for results in imap_bounded(work, _path_units(paths, config, jobs), jobs=jobs):
         yield from results
 
 
@@ -160,20 +167,17 @@ ParagraphKeys = npt.NDArray[np.int64]
 
 _Item = Article | Rejection
 _Input = RawDocument | Rejection | Article
+_Unread = _Input | Entry
+"""A unit item: an Entry is read by the process that ingests it."""
 
-# A JSON Lines or text file at most this large is read by the worker that ingests it
-# (the main process only stats it); a larger one is read here and spread over chunks.
+# A JSON Lines or compressed file at most this large is read by the worker that ingests
+# it (the main process only stats it); a larger one is read here and spread over chunks.
 _WORKER_FILE_BYTES = 32 << 20
+_BYTES_PER_DOCUMENT = 4096
+"""How many bytes of a JSON Lines or compressed file count as one document when
+entries are grouped into units: a unit holds about ``_CHUNK`` documents."""
 _PASS2_MIN_CHUNK = 256
 _PASS2_MAX_CHUNK = 4096
-
-
-@attrs.frozen
-class _FileUnit:
-    """A file argument that a worker reads itself: ids as ``iter_documents`` gives them."""
-
-    arg: str
-    several: bool
 
 
 @attrs.frozen
@@ -194,16 +198,11 @@ def paragraph_keys(article: Article) -> ParagraphKeys:
     return _bp.key_paragraphs(article.paragraphs)
 
 
-def _ingest_keyed_chunk(unit: list[_Input] | _FileUnit, config: IngestConfig) -> _Keyed:
+def _ingest_keyed_chunk(unit: Sequence[_Unread], config: IngestConfig) -> _Keyed:
     """Pass 1 in a worker: (read,) ingest, and key the paragraphs for boilerplate learning."""
-    source: Iterable[_Input]
-    if isinstance(unit, _FileUnit):
-        source = _read._iter_argument(unit.arg, several=unit.several, config=config.read)
-    else:
-        source = unit
     items: list[_Item] = []
     keys: list[ParagraphKeys] = []
-    for item in source:
+    for item in _read_unit(unit, config):
         done = _ingest_or_reject(item, config) if isinstance(item, RawDocument) else item
         items.append(done)
         if isinstance(done, Article):
@@ -217,32 +216,56 @@ def _ingest_keyed_chunk(unit: list[_Input] | _FileUnit, config: IngestConfig) ->
 
 def _units(
     inputs: Iterable[PathLike | Article], config: IngestConfig, jobs: int
-) -> Iterator[list[_Input] | _FileUnit]:
-    """Pass-1 work: chunks of given articles, whole files for the workers, read chunks.
-
-    With workers, a file argument is read by the worker that ingests it, so the
-    main process does not read, pickle and send every document. Folders are
-    walked (and read) here, in the reader's order.
-    """
+) -> Iterator[Sequence[_Unread]]:
+    """Pass-1 work: chunks of given articles, then the units of the path inputs."""
     items = list(inputs)
-    given: list[_Input] = [x for x in items if isinstance(x, Article)]
+    given: list[_Unread] = [x for x in items if isinstance(x, Article)]
     paths = [os.fsdecode(x) for x in items if not isinstance(x, Article)]
     yield from chunked(given, _CHUNK)
-    several = len(paths) > 1
-    for arg in paths:
-        if jobs > 1 and _worker_readable(arg):
-            yield _FileUnit(arg, several)
-            continue
-        docs: Iterator[_Input] = _read._iter_argument(arg, several=several, config=config.read)
-        yield from chunked(docs, _CHUNK)
+    yield from _path_units(paths, config, jobs)
 
 
-def _worker_readable(arg: str) -> bool:
+def _path_units(
+    paths: Iterable[PathLike], config: IngestConfig, jobs: int
+) -> Iterator[Sequence[_Unread]]:
+    """The reader's output in units of about ``_CHUNK`` documents, in the reader's order.
+
+    With workers, this process only walks: files travel as entries and the
+    worker that ingests them reads them, so the bytes are not read, pickled and
+    sent from here. A JSON Lines or compressed file above ``_WORKER_FILE_BYTES``
+    is read here and spread over several units, so that no worker gets it whole.
+    """
+    if jobs <= 1:
+        yield from chunked(iter_documents(paths, config.read), _CHUNK)
+        return
+    unit: list[_Unread] = []
+    weight = 0
+    for item in iter_entries(paths, config.read):
+        cost = 1
+        if isinstance(item, Entry) and (item.format == "jsonl" or item.compression is not None):
+            size = _file_size(item.path)
+            if size > _WORKER_FILE_BYTES:
+                if unit:
+                    yield unit
+                    unit, weight = [], 0
+                yield from chunked(read_entry(item, config.read), _CHUNK)
+                continue
+            cost = 1 + size // _BYTES_PER_DOCUMENT
+        unit.append(item)
+        weight += cost
+        if weight >= _CHUNK:
+            yield unit
+            unit, weight = [], 0
+    if unit:
+        yield unit
+
+
+def _file_size(path: str) -> int:
+    """The size of a file to weigh it by; 0 if it cannot be stat-ed (its reader says why)."""
     try:
-        st = os.stat(arg)  # noqa: PTH116
+        return os.stat(path).st_size  # noqa: PTH116
     except OSError:
-        return False  # the reader says why, in the main process
-    return stat.S_ISREG(st.st_mode) and st.st_size <= _WORKER_FILE_BYTES
+        return 0
 
 
 @attrs.frozen
@@ -546,7 +569,7 @@ def _resolve_clusters(
     for i in multi.tolist():  # a singleton is its own canonical: it needs no key
         a = articles[i]
         days[i] = a.date.toordinal() if a.date is not None else 0
-        repairs[i] = len(a.fixes)
+        repairs[i] = count_repairs(a.fixes)
         lengths[i] = len(a.text) if text_lengths is None else text_lengths[i]
     canonical, runner_up = choose_canonicals_from_arrays(
         labels, days=days, shingles=sizes, repairs=repairs, lengths=lengths

@@ -4,7 +4,9 @@ Reading is lazy and streams every file: memory stays bounded by the size caps
 in :class:`~newsingest.config.ReadConfig`, not by the number or the size of the
 files. The order is deterministic (a depth-first walk, each folder's entries
 sorted by the bytes of their names), so two runs over the same tree yield the
-same sequence whatever the filesystem.
+same sequence whatever the filesystem. The walk (:func:`iter_entries`) and the
+reading (:func:`read_entry`) are separate steps, so that worker processes can
+read the files one process walks; :func:`iter_documents` is the two in a row.
 
 Nothing is ever dropped silently: a file that cannot be used becomes a
 :class:`~newsingest.records.Rejection` naming it and saying why, and the walk
@@ -31,12 +33,13 @@ from functools import partial
 from pathlib import Path
 from typing import Final
 
+import attrs
 import zstandard
 
 from .config import ReadConfig
 from .records import Format, RawDocument, Rejection
 
-__all__ = ["detect_format", "iter_documents"]
+__all__ = ["Entry", "detect_format", "iter_documents", "iter_entries", "read_entry"]
 
 PathArg = str | bytes | os.PathLike[str] | os.PathLike[bytes]
 
@@ -86,6 +89,23 @@ class _StreamError(Exception):
     """A compressed stream is corrupt or too large; the message is the rejection reason."""
 
 
+@attrs.frozen(kw_only=True)
+class Entry:
+    """A file the walk found and will read: what :func:`read_entry` needs, and no bytes.
+
+    Small and picklable, so the walk can run in one process and the reading in
+    others with the ids, order and rejections of :func:`iter_documents`.
+    ``path`` is the name to open (it may hold undecodable bytes as surrogates);
+    ``shown_path`` is the same name as valid text, as documents report it.
+    """
+
+    path: str
+    id: str
+    shown_path: str
+    format: Format
+    compression: str | None = None
+
+
 def detect_format(name: str) -> tuple[Format, str | None] | None:
     """Return (format, compression) from a file name's extensions, or None if unsupported.
 
@@ -111,18 +131,62 @@ def iter_documents(
     argument itself. A JSON Lines file yields one document per non-blank line,
     with ``#N`` appended to its id. Every problem becomes a Rejection.
     """
+    return _read_entries(iter_entries(paths, config), config)
+
+
+def iter_entries(
+    paths: Iterable[PathArg] | PathArg, config: ReadConfig = _DEFAULT_CONFIG
+) -> Iterator[Entry | Rejection]:
+    """The walk of :func:`iter_documents` without the reading: one :class:`Entry` per file.
+
+    Rejections the walk itself makes (a missing argument, a symlink not to be
+    followed, an unsupported file type, a folder that cannot be listed) come
+    out in their place. :func:`read_entry` on each entry, in order, gives
+    exactly what :func:`iter_documents` gives.
+    """
     if isinstance(paths, str | bytes | os.PathLike):
         paths = [paths]
     args = iter(paths)
     head = list(itertools.islice(args, 2))
     several = len(head) > 1 if config.prefix_ids is None else config.prefix_ids
     for arg in itertools.chain(head, args):
-        yield from _iter_argument(os.fsdecode(arg), several=several, config=config)
+        yield from _iter_argument_entries(os.fsdecode(arg), several=several, config=config)
+
+
+def read_entry(
+    entry: Entry, config: ReadConfig = _DEFAULT_CONFIG
+) -> Iterator[RawDocument | Rejection]:
+    """Read one file the walk found: its document(s), or a Rejection saying why not."""
+    return _read_file(
+        entry.path,
+        doc_id=entry.id,
+        shown_path=entry.shown_path,
+        fmt=entry.format,
+        compression=entry.compression,
+        config=config,
+    )
+
+
+def _read_entries(
+    items: Iterable[Entry | Rejection], config: ReadConfig
+) -> Iterator[RawDocument | Rejection]:
+    for item in items:
+        if isinstance(item, Entry):
+            yield from read_entry(item, config)
+        else:
+            yield item
 
 
 def _iter_argument(
     arg: str, *, several: bool, config: ReadConfig
 ) -> Iterator[RawDocument | Rejection]:
+    """The documents of one argument (``several`` as :func:`iter_documents` decides it)."""
+    return _read_entries(_iter_argument_entries(arg, several=several, config=config), config)
+
+
+def _iter_argument_entries(
+    arg: str, *, several: bool, config: ReadConfig
+) -> Iterator[Entry | Rejection]:
     shown = _display(arg)
     try:
         st = os.stat(arg)  # noqa: PTH116 (a Path per argument costs more than the stat)
@@ -136,12 +200,12 @@ def _iter_argument(
             prefix = prefix if prefix.endswith("/") else prefix + "/"
         yield from _iter_folder(arg, prefix, st, config)
     elif _is_selected(shown, config):
-        yield from _iter_file(arg, shown, shown, config)
+        yield _find_file(arg, shown, shown)
 
 
 def _iter_folder(
     root: str, prefix: str, root_stat: os.stat_result, config: ReadConfig
-) -> Iterator[RawDocument | Rejection]:
+) -> Iterator[Entry | Rejection]:
     """Walk ``root`` depth-first, each folder's entries sorted by name bytes."""
     root_real = os.path.realpath(root)
     root_key = (root_stat.st_dev, root_stat.st_ino)
@@ -176,7 +240,7 @@ def _iter_folder(
             continue
         if target is None or stat.S_ISREG(target.st_mode):
             if _is_selected(shown_rel, config):
-                yield from _iter_file(entry.path, doc_id, shown_path, config)
+                yield _find_file(entry.path, doc_id, shown_path)
         elif stat.S_ISDIR(target.st_mode):
             key = (target.st_dev, target.st_ino)
             if key in visited:
@@ -236,16 +300,26 @@ def _list_folder(path: str) -> list[os.DirEntry[str]]:
     return entries
 
 
-def _iter_file(
-    path: str, doc_id: str, shown_path: str, config: ReadConfig
-) -> Iterator[RawDocument | Rejection]:
+def _find_file(path: str, doc_id: str, shown_path: str) -> Entry | Rejection:
+    """An Entry for a file whose name says it can be read; a Rejection for any other."""
     detected = detect_format(path)
     if detected is None:
-        yield _reject(
+        return _reject(
             doc_id, shown_path, f"unsupported file type {_file_type(path)!r}: {_EXPECTED}"
         )
-        return
     fmt, compression = detected
+    return Entry(path=path, id=doc_id, shown_path=shown_path, format=fmt, compression=compression)
+
+
+def _read_file(
+    path: str,
+    *,
+    doc_id: str,
+    shown_path: str,
+    fmt: Format,
+    compression: str | None,
+    config: ReadConfig,
+) -> Iterator[RawDocument | Rejection]:
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
