@@ -241,9 +241,9 @@ BENCHMARKS: dict[str, tuple[Runner, Sizes]] = {
         _scale,
         Sizes(
             ["--sizes", "2000", "5000", "10000", "--jobs", "1", "2"],
-            ["--sizes", "10000", "30000", "100000", "--jobs", "1", "2", "--dask"],
+            ["--sizes", "10000", "100000", "1000000", "--jobs", "1", "2", "--dask"],
             "2k, 5k and 10k articles, jobs 1 and 2",
-            "10k, 30k and 100k articles, jobs 1 and 2, Dask up to 100k",
+            "10k, 100k and 1M articles, jobs 1 and 2, Dask up to 100k",
         ),
     ),
 }

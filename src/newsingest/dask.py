@@ -44,14 +44,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 
-from . import read as _read
 from ._unionfind import connected_components
 from .boilerplate import learn_boilerplate_from_keys, strip_by_keys
 from .cluster import count_repairs
 from .config import DedupConfig, IngestConfig
 from .fingerprint import fingerprint_batch
 from .index import BIG_BUCKET_ANCHORS, DEFAULT_MAX_BUCKET, bands_for_config, hash_columns
-from .pipeline import ParagraphKeys, _ingest_or_reject, paragraph_keys
+from .pipeline import ParagraphKeys, ingest_or_reject, paragraph_keys
+from .read import iter_documents
 from .records import Article, Decision, RawDocument, Rejection
 from .verify import score_against, verify_pairs
 
@@ -95,6 +95,10 @@ def _import_dask() -> tuple[Any, Any, Any]:
 
 def _ingest_partition(items: Iterable[object], config: IngestConfig) -> _Part:
     """Read (for path items), ingest and key every document of one partition."""
+    # Each item is one argument of the local pipeline's several: prefix its ids.
+    read_config = config.read
+    if read_config.prefix_ids is None:
+        read_config = attrs.evolve(read_config, prefix_ids=True)
     articles: list[Article] = []
     keys: list[ParagraphKeys] = []
     rejections: list[Rejection] = []
@@ -110,12 +114,12 @@ def _ingest_partition(items: Iterable[object], config: IngestConfig) -> _Part:
         if isinstance(item, Article | Rejection):
             take(item)
         elif isinstance(item, RawDocument):
-            take(_ingest_or_reject(item, config))
+            take(ingest_or_reject(item, config))
         else:
             # Ids as the local pipeline gives them for several arguments.
             arg = os.fsdecode(item)  # type: ignore[arg-type]
-            for doc in _read._iter_argument(arg, several=True, config=config.read):
-                take(doc if isinstance(doc, Rejection) else _ingest_or_reject(doc, config))
+            for doc in iter_documents([arg], read_config):
+                take(doc if isinstance(doc, Rejection) else ingest_or_reject(doc, config))
     return articles, keys, rejections
 
 

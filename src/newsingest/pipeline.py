@@ -3,8 +3,9 @@
 Per-document stages (read → decode → extract → repair) are pure functions
 applied document by document, which is where worker processes plug in; the
 corpus stages (boilerplate → fingerprint → candidates → verify → cluster) need
-every document. Nothing else in the package wires stages together: the CLI and
-the benchmarks call the functions here.
+every document. The CLI and the benchmarks call the functions here; the
+incremental index (:mod:`newsingest.store`) and the Dask backend
+(:mod:`newsingest.dask`) orchestrate the same stage functions their own way.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ __all__ = [
     "Links",
     "dedup",
     "ingest_document",
+    "ingest_or_reject",
     "iter_articles",
     "link_documents",
     "resolve_clusters",
@@ -94,7 +96,10 @@ def _ingest(raw: RawDocument, config: IngestConfig, stage: list[Stage]) -> Artic
     return repair_article(article, config.repair)
 
 
-def _ingest_or_reject(raw: RawDocument, config: IngestConfig) -> Article | Rejection:
+def ingest_or_reject(
+    raw: RawDocument, config: IngestConfig = IngestConfig()
+) -> Article | Rejection:
+    """:func:`ingest_document` for batch runs: a failure becomes a Rejection naming the stage."""
     stage: list[Stage] = ["decode"]
     try:
         return _ingest(raw, config, stage)
@@ -108,7 +113,7 @@ def _ingest_or_reject(raw: RawDocument, config: IngestConfig) -> Article | Rejec
 
 def _ingest_chunk(chunk: Sequence[_Unread], config: IngestConfig) -> list[Article | Rejection]:
     return [
-        _ingest_or_reject(item, config) if isinstance(item, RawDocument) else item
+        ingest_or_reject(item, config) if isinstance(item, RawDocument) else item
         for item in _read_unit(chunk, config)
     ]
 
@@ -203,7 +208,7 @@ def _ingest_keyed_chunk(unit: Sequence[_Unread], config: IngestConfig) -> _Keyed
     items: list[_Item] = []
     keys: list[ParagraphKeys] = []
     for item in _read_unit(unit, config):
-        done = _ingest_or_reject(item, config) if isinstance(item, RawDocument) else item
+        done = ingest_or_reject(item, config) if isinstance(item, RawDocument) else item
         items.append(done)
         if isinstance(done, Article):
             keys.append(paragraph_keys(done))
