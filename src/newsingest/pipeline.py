@@ -280,9 +280,8 @@ class _Collected:
     articles: list[Article]
     rejections: list[Rejection]
     flat: npt.NDArray[np.int64]
-    offsets: npt.NDArray[
-        np.int64
-    ]  # (n + 1,): article i's keys are flat[:, offsets[i]:offsets[i+1]]
+    offsets: npt.NDArray[np.int64]
+    """Shape ``(n + 1,)``: article ``i``'s keys are ``flat[:, offsets[i]:offsets[i + 1]]``."""
 
     def keys(self, i: int) -> ParagraphKeys:
         return self.flat[:, self.offsets[i] : self.offsets[i + 1]]
@@ -337,16 +336,6 @@ def _collect_keyed(
         flat=flat[:, take],
         offsets=offsets,
     )
-
-
-def _collect(
-    inputs: Iterable[PathLike | Article],
-    config: DedupConfig,
-    on_item: Progress | None,
-) -> tuple[list[Article], list[Rejection]]:
-    """Ingest path inputs, pass Article inputs through; one row per id, sorted by id."""
-    got = _collect_keyed(inputs, config, on_item)
-    return got.articles, got.rejections
 
 
 def learn_boilerplate_keys(
