@@ -1,4 +1,4 @@
-"""Small article fixtures the tests build themselves (never ../shared).
+"""Small article fixtures the tests build themselves (never the benchmarks' data).
 
 Sentences are drawn from a seeded vocabulary of invented words, so two
 stories made with different seeds share almost no 5-word shingles, and the
