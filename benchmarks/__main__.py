@@ -296,18 +296,12 @@ def _cluster_signatures(
     """The baselines' LSH + union-find at another threshold, on signatures made once."""
     from datasketch import MinHashLSH  # noqa: PLC0415
 
-    from benchmarks.baselines import find  # noqa: PLC0415
+    from benchmarks.baselines import union_query_results  # noqa: PLC0415
 
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    parent = {doc_id: doc_id for doc_id in ids}
     for doc_id, mh in signatures.items():
         lsh.insert(doc_id, mh)
-    for doc_id, mh in signatures.items():
-        for other in lsh.query(mh):
-            a, b = find(parent, doc_id), find(parent, other)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    return {doc_id: find(parent, doc_id) for doc_id in ids}
+    return union_query_results(lsh, signatures, {doc_id: doc_id for doc_id in ids})
 
 
 def _point(truth: Sequence[dict[str, object]], clusters: Any, seconds: float) -> dict[str, Any]:

@@ -90,6 +90,16 @@ def cluster_minhash(
         mh.update_batch(list(shingles))
         signatures[doc_id] = mh
         lsh.insert(doc_id, mh)
+    return union_query_results(lsh, signatures, parent)
+
+
+def union_query_results(
+    lsh: MinHashLSH, signatures: dict[str, MinHash], parent: dict[str, str]
+) -> dict[str, str]:
+    """Union each document with what ``lsh`` returns for it; label = smallest id of the component.
+
+    ``parent`` holds every document (those without a signature stay singletons).
+    """
     for doc_id, mh in signatures.items():
         for other in lsh.query(mh):
             a, b = find(parent, doc_id), find(parent, other)
