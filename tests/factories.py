@@ -52,3 +52,11 @@ def write(path: Path, data: str | bytes, encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data if isinstance(data, bytes) else data.encode(encoding))
     return path
+
+
+def write_rejected_files(root: Path) -> list[str]:
+    """Three files every batch run must reject (empty, binary, unsupported type); their ids."""
+    write(root / "empty.txt", b"")
+    write(root / "image.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    write(root / "notes.pdf", b"%PDF-1.4")
+    return ["empty.txt", "image.txt", "notes.pdf"]

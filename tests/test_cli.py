@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.factories import article_text, story, write
+from tests.factories import article_text, story, write, write_rejected_files
 
 from newsingest import __version__
 from newsingest._progress import Progress
@@ -54,9 +54,7 @@ def build_corpus(root: Path) -> None:
     for seed in (4, 5, 6):
         t, p = story(seed)
         write(root / f"other/story{seed}.txt", article_text(t, p))
-    write(root / "empty.txt", b"")
-    write(root / "image.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
-    write(root / "notes.pdf", b"%PDF-1.4")
+    write_rejected_files(root)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import random
 from pathlib import Path
 
 import pytest
-from tests.factories import article_text, sentence, story, write
+from tests.factories import article_text, sentence, story, write, write_rejected_files
 
 from newsingest import pipeline
 from newsingest._parallel import chunked, imap_bounded, resolve_jobs
@@ -69,9 +69,7 @@ def build_corpus(root: Path, stories: int = 24, variants: int = 104) -> None:
     rows = [json.dumps({"title": t, "text": "\n\n".join(p)}) for t, p in (story(5), story(100))]
     rows += [json.dumps({"title": "x", "text": "\n\n".join(story(101)[1][:3])}), "{not json"]
     write(root / "feed.jsonl", "\n".join(rows) + "\n")
-    write(root / "empty.txt", b"")
-    write(root / "image.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
-    write(root / "notes.pdf", b"%PDF-1.4")
+    write_rejected_files(root)
 
 
 @pytest.fixture(scope="module")

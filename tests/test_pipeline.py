@@ -12,7 +12,7 @@ import ftfy.bad_codecs  # noqa: F401  (registers sloppy-windows-1252)
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.factories import article_text, story, write
+from tests.factories import article_text, story, write, write_rejected_files
 
 from newsingest.config import DedupConfig
 from newsingest.errors import DecodeError, ExtractError
@@ -71,9 +71,7 @@ def build_corpus(root: Path) -> dict[str, str]:
         promo, footer = OUTLETS[name]
         write(root / f"{name}/story{seed}.txt", article_text(t, p, promo=promo, footer=footer))
         truth[f"{name}/story{seed}.txt"] = f"s{seed}"
-    write(root / "empty.txt", b"")
-    write(root / "image.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
-    write(root / "notes.pdf", b"%PDF-1.4")
+    write_rejected_files(root)
     return truth
 
 
