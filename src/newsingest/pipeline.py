@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import boilerplate as _bp
+from ._gc import pausing
 from ._parallel import chunked, imap_bounded, open_pool, pool_context, resolve_jobs
 from .boilerplate import BoilerplateModel, learn_boilerplate, strip_boilerplate
 from .cluster import (
@@ -86,7 +87,8 @@ def _ingest(raw: RawDocument, config: IngestConfig, stage: list[Stage]) -> Artic
         # are.) The fields are then pieces of repaired text: no second pass.
         stage[:] = ["repair"]
         text, fixes = repair_text(decoded.text, config.repair, field="text")
-        decoded = attrs.evolve(decoded, text=text)
+        if text != decoded.text:
+            decoded = attrs.evolve(decoded, text=text)
         stage[:] = ["extract"]
         article = extract_article(decoded, config.extract)
         return attrs.evolve(article, fixes=fixes) if fixes else article
@@ -592,6 +594,7 @@ def strip_corpus_boilerplate(articles: Sequence[Article], config: DedupConfig) -
     return [strip_boilerplate(a, model) for a in articles]
 
 
+@pausing
 def dedup(
     inputs: Iterable[PathLike | Article],
     config: DedupConfig = DedupConfig(),
