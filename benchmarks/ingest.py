@@ -25,7 +25,9 @@ Rows of the table:
    so the two can be compared on the same files. Each measurement runs in its own fresh
    interpreter, so peak RSS is one method's alone (Linux ``VmHWM``: ``ru_maxrss`` would
    inherit this orchestrating process's peak across fork + exec; it is kept in the JSON).
-   The newsingest sample run also splits its CPU time by stage.
+   The newsingest sample run also splits its CPU time by stage. A last run only opens,
+   reads and closes every corpus file: the ceiling any one-process reader of these
+   ~1 KB files reaches on the machine, printed beside the goal (20× the baseline).
 """
 
 # newsingest and the evaluation scripts that import it are imported inside the functions
@@ -482,10 +484,37 @@ def child_baseline(root: Path, list_path: Path) -> dict[str, Any]:
     return _measure(run, 1)
 
 
+def child_read_floor(root: Path, list_path: Path) -> dict[str, Any]:
+    """Only open, read and close every listed file: what any per-file pipeline pays first.
+
+    No decoding, no Python objects beyond the bytes: the ceiling on MB/s that a
+    one-process reader of this corpus can reach on this machine, whatever it does next.
+    """
+    import os
+
+    docs = root / "docs"
+    files = _files_from_list(list_path)
+    paths = [str(docs / rel) for rel, _ in files]
+
+    def run() -> dict[str, Any]:
+        read = 0
+        for path in paths:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                read += len(os.read(fd, 1 << 24))
+            finally:
+                os.close(fd)
+        return {"files": len(files), "bytes": sum(size for _, size in files), "read": read}
+
+    return _measure(run, 1)
+
+
 def run_child_mode(args: argparse.Namespace) -> int:
     try:
         if args.child == "baseline":
             result = child_baseline(args.root, args.list)
+        elif args.child == "floor":
+            result = child_read_floor(args.root, args.list)
         else:
             result = child_newsingest(args.root, args.list, args.jobs, args.whole)
     except Exception:
@@ -521,6 +550,7 @@ def eval_throughput(
         "newsingest_full_j2": child(
             "--child", "newsingest", "--list", str(full_list), "--whole", "--jobs", "2"
         ),
+        "read_floor": child("--child", "floor", "--list", str(full_list)),
     }
     for run in runs.values():
         if "bytes" in run:
@@ -724,9 +754,23 @@ def _throughput_rows(t: dict[str, Any]) -> list[list[str]]:
                 "—",
             ]
         )
+    floor = runs.get("read_floor")
+    if floor is not None:
+        floor_row = [
+            "5g. ceiling: MB/s, CPU, of only open + read + close of every corpus file",
+            val(floor, "mb_per_s_cpu"),
+            "—",
+            "—",
+            "—",
+        ]
+        if "error" not in floor and "error" not in base:
+            floor_row[3] = f"20× baseline = {20 * base['mb_per_s_cpu']:.1f}"
+            per_file = 1e6 * floor["cpu_seconds"] / max(1, floor["files"])
+            floor_row[1] += f" ({per_file:.1f} µs/file)"
+        rows.append(floor_row)
     rows.append(
         [
-            "5g. rejected documents in the throughput corpus (see below)",
+            "5h. rejected documents in the throughput corpus (see below)",
             "ERROR" if "error" in full else str(full["rejections"]["count"]),
             "—" if "error" in base else str(base["rejections"]["count"]),
             "—",
@@ -815,7 +859,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="corpus seed")
     parser.add_argument("--skip-throughput", action="store_true", help="quality rows only")
     # Hidden: one throughput measurement in this (fresh) process.
-    parser.add_argument("--child", choices=("newsingest", "baseline"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=("newsingest", "baseline", "floor"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--list", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--whole", action="store_true", help=argparse.SUPPRESS)

@@ -23,7 +23,7 @@ from benchmarks.corpus import (
     render_article,
     sample_files,
 )
-from benchmarks.ingest import baseline_title
+from benchmarks.ingest import _throughput_rows, baseline_title
 
 from newsingest.decode import decode_bytes
 
@@ -144,3 +144,35 @@ def test_format_table_aligns_columns() -> None:
     assert len({len(line) for line in table}) == 1
     assert table[0].startswith("| metric ")
     assert table[3] == "| longer name | 22    |"
+
+
+def _run(mb_per_s: float, files: int = 1000, mb: float = 1.0) -> dict[str, object]:
+    cpu = mb / mb_per_s
+    return {
+        "files": files,
+        "bytes": int(mb * 1e6),
+        "mb": mb,
+        "cpu_seconds": cpu,
+        "wall_seconds": cpu,
+        "mb_per_s_cpu": mb_per_s,
+        "mb_per_s_wall": mb_per_s,
+        "peak_rss_mb": 100.0,
+        "peak_rss_workers_mb": 50.0,
+        "rejections": {"count": 0, "by_stage": {}, "examples": []},
+    }
+
+
+def test_throughput_rows_compare_with_the_baseline_and_show_the_read_ceiling() -> None:
+    runs = {
+        "newsingest_full_j1": _run(10.0),
+        "newsingest_sample_j1": _run(10.0),
+        "baseline_sample": _run(2.0),
+        "newsingest_full_j2": _run(15.0),
+        "read_floor": _run(50.0),
+    }
+    rows = _throughput_rows({"runs": runs, "sample": {"stride": 8}})
+    by_label = {row[0].split(".")[0]: row for row in rows}
+    assert by_label["5a"][1] == "10.0 (5.0×)"
+    assert by_label["5a"][4] == "NO"  # 5× is short of 20×
+    assert by_label["5g"][1] == "50.0 (20.0 µs/file)"
+    assert by_label["5g"][3] == "20× baseline = 40.0"
