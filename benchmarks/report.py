@@ -384,13 +384,18 @@ def section_speed(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
     )
     if not rows_in:
         return lines, []
-    base = next((x.get("wall_s") for x in rows_in if x.get("method") == "datasketch"), None)
+    base_row = next((x for x in rows_in if x.get("method") == "datasketch"), {})
+    base = base_row.get("wall_s")
+    base_cpu = base_row.get("cpu_s")
     rows = []
     for x in rows_in:
         if "error" in x:
-            rows.append([x.get("method"), "error", "", "", "", x["error"][:60]])
+            rows.append([x.get("method"), "error", "", "", "", "", x["error"][:60]])
             continue
-        ratio = x["wall_s"] / base if base and x["method"] != "datasketch" else None
+        mine = x["method"] != "datasketch"
+        ratio = x["wall_s"] / base if base and mine else None
+        cpu = x.get("cpu_s")
+        cpu_ratio = cpu / base_cpu if cpu is not None and base_cpu and mine else None
         rows.append(
             [
                 x["method"],
@@ -398,6 +403,7 @@ def section_speed(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
                 f"{x['docs'] / x['wall_s']:,.0f}",
                 _num(x.get("peak_rss_mib"), ".0f"),
                 _num(ratio, ".3f"),
+                _num(cpu_ratio, ".3f"),
                 f"{x.get('clusters', 0):,}",
             ]
         )
@@ -409,6 +415,7 @@ def section_speed(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
                 "docs/s",
                 "peak RSS MiB",
                 f"wall / datasketch (goal <= {goal})",
+                "CPU / datasketch",
                 "clusters",
             ),
             rows,

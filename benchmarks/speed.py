@@ -40,6 +40,7 @@ from typing import Any
 
 from benchmarks._common import (
     MB,
+    cpu_seconds,
     format_table,
     machine_info,
     peak_rss_mb,
@@ -88,6 +89,7 @@ def measure_newsingest(folder: Path, jobs: int, profile: Path | None = None) -> 
         "import_s": imported - started,
         "run_s": finished - started,
         "report_s": finished - imported - result.timings.get("total", 0.0),
+        "cpu_s": cpu_seconds() + cpu_seconds(children=True),
         "timings": result.timings,
         "params": result.params,
         "peak_rss_mib": peak_rss_mb() * MB / MiB,
@@ -111,6 +113,7 @@ def measure_datasketch(folder: Path) -> dict[str, Any]:
         "rejected": 0,
         "import_s": imported - started,
         "run_s": finished - started,
+        "cpu_s": cpu_seconds(),
         "peak_rss_mib": peak_rss_mb() * MB / MiB,
         "workers_peak_rss_mib": 0.0,
     }
@@ -172,13 +175,15 @@ def run_method(name: str, args: Sequence[str], repeat: int = 1) -> dict[str, Any
 
 
 def format_results(rows: Sequence[dict[str, Any]], megabytes: float) -> str:
-    baseline = next((r["wall_s"] for r in rows if r["method"] == "datasketch"), None)
+    base = next((r for r in rows if r["method"] == "datasketch" and "error" not in r), None)
     table = []
     for r in rows:
         if "error" in r:
-            table.append([r["method"], "error", *[""] * 6])
+            table.append([r["method"], "error", *[""] * 8])
             continue
-        ratio = f"{r['wall_s'] / baseline:.3f}" if baseline and r["method"] != "datasketch" else ""
+        mine = base is not None and r is not base
+        ratio = f"{r['wall_s'] / base['wall_s']:.3f}" if mine and base else ""
+        cpu_ratio = f"{r['cpu_s'] / base['cpu_s']:.3f}" if mine and base else ""
         rss = f"{r['peak_rss_mib']:.0f}"
         if r["workers_peak_rss_mib"]:
             rss += f" (+{r['workers_peak_rss_mib']:.0f}/worker)"
@@ -191,6 +196,8 @@ def format_results(rows: Sequence[dict[str, Any]], megabytes: float) -> str:
                 f"{megabytes / r['wall_s']:.2f}",
                 rss,
                 ratio,
+                f"{r['cpu_s']:.1f}",
+                cpu_ratio,
                 f"{r['clusters']:,}",
             ]
         )
@@ -202,6 +209,8 @@ def format_results(rows: Sequence[dict[str, Any]], megabytes: float) -> str:
         "MB/s",
         "peak RSS MiB",
         f"wall ratio vs datasketch (goal <= {GOAL_RATIO})",
+        "CPU s (incl. workers)",
+        "CPU ratio",
         "clusters found",
     ]
     return format_table(headers, table)
