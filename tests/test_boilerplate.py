@@ -7,13 +7,17 @@ import unicodedata
 from collections.abc import Iterable
 
 import attrs
+import numpy as np
 import pytest
+import xxhash
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from newsingest._kernels import xxh64
 from newsingest.boilerplate import (
     ALL_BOILERPLATE_NOTE,
     BoilerplateModel,
+    key_paragraph_groups,
     key_paragraphs,
     learn_boilerplate,
     line_key,
@@ -201,7 +205,19 @@ def test_ascii_fast_path_matches_the_unicode_rule(text: str) -> None:
     assert normalize_line(text) == reference
 
 
-GOLDEN_KEY = 4891354021823651496
+# XXH64 (seed 0) of b"join our telegram channel", as a signed 64-bit integer.
+GOLDEN_KEY = 3621571235757235572
+
+
+def _signed(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200))
+def test_the_kernel_hash_is_xxh64(data: bytes) -> None:
+    padded = np.frombuffer(b"\xff" + data + b"\xff", dtype=np.uint8)
+    assert int(xxh64(padded, 1, 1 + len(data))) == xxhash.xxh64_intdigest(data)
 
 
 def reference_line(text: str) -> str:
@@ -227,6 +243,13 @@ mixed_text = st.text(
 )
 
 
+@settings(max_examples=200, deadline=None)
+@given(mixed_text | st.text(max_size=40))
+def test_line_key_is_xxh64_of_the_normal_form(text: str) -> None:
+    normal = normalize_line(text).encode("utf-8")
+    assert line_key(text) == _signed(xxhash.xxh64_intdigest(normal))
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(mixed_text | st.text(max_size=20), max_size=8))
 def test_key_paragraphs_equals_line_key_per_paragraph(paragraphs: list[str]) -> None:
@@ -241,6 +264,17 @@ def test_key_paragraphs_equals_line_key_per_paragraph(paragraphs: list[str]) -> 
 
 def test_key_paragraphs_of_nothing_is_empty() -> None:
     assert key_paragraphs(()).shape == (2, 0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(mixed_text | st.text(max_size=20), max_size=5), max_size=6))
+def test_key_paragraph_groups_equals_key_paragraphs_per_group(groups: list[list[str]]) -> None:
+    flat, lengths = key_paragraph_groups(groups)
+    assert lengths.tolist() == [len(g) for g in groups]
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    for i, group in enumerate(groups):
+        part = flat[:, offsets[i] : offsets[i + 1]]
+        assert np.array_equal(part, key_paragraphs(group).reshape(2, -1))
 
 
 # --- the corpus cases ----------------------------------------------------------------------

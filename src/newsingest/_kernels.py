@@ -1,9 +1,14 @@
-"""Numba kernel: normalised UTF-8 in, MinHash signatures out, in one pass per document.
+"""Numba kernels: the per-document hot loops, with no Python object per token or paragraph.
 
-It implements exactly the definition in :mod:`newsingest.shingle` (classify,
-tokenise, shingle) and :func:`newsingest.fingerprint.hash_shingle` (two-level
-murmur3), then the datasketch "affine32" permutations. Without numba the same
-functions run as plain Python: correct, but slow.
+``fingerprint_docs``: normalised UTF-8 in, MinHash signatures out, in one pass
+per document. It implements exactly the definition in :mod:`newsingest.shingle`
+(classify, tokenise, shingle) and :func:`newsingest.fingerprint.hash_shingle`
+(two-level murmur3), then the datasketch "affine32" permutations.
+
+``line_keys``: the paragraph keys of :mod:`newsingest.boilerplate` (collapse,
+then XXH64), for every paragraph of a chunk in one call.
+
+Without numba the same functions run as plain Python: correct, but slow.
 """
 
 from __future__ import annotations
@@ -262,3 +267,120 @@ def fingerprint_docs(  # noqa: PLR0917 - numba calls are positional
         sizes[d] = unique
         pos = end
         out_offsets[d + 1] = pos
+
+
+# --- paragraph keys (boilerplate) ---------------------------------------------------------
+
+_P1 = np.uint64(0x9E3779B185EBCA87)
+_P2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_P3 = np.uint64(0x165667B19E3779F9)
+_P4 = np.uint64(0x85EBCA77C2B2AE63)
+_P5 = np.uint64(0x27D4EB2F165667C5)
+
+
+@jit
+def _rotl64(x: Any, r: Any) -> Any:
+    return (x << np.uint64(r)) | (x >> np.uint64(64 - r))
+
+
+@jit
+def _read64(data: Any, p: Any) -> Any:
+    value = np.uint64(0)
+    for i in range(8):
+        value |= np.uint64(data[p + i]) << np.uint64(8 * i)
+    return value
+
+
+@jit
+def _xxh64_round(acc: Any, lane: Any) -> Any:
+    acc = acc + lane * _P2
+    return _rotl64(acc, 31) * _P1
+
+
+@jit
+def _xxh64_merge(acc: Any, lane: Any) -> Any:
+    acc ^= _xxh64_round(np.uint64(0), lane)
+    return acc * _P1 + _P4
+
+
+@jit
+def xxh64(data: Any, start: Any, stop: Any) -> Any:
+    """XXH64 (seed 0) of ``data[start:stop]``, as the xxHash specification defines it."""
+    n = stop - start
+    p = start
+    if n >= 32:
+        v1 = _P1 + _P2
+        v2 = _P2
+        v3 = np.uint64(0)
+        v4 = np.uint64(0) - _P1
+        while p + 32 <= stop:
+            v1 = _xxh64_round(v1, _read64(data, p))
+            v2 = _xxh64_round(v2, _read64(data, p + 8))
+            v3 = _xxh64_round(v3, _read64(data, p + 16))
+            v4 = _xxh64_round(v4, _read64(data, p + 24))
+            p += 32
+        h = _rotl64(v1, 1) + _rotl64(v2, 7) + _rotl64(v3, 12) + _rotl64(v4, 18)
+        h = _xxh64_merge(h, v1)
+        h = _xxh64_merge(h, v2)
+        h = _xxh64_merge(h, v3)
+        h = _xxh64_merge(h, v4)
+    else:
+        h = _P5
+    h += np.uint64(n)
+    while p + 8 <= stop:
+        h ^= _xxh64_round(np.uint64(0), _read64(data, p))
+        h = _rotl64(h, 27) * _P1 + _P4
+        p += 8
+    if p + 4 <= stop:
+        word = np.uint64(0)
+        for i in range(4):
+            word |= np.uint64(data[p + i]) << np.uint64(8 * i)
+        h ^= word * _P1
+        h = _rotl64(h, 23) * _P2 + _P3
+        p += 4
+    while p < stop:
+        h ^= np.uint64(data[p]) * _P5
+        h = _rotl64(h, 11) * _P1
+        p += 1
+    h ^= h >> np.uint64(33)
+    h *= _P2
+    h ^= h >> np.uint64(29)
+    h *= _P3
+    h ^= h >> np.uint64(32)
+    return h
+
+
+@jit
+def line_keys(data: Any, table: Any, out: Any, keys: Any, words: Any) -> Any:
+    """Key and word count of each NUL-separated paragraph of ``data``; returns how many.
+
+    Each byte goes through ``table`` (0 ends a paragraph, 32 is a space);
+    spaces are collapsed and stripped into ``out`` (at least ``len(data)``
+    bytes), and the key is the XXH64 of that normal form as a signed integer.
+    """
+    count = 0
+    start = 0
+    pos = 0
+    spaces = 0
+    pending = False
+    size = data.shape[0]
+    for p in range(size + 1):
+        c = 0 if p == size else table[data[p]]
+        if c == 0:
+            keys[count] = np.int64(xxh64(out, start, pos))
+            words[count] = spaces + 1 if pos > start else 0
+            count += 1
+            start = pos
+            spaces = 0
+            pending = False
+        elif c == 32:
+            pending = pos > start
+        else:
+            if pending:
+                out[pos] = 32
+                pos += 1
+                spaces += 1
+                pending = False
+            out[pos] = c
+            pos += 1
+    return count

@@ -32,7 +32,6 @@ See ``docs/boilerplate.md`` for the known limits.
 from __future__ import annotations
 
 import codecs
-import hashlib
 import re
 import unicodedata
 from array import array
@@ -43,6 +42,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from . import _kernels
 from .config import BoilerplateConfig
 from .records import Article, DroppedLine
 
@@ -52,6 +52,7 @@ __all__ = [
     "BoilerplateModel",
     "BoilerplateRule",
     "drop_paragraphs",
+    "key_paragraph_groups",
     "key_paragraphs",
     "learn_boilerplate",
     "learn_boilerplate_from_keys",
@@ -60,14 +61,13 @@ __all__ = [
     "strip_by_keys",
 ]
 
-KEY_SCHEME = "line-key-v1:nfkc-casefold-punct-blake2b64"
+KEY_SCHEME = "line-key-v2:nfkc-casefold-punct-xxh64"
 """Names the normalisation and hash of :func:`line_key`; stored with every model."""
 
 DROP_REASON = "boilerplate"
 ALL_BOILERPLATE_NOTE = "boilerplate: every paragraph is repeated boilerplate; body kept"
 
 _NON_WORD = re.compile(r"[\W_]+")
-_PERSON = b"newsingest-ln1"
 
 IntArray = npt.NDArray[np.int64]
 
@@ -166,43 +166,49 @@ def _normal_bytes(text: str) -> bytes:
     return _NON_WORD.sub(" ", text).strip().encode("utf-8")
 
 
-def _normal_bytes_all(paragraphs: Sequence[str]) -> list[bytes]:
-    """:func:`_normal_bytes` of each paragraph, in one pass over them NUL-joined when possible."""
-    joined = "\0".join(paragraphs)
-    whole = _fast_bytes(joined) if joined.count("\0") == len(paragraphs) - 1 else None
-    slow: dict[int, bytes] = {}
-    if whole is None:
-        parts: list[bytes] = []
-        for i, paragraph in enumerate(paragraphs):
-            fast = None if "\0" in paragraph else _fast_bytes(paragraph)
-            if fast is None:
-                slow[i] = _normal_bytes(paragraph)
-                fast = b""
-            parts.append(fast)
-        whole = b"\0".join(parts)
-    data = _SPACE_RUN.sub(b" ", whole.translate(_BATCH_TABLE))
-    normals = list(map(bytes.strip, data.split(b"\0")))
-    for i, normal in slow.items():
-        normals[i] = normal
-    return normals
-
-
 def normalize_line(text: str) -> str:
     """The aggressive simplification keys are made from (never stored)."""
     return _normal_bytes(text).decode("utf-8")
 
 
-_HASHER = hashlib.blake2b(digest_size=8, person=_PERSON)
+# The kernel's byte maps: the ASCII fast form through the letters/digits table, and
+# already-normal UTF-8 (the Unicode path) through as is. NUL ends a paragraph in both.
+_FAST_TABLE = np.frombuffer(_BATCH_TABLE, dtype=np.uint8)
+_RAW_TABLE = np.arange(256, dtype=np.uint8)
 
 
-def _digest_of_normal(normal: bytes) -> bytes:
-    hasher = _HASHER.copy()  # cheaper than parsing the keyword arguments again
-    hasher.update(normal)
-    return hasher.digest()
+def _keys_of_joined(data: bytes, table: npt.NDArray[np.uint8], count: int) -> IntArray:
+    """Shape ``(2, count)``: key and word count of each NUL-separated paragraph of ``data``."""
+    out = np.empty((2, count), dtype=np.int64)
+    scratch = np.empty(len(data) + 1, dtype=np.uint8)
+    found = _kernels.line_keys(np.frombuffer(data, dtype=np.uint8), table, scratch, out[0], out[1])
+    if found != count:  # pragma: no cover - a NUL inside a paragraph is sent the slow way
+        raise AssertionError(f"{found} paragraphs keyed, {count} expected")
+    return out
 
 
-def _key_of_normal(normal: bytes) -> int:
-    return int.from_bytes(_digest_of_normal(normal), "little", signed=True)
+def _key_flat(paragraphs: Sequence[str]) -> IntArray:
+    """:func:`key_paragraphs` of one flat list of paragraphs."""
+    n = len(paragraphs)
+    joined = "\0".join(paragraphs)
+    fast = _fast_bytes(joined) if joined.count("\0") == n - 1 else None
+    if fast is not None:
+        return _keys_of_joined(fast, _FAST_TABLE, n)
+    # Some paragraph needs the Unicode path (or holds a NUL): those are normalised
+    # here and keyed in a second call; the rest go through the fast form as before.
+    parts: list[bytes] = []
+    slow: list[int] = []
+    normals: list[bytes] = []
+    for i, paragraph in enumerate(paragraphs):
+        part = None if "\0" in paragraph else _fast_bytes(paragraph)
+        if part is None:
+            slow.append(i)
+            normals.append(_normal_bytes(paragraph))
+            part = b""
+        parts.append(part)
+    out = _keys_of_joined(b"\0".join(parts), _FAST_TABLE, n)
+    out[:, slow] = _keys_of_joined(b"\0".join(normals), _RAW_TABLE, len(slow))
+    return out
 
 
 def line_key(text: str) -> int:
@@ -210,27 +216,32 @@ def line_key(text: str) -> int:
 
     Case, Unicode compatibility forms, punctuation and spacing are ignored;
     digits are kept, so templated reports that differ by figures stay apart.
+    The key is the XXH64 (seed 0) of :func:`normalize_line`'s UTF-8.
     """
-    return _key_of_normal(_normal_bytes(text))
+    return int(_key_flat([text])[0, 0])
 
 
 def key_paragraphs(paragraphs: Sequence[str]) -> IntArray:
     """Shape ``(2, len(paragraphs))``: the :func:`line_key` and the word count of each paragraph.
 
-    The batch form of :func:`line_key` for a whole article, several times faster
-    than calling it per paragraph.
+    The batch form of :func:`line_key` for a whole article: one kernel call.
     """
     if not paragraphs:
         return np.empty((2, 0), dtype=np.int64)
-    normals = _normal_bytes_all(paragraphs)
-    out = np.empty((2, len(normals)), dtype=np.int64)
-    out[0] = np.frombuffer(b"".join(map(_digest_of_normal, normals)), dtype="<i8")
-    out[1] = [normal.count(b" ") + 1 if normal else 0 for normal in normals]
-    return out
+    return _key_flat(paragraphs)
 
 
-def _words_of_normal(normal: bytes) -> int:
-    return normal.count(b" ") + 1 if normal else 0
+def key_paragraph_groups(groups: Sequence[Sequence[str]]) -> tuple[IntArray, IntArray]:
+    """:func:`key_paragraphs` of many articles at once: ``(keys (2, total), lengths)``.
+
+    The keys of group ``i`` are the ``lengths[i]`` columns after those of the
+    groups before it. One kernel call for a whole chunk of articles.
+    """
+    lengths = np.fromiter(map(len, groups), dtype=np.int64, count=len(groups))
+    flat = [p for group in groups for p in group]
+    if not flat:
+        return np.empty((2, 0), dtype=np.int64), lengths
+    return _key_flat(flat), lengths
 
 
 def _frozenset_of_int(value: Iterable[int]) -> frozenset[int]:

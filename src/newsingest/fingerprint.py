@@ -298,9 +298,16 @@ def to_datasketch(fp: Fingerprint) -> MinHash:
 
 
 def warm_up() -> float:
-    """Compile (or load from cache) the kernel now; returns the seconds it took."""
+    """Compile (or load from cache) the kernels now; returns the seconds it took.
+
+    Both per-document kernels: the fingerprint's and the paragraph keys' (boilerplate),
+    so that forked workers inherit them compiled.
+    """
     import time  # noqa: PLC0415
+
+    from .boilerplate import line_key  # noqa: PLC0415 - boilerplate is not needed to fingerprint
 
     start = time.perf_counter()
     fingerprint_batch(["warm up", "中文"], DEFAULT_CONFIG)
+    line_key("warm up")
     return time.perf_counter() - start
