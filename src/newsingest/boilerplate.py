@@ -173,7 +173,8 @@ def normalize_line(text: str) -> str:
 
 # The kernel's byte maps: the ASCII fast form through the letters/digits table, and
 # already-normal UTF-8 (the Unicode path) through as is. NUL ends a paragraph in both.
-_FAST_TABLE = np.frombuffer(_BATCH_TABLE, dtype=np.uint8)
+# (Both writable arrays: one array type, so the kernel is compiled or loaded once.)
+_FAST_TABLE = np.frombuffer(_BATCH_TABLE, dtype=np.uint8).copy()
 _RAW_TABLE = np.arange(256, dtype=np.uint8)
 
 
