@@ -13,8 +13,10 @@ encoding was used and how it was decided, :class:`Fix` names each repair,
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
-from typing import Literal
+from collections.abc import Iterable
+from typing import Literal, cast
 
 import attrs
 
@@ -55,7 +57,10 @@ def _tuple_of_str(value: object) -> tuple[str, ...]:
         raise TypeError("expected a sequence of strings, not a single string")
     if type(value) is tuple:
         return value  # the common case (attrs.evolve, the stages): typed, no copy needed
-    return tuple(str(v) for v in value)  # type: ignore[attr-defined]
+    items = tuple(cast("Iterable[object]", value))
+    if all(map(isinstance, items, itertools.repeat(str))):
+        return cast("tuple[str, ...]", items)  # lists from the stages: checked in C, not copied
+    return tuple(map(str, items))
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 from collections.abc import Iterator
@@ -27,6 +28,9 @@ REPORT_COLUMNS = (
 with its cluster's canonical copy; ``reason`` is set for rejected documents."""
 
 ReportFormat = Literal["jsonl", "csv"]
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_BLOCK_ROWS = 4096
 
 
 def iter_report_rows(result: DedupResult) -> Iterator[dict[str, Any]]:
@@ -56,8 +60,12 @@ def write_report(
                 for row in iter_report_rows(result)
             )
         else:
-            for row in iter_report_rows(result):
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            # One encoder for every row (json.dumps builds one per call when given
+            # options), and the lines written in blocks rather than one by one.
+            encode = _ENCODER.encode
+            rows = iter_report_rows(result)
+            while block := [encode(row) for row in itertools.islice(rows, _BLOCK_ROWS)]:
+                out.write("\n".join(block) + "\n")
 
 
 def format_summary(result: DedupResult) -> str:
