@@ -190,3 +190,12 @@ def test_repair_article_keeps_paragraph_count_and_missing_fields() -> None:
     assert repaired.paragraphs == make_article(paragraphs=("", "ok")).paragraphs
     assert repaired.title is None
     assert repaired.byline is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_byte_screen_equals_the_ascii_regex(text: str) -> None:
+    ascii_re = repair._screens(RepairConfig())[0]
+    data = text.encode("ascii")
+    by_bytes = len(data.translate(None, repair._ASCII_HARD_BYTES)) != len(data)
+    assert by_bytes == bool(ascii_re.search(text))

@@ -262,14 +262,23 @@ def _screens(
 
 
 def _screen_hits(text: str, config: RepairConfig) -> bool:
-    ascii_re, hard_re, entity_re = _screens(config)
+    _, hard_re, entity_re = _screens(config)
     if entity_re is not None and "&" in text and entity_re.search(text):
         return True
     if text.isascii():
-        return bool(ascii_re.search(text))
+        # The ASCII screen as a byte deletion: five times faster than its regex
+        # (tested equal), and most news text is ASCII.
+        data = text.encode("ascii")
+        return len(data.translate(None, _ASCII_HARD_BYTES)) != len(data)
     if hard_re.search(text):
         return True
     return config.fix_encoding and _maybe_bad(text)
+
+
+_ASCII_HARD_BYTES = bytes(
+    sorted(c for c in {*ftfy.chardata.CONTROL_CHARS, ord("\r"), ord(_ESCAPE)} if c < 0x80)
+)
+"""The ASCII characters the ASCII screen (``_screens()[0]``) matches, as bytes."""
 
 
 def needs_repair(text: str, config: RepairConfig = _DEFAULT) -> bool:
