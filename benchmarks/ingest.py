@@ -422,11 +422,13 @@ def child_newsingest(root: Path, list_path: Path, jobs: int, whole: bool) -> dic
 
 def split_stages(paths: Sequence[str]) -> dict[str, float]:
     """CPU seconds per stage over ``paths``, the stages called one by one (after the run)."""
+    import attrs
+
     from newsingest.decode import decode_document
     from newsingest.extract import extract_article
     from newsingest.read import iter_documents
     from newsingest.records import Rejection
-    from newsingest.repair import repair_article
+    from newsingest.repair import repair_article, repair_text
 
     clock = time.process_time
     spent = dict.fromkeys(("read", "decode", "extract", "repair"), 0.0)
@@ -444,11 +446,20 @@ def split_stages(paths: Sequence[str]) -> dict[str, float]:
             decoded = decode_document(raw)
             t2 = clock()
             spent["decode"] += t2 - t1
-            article = extract_article(decoded)
-            t3 = clock()
-            spent["extract"] += t3 - t2
-            repair_article(article)
-            spent["repair"] += clock() - t3
+            # The order of pipeline._ingest: plain text is repaired whole, before it is
+            # parsed; HTML and JSON fields are repaired after extraction.
+            if decoded.format == "text":
+                text, _ = repair_text(decoded.text)
+                t3 = clock()
+                spent["repair"] += t3 - t2
+                extract_article(attrs.evolve(decoded, text=text))
+                spent["extract"] += clock() - t3
+            else:
+                article = extract_article(decoded)
+                t3 = clock()
+                spent["extract"] += t3 - t2
+                repair_article(article)
+                spent["repair"] += clock() - t3
         except Exception:  # counted in the main run; here only the time matters
             continue
     return spent
