@@ -475,7 +475,7 @@ def test_bucket_cap_gives_only_the_oldest_members(tmp_path: Path, cap: int, edge
 def test_merging_recent_band_keys_changes_nothing(
     specs: list[tuple[int, int | None, int, int | None, int]], rng: random.Random
 ) -> None:
-    # Every add merges bands_recent into bands: adds and removals still equal batch.
+    # Every add merges the runs into bands: adds and removals still equal batch.
     docs = build(specs)
     everything = [a for a, _ in docs]
     gone = {a.id for a in everything if rng.random() < 0.3}
@@ -494,31 +494,133 @@ def test_merging_recent_band_keys_changes_nothing(
             assert tuple(index.export_clusters()) == (dedup(rest).decisions if rest else ())
             assert clusters_of(index) == (batch_clusters(rest) if rest else set())
         conn = sqlite3.connect(db)
-        recent = conn.execute("SELECT COUNT(*) FROM bands_recent").fetchone()[0]
-        counted = conn.execute("SELECT value FROM meta WHERE name = 'recent_band_rows'")
-        assert int(counted.fetchone()[0]) == recent
+        # Removals after the last merge left the runs (a removal merges nothing).
+        assert conn.execute("SELECT COUNT(*) FROM band_runs").fetchone()[0] == 0
         assert conn.execute("SELECT COUNT(*) FROM bands").fetchone()[0] > 0 or not rest
+        assert_filter_covers_bands(conn)
         conn.close()
 
 
-def test_format_1_index_is_upgraded(tmp_path: Path) -> None:
-    db = tmp_path / "v1.db"
+def assert_filter_covers_bands(conn: sqlite3.Connection) -> None:
+    fps = store._read_filter(conn)
+    assert np.all(np.diff(fps.astype(np.int64)) > 0)  # sorted, distinct
+    stored = {r[0] for r in conn.execute(f"SELECT {store._FP_SQL} FROM bands")}
+    assert stored <= set(fps.tolist())
+    bands = np.array(conn.execute("SELECT band, key FROM bands").fetchall(), np.int64)
+    if len(bands):  # numpy computes the fingerprints SQLite computes
+        assert set(store._fingerprints(bands[:, 0], bands[:, 1]).tolist()) == stored
+
+
+def run_rows(conn: sqlite3.Connection) -> list[tuple[int, int, int]]:
+    """Every (band, key, doc) stored in the runs."""
+    out = []
+    for bounds, keys, docs in conn.execute("SELECT bounds, keys, docs FROM band_runs"):
+        band = np.repeat(np.arange(len(bounds) // 8 - 1), np.diff(np.frombuffer(bounds, "<i8")))
+        k, d = np.frombuffer(keys, "<i8"), np.frombuffer(docs, "<i8")
+        out += list(zip(band.tolist(), k.tolist(), d.tolist(), strict=True))
+    return out
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_older_formats_are_upgraded(tmp_path: Path, version: int) -> None:
+    db = tmp_path / "old.db"
     first = [make_article("a", 1), make_article("b", 2)]
     with Index.open(db) as index:
         index.add(first)
-    # Make it a format-1 file: its band keys in bands, no bands_recent, no counter.
+    # Make it an old file. Format 1: every band key in bands; format 2: new ones
+    # in a bands_recent table, counted in meta; neither had runs nor filter.
     conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("INSERT INTO bands SELECT * FROM bands_recent")
-    conn.execute("DROP TABLE bands_recent")
-    conn.execute("DELETE FROM meta WHERE name = 'recent_band_rows'")
-    conn.execute("UPDATE meta SET value = '1' WHERE name = 'format_version'")
+    rows = run_rows(conn)
+    assert rows
+    if version == 2:
+        conn.execute(
+            "CREATE TABLE bands_recent(band INTEGER NOT NULL, key INTEGER NOT NULL, "
+            "doc INTEGER NOT NULL, PRIMARY KEY(band, key, doc)) WITHOUT ROWID"
+        )
+        conn.executemany("INSERT INTO bands_recent VALUES (?, ?, ?)", rows)
+        conn.execute(f"INSERT INTO meta VALUES ('recent_band_rows', '{len(rows)}')")
+    else:
+        conn.executemany("INSERT INTO bands VALUES (?, ?, ?)", rows)
+    conn.execute("DROP TABLE band_runs")
+    conn.execute("DROP TABLE band_filter")
+    conn.execute(f"UPDATE meta SET value = '{version}' WHERE name = 'format_version'")
     conn.close()
     with pytest.raises(StoreError, match="open it once for writing"):
         Index.open(db, readonly=True)
     with Index.open(db) as index:
-        assert index.stats()["format_version"] == 2
+        assert index.stats()["format_version"] == store.FORMAT_VERSION
+        assert index.check() == "ok"
         later = [make_article("c", 1, keep=5), make_article("d", 3)]
         index.add(later)
         assert tuple(index.export_clusters()) == dedup(first + later).decisions
-        # "a" is found through bands (the old file's), "c" through bands_recent.
+        # "a" is found through bands (the old file's), "c" through a run.
         assert {m.id for m in index.query(make_article("q", 1, keep=4))} == {"a", "c"}
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == len(rows)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "bands_recent" not in tables
+    assert (
+        conn.execute("SELECT COUNT(*) FROM meta WHERE name = 'recent_band_rows'").fetchone()[0] == 0
+    )
+    assert_filter_covers_bands(conn)
+    conn.close()
+
+
+def test_runs_stay_few_and_removals_reach_them(tmp_path: Path) -> None:
+    # Runs merge like a binary counter, so equal batches leave O(log batches) runs.
+    sigs = np.random.default_rng(3).integers(0, 2**32 - 1, (40, 128), dtype=np.uint32)
+    with (
+        mock.patch.object(store, "_MERGE_MIN_DOCS", 10**9),
+        Index.open(tmp_path / "runs.db") as index,
+    ):
+        for k in range(16):
+            ids = [f"d{k:02d}{i}" for i in range(2)]
+            index.add_fingerprints(
+                ids, sigs[2 * k : 2 * k + 2], [100, 100], [i.encode() for i in ids]
+            )
+            conn = sqlite3.connect(tmp_path / "runs.db")
+            assert conn.execute("SELECT COUNT(*) FROM band_runs").fetchone()[0] <= 5
+            assert len(run_rows(conn)) == 2 * (k + 1) * index.bands
+            conn.close()
+        # A near copy of d000 (one value changed) is found, and no longer once d000 is gone.
+        near = sigs[0].copy()
+        near[5] += 1
+        assert [m.id for m in index.query_fingerprint(near, 100, b"q")] == ["d000"]
+        index.remove(["d000"])
+        assert index.query_fingerprint(near, 100, b"q") == []
+        conn = sqlite3.connect(tmp_path / "runs.db")
+        assert len(run_rows(conn)) == 31 * index.bands
+        conn.close()
+
+
+def test_a_second_reader_sees_new_runs(tmp_path: Path) -> None:
+    # Runs are cached per Index; another connection's update must not be missed.
+    sig = np.arange(128, dtype=np.uint32).reshape(1, -1)
+    db = tmp_path / "two.db"
+    with Index.open(db) as writer, Index.open(db, readonly=True) as reader:
+        writer.add_fingerprints(["a"], sig, [100], [b"a"])
+        assert [m.id for m in reader.query_fingerprint(sig[0], 100, b"q")] == ["a"]
+        writer.add_fingerprints(["b"], sig + 1, [100], [b"b"])
+        assert [m.id for m in reader.query_fingerprint(sig[0] + 1, 100, b"q")] == ["b"]
+        writer.remove(["a"])
+        assert reader.query_fingerprint(sig[0], 100, b"q") == []
+
+
+@pytest.mark.parametrize("count", [0, 1, 5000, 200_000])
+def test_filter_finds_exactly_its_fingerprints(tmp_path: Path, count: int) -> None:
+    rng = np.random.default_rng(count)
+    drawn = rng.integers(0, 2**32, count, dtype=np.int64)
+    # Crowd one bucket and use both ends of the range, where the searches turn.
+    crowd = 0x12340000 + np.arange(3000, dtype=np.int64)
+    stored = np.unique(np.concatenate([drawn, [0, 2**32 - 1], crowd]))
+    asked = np.concatenate([stored[::3], rng.integers(0, 2**32, 5000, dtype=np.int64)])
+    asked = np.sort(np.concatenate([asked, asked + 1, asked - 1]) % 2**32).astype(np.uint32)
+    conn = sqlite3.connect(tmp_path / "f.db")
+    conn.execute("CREATE TABLE band_filter(part, token, counts, low)")
+    # Added in two steps, as merges do; repeats are dropped.
+    store._add_to_filter(conn, stored[::2].astype(np.uint32))
+    store._add_to_filter(conn, stored[::-1].astype(np.uint32))
+    assert np.array_equal(store._read_filter(conn), stored.astype(np.uint32))
+    found = store._filter_contains(store._filter_parts(conn), asked)
+    assert np.array_equal(found, np.isin(asked, stored))
+    conn.close()

@@ -25,8 +25,10 @@ How it stays equal to the batch run (see ``docs/index.md``):
   sharing a band key (buckets larger than ``bucket_cap`` contribute only their
   ``bucket_cap`` oldest members), verified with the batch rule; accepted pairs
   are stored as edges, so a cluster can be recomputed when a member goes.
-  New band keys go to a small ``bands_recent`` table, merged into ``bands``
-  in one sorted pass now and then, so a day does not rewrite the big B-tree.
+  New band keys go to sorted arrays in BLOBs (*runs*), merged into the
+  ``bands`` B-tree in one sorted pass now and then, so a day does not rewrite
+  the big B-tree; a sorted array of 32-bit fingerprints of ``bands``'s keys
+  (``band_filter``) lets most of a day's keys skip their B-tree search.
 * **Clusters** affected by a batch (those of new, changed or newly linked
   documents) are recomputed as connected components of their stored edges,
   and their canonicals chosen by :class:`~newsingest.cluster.CanonicalKey`.
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import logging
 import os
@@ -57,6 +60,7 @@ from .boilerplate import (
     KEY_SCHEME,
     BoilerplateModel,
     _decide,
+    key_paragraph_groups,
     key_paragraphs,
     strip_boilerplate,
 )
@@ -89,8 +93,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
-"""Version of the schema below; an index of another version is refused (1 is upgraded)."""
+FORMAT_VERSION = 3
+"""Version of the schema below; an index of another version is refused (1 and 2 are upgraded)."""
 
 APPLICATION_ID = 0x4E534958
 """``PRAGMA application_id`` of a newsingest index ("NSIX"): tells it from other SQLite files."""
@@ -99,14 +103,29 @@ DEFAULT_BUCKET_CAP = 1000
 """A band bucket larger than this gives a new document only its oldest members as candidates."""
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_EMPTY_FPS = np.empty(0, dtype=np.uint32)
 _CHUNK = 20_000
 
-# New band keys go to the small ``bands_recent`` B-tree and are merged into
-# ``bands`` in one sorted pass once it holds more than this share of the
+# New band keys go to runs (sorted arrays in BLOBs) and are merged into
+# ``bands`` in one sorted pass once the runs hold more than this share of the
 # documents (and at least _MERGE_MIN_DOCS documents' keys): inserting a day's
 # keys straight into a 1M-document ``bands`` would rewrite most of its pages.
 _MERGE_SHARE = 8
 _MERGE_MIN_DOCS = 50_000
+
+# ``band_filter`` stores a fingerprint's top 16 bits as bucket counts and only
+# its low 16 bits per key: half the bytes to read each day. Row ``part`` holds
+# the fingerprints whose top 4 bits are ``part`` (BLOBs stay under SQLite's 1e9).
+_FILTER_PARTS = 16
+_FILTER_SHIFT = 28  # fingerprint >> _FILTER_SHIFT is its part
+_FILTER_BUCKETS = 1 << 16
+_MERGE_SLICE = 1 << 19
+# The fingerprint of (band, key): the key's high 32 bits shifted by a per-band
+# constant. Written so SQLite's integer arithmetic computes the same value
+# (no overflow, no XOR), which the format upgrade uses.
+_FP_BAND = 2654435761
+_FP_MASK = 0xFFFFFFFF
+_FP_SQL = f"((key >> 32) + band * {_FP_BAND}) & {_FP_MASK}"
 
 PathLike = str | os.PathLike[str]
 _U32 = npt.NDArray[np.uint32]
@@ -193,13 +212,25 @@ CREATE TABLE clusters(
     why TEXT NOT NULL
 );
 """
-_BANDS_RECENT = """
-CREATE TABLE bands_recent(
-    band INTEGER NOT NULL,
-    key INTEGER NOT NULL,
-    doc INTEGER NOT NULL,
-    PRIMARY KEY(band, key, doc)
-) WITHOUT ROWID
+# A run holds band keys sorted by (band, key), little-endian int64:
+# ``bounds`` (bands + 1 offsets: band b is rows bounds[b]:bounds[b+1]), ``keys``
+# and ``docs``. Runs are never changed in place: a new ``token`` marks new
+# content, so cached copies are recognised even across processes and rollbacks.
+_RUNS = """
+CREATE TABLE band_runs(
+    run INTEGER PRIMARY KEY,
+    token INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    bounds BLOB NOT NULL,
+    keys BLOB NOT NULL,
+    docs BLOB NOT NULL
+);
+CREATE TABLE band_filter(
+    part INTEGER PRIMARY KEY,
+    token INTEGER NOT NULL,
+    counts BLOB NOT NULL,
+    low BLOB NOT NULL
+);
 """
 
 
@@ -276,6 +307,96 @@ def _band_keys(sigs: _U32, bands: int, rows: int) -> _I64:
     return out
 
 
+def _fingerprints(bands: _I64, keys: _I64) -> npt.NDArray[np.uint32]:
+    """The ``band_filter`` fingerprint of each (band, key), as ``_FP_SQL`` computes it."""
+    return ((keys >> 32) + bands * _FP_BAND & _FP_MASK).astype(np.uint32)
+
+
+def _distinct(values: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    """Sorted distinct values; sorts ``values`` in place (no copy of a large array).
+
+    Not ``np.unique``: it hashes 32-bit integers, 10x slower here.
+    """
+    values.sort()
+    keep = np.ones(len(values), dtype=bool)
+    keep[1:] = values[1:] != values[:-1]
+    return values[keep]
+
+
+def _merge_runs(runs: Sequence[_Run], bands: int) -> tuple[_I64, _I64, _I64]:
+    """``(bounds, keys, docs)`` of the runs' rows together, in run order."""
+    keys: list[_I64] = []
+    docs: list[_I64] = []
+    for b in range(bands):
+        k = np.concatenate([r.keys[r.bounds[b] : r.bounds[b + 1]] for r in runs])
+        d = np.concatenate([r.docs[r.bounds[b] : r.bounds[b + 1]] for r in runs])
+        # Sorted stretches: a stable sort (timsort) merges them in about linear time.
+        order = np.argsort(k, kind="stable")
+        keys.append(k[order])
+        docs.append(d[order])
+    bounds = np.sum([r.bounds for r in runs], axis=0).astype(np.int64)
+    return bounds, np.concatenate(keys), np.concatenate(docs)
+
+
+def _token() -> int:
+    return int.from_bytes(os.urandom(8), "little") >> 1
+
+
+def _blob(values: npt.NDArray[Any], dtype: str) -> bytes:
+    return np.ascontiguousarray(values, dtype=dtype).tobytes()
+
+
+@attrs.frozen(eq=False)
+class _FilterPart:
+    """One ``band_filter`` row: bucket offsets (cumulated counts) and sorted low 16 bits."""
+
+    offsets: _I64
+    low: npt.NDArray[np.uint16]
+
+
+@attrs.frozen(eq=False)
+class _Run:
+    """One run of band keys, read into memory (see ``_RUNS``)."""
+
+    run: int
+    token: int
+    bounds: _I64
+    keys: _I64
+    docs: _I64
+
+
+def _members(runs: Sequence[_Run], bands: _I64, keys: _I64, nbands: int) -> tuple[_I64, _I64]:
+    """``(i, doc)`` for every run row whose (band, key) is ``(bands[i], keys[i])``.
+
+    ``bands`` must be sorted and ``keys`` sorted within each band.
+    """
+    found_i: list[_I64] = []
+    found_doc: list[_I64] = []
+    edges = np.searchsorted(bands, np.arange(nbands + 1))
+    for run in runs:
+        for b in range(nbands):
+            q_lo, q_hi = int(edges[b]), int(edges[b + 1])
+            r_lo, r_hi = int(run.bounds[b]), int(run.bounds[b + 1])
+            if q_lo == q_hi or r_lo == r_hi:
+                continue
+            col = run.keys[r_lo:r_hi]
+            wanted = keys[q_lo:q_hi]
+            lo = np.searchsorted(col, wanted, side="left")
+            hi = np.searchsorted(col, wanted, side="right")
+            count = hi - lo
+            hit = np.flatnonzero(count)
+            if hit.size == 0:
+                continue
+            count = count[hit]
+            starts = np.cumsum(count) - count
+            pos = np.repeat(lo[hit] - starts, count) + np.arange(int(count.sum()))
+            found_i.append(np.repeat(hit + q_lo, count))
+            found_doc.append(run.docs[r_lo:r_hi][pos])
+    if not found_i:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(found_i), np.concatenate(found_doc)
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -323,6 +444,9 @@ class Index:
         self._staged: dict[int, tuple[bytes, bytes, int, int]] = {}
         self._prior: dict[int, tuple[int, bytes, int, bytes, int]] = {}
         self._pending_digest: dict[int, bytes] = {}
+        # Runs and filter as last read, recognised by their tokens (see _RUNS).
+        self._run_cache: dict[tuple[int, int], _Run] = {}
+        self._filter_cache: tuple[tuple[tuple[int, int], ...], list[_FilterPart]] = ((), [])
 
     # ------------------------------------------------------------ open/close
 
@@ -356,8 +480,8 @@ class Index:
         try:
             if exists:
                 stored = _read_meta(conn, file)
-                if stored["format_version"] == "1":
-                    _upgrade_from_1(conn, file, readonly=readonly)
+                if stored["format_version"] in ("1", "2"):
+                    _upgrade(conn, file, int(stored["format_version"]), readonly=readonly)
                 cfg = _check_config(file, stored, config)
             else:
                 cfg = config or DedupConfig()
@@ -454,7 +578,7 @@ class Index:
         documents sharing a band or its digest. A stored article matches itself.
         """
         article = self._one_article(article_or_path)
-        with self._reading():
+        with self._reading(), self._snapshot():
             return self._query(article)
 
     def _query(self, article: Article) -> list[Match]:
@@ -472,7 +596,7 @@ class Index:
                 f"{self.path}: a signature of {sig.shape[1]} values, the index uses "
                 f"{self.params.num_perm}"
             )
-        with self._reading():
+        with self._reading(), self._snapshot():
             return self._query_fingerprint(sig, np.array([shingles], np.int64), [digest])
 
     def _query_fingerprint(self, sigs: _U32, sizes: _I64, digests: list[bytes]) -> list[Match]:
@@ -481,12 +605,12 @@ class Index:
         if sizes[0] > 0:
             cur = self._conn.execute(
                 "SELECT b.doc FROM json_each(?) j "
-                "JOIN bands b ON b.band = j.key AND b.key = j.value "
-                "UNION ALL SELECT r.doc FROM json_each(?) j "
-                "JOIN bands_recent r ON r.band = j.key AND r.key = j.value",
-                (_ids(keys), _ids(keys)),
+                "JOIN bands b ON b.band = j.key AND b.key = j.value",
+                (_ids(keys),),
             )
             cands.update(r[0] for r in cur)
+            _, docs = _members(self._runs(), np.arange(self.bands), keys, self.bands)
+            cands.update(docs.tolist())
         cands.update(
             r[0]
             for r in self._conn.execute(
@@ -687,6 +811,18 @@ class Index:
                 "restore it from a backup or build it again"
             ) from exc
 
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction, unless one is open: every statement sees the same state."""
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._conn.execute("COMMIT")
+
     def _one(self, sql: str, args: Sequence[Any] = ()) -> int:
         return int(self._conn.execute(sql, args).fetchone()[0])
 
@@ -811,21 +947,29 @@ class Index:
         )
         new_docs = list(range(first, first + len(fresh)))
         seed_keys: set[int] = set()
-        if self.config.boilerplate.enabled:
-            doc_lines = []
-            counts: dict[int, list[int]] = {}
-            for doc, (a, _) in zip(new_docs, fresh, strict=True):
-                for key, words in _line_keys(a):
-                    doc_lines.append((doc, key))
-                    entry = counts.setdefault(key, [words, 0])
-                    entry[1] += 1
-            self._conn.executemany("INSERT INTO doc_lines(doc, key) VALUES (?, ?)", doc_lines)
+        if self.config.boilerplate.enabled and fresh:
+            (keys, words), lengths = key_paragraph_groups([a.paragraphs for a, _ in fresh])
+            doc_of = np.repeat(np.array(new_docs, dtype=np.int64), lengths)
+            # Each document's distinct keys (words of the first paragraph with the key),
+            # then per key: the number of documents and the first document's words.
+            order = np.lexsort((np.arange(len(keys)), keys, doc_of))
+            lead = np.ones(len(order), dtype=bool)
+            lead[1:] = (doc_of[order][1:] != doc_of[order][:-1]) | (
+                keys[order][1:] != keys[order][:-1]
+            )
+            distinct = order[lead]
+            self._conn.executemany(
+                "INSERT INTO doc_lines(doc, key) VALUES (?, ?)",
+                zip(doc_of[distinct].tolist(), keys[distinct].tolist(), strict=True),
+            )
+            by_key = distinct[np.lexsort((distinct, keys[distinct]))]
+            uniq, at, df = np.unique(keys[by_key], return_index=True, return_counts=True)
             self._conn.executemany(
                 "INSERT INTO lines(key, words, df) VALUES (?, ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET df = df + excluded.df",
-                [(k, w, n) for k, (w, n) in counts.items()],
+                zip(uniq.tolist(), words[by_key][at].tolist(), df.tolist(), strict=True),
             )
-            seed_keys = self._candidates_among(counts)
+            seed_keys = self._candidates_among(uniq.tolist())
         return new_docs, seed_keys
 
     def _candidates_among(self, keys: Iterable[int]) -> set[int]:
@@ -888,7 +1032,10 @@ class Index:
         )
 
     def _delete_bands(self, docs: Sequence[tuple[int, bytes]]) -> None:
-        """Remove the band keys of ``(doc, signature)`` from both band tables."""
+        """Remove the band keys of ``(doc, signature)`` from ``bands`` and the runs.
+
+        Their fingerprints stay in the filter: it may hold more than ``bands``, never less.
+        """
         if not docs:
             return
         sigs = np.vstack([np.frombuffer(sig, dtype=np.uint32) for _, sig in docs])
@@ -898,29 +1045,115 @@ class Index:
         ]
         rows.sort()
         self._conn.executemany("DELETE FROM bands WHERE band = ? AND key = ? AND doc = ?", rows)
-        cur = self._conn.executemany(
-            "DELETE FROM bands_recent WHERE band = ? AND key = ? AND doc = ?", rows
-        )
-        self._count_recent(-cur.rowcount)
+        # A document's run rows are exactly its band keys: drop them by document.
+        gone = np.array(sorted({doc for doc, _ in docs}), dtype=np.int64)
+        for run in self._runs():
+            drop = np.isin(run.docs, gone)
+            if not drop.any():
+                continue
+            keep = ~drop
+            if not keep.any():
+                self._conn.execute("DELETE FROM band_runs WHERE run = ?", (run.run,))
+                continue
+            kept = np.concatenate([[0], np.cumsum(keep)])
+            self._write_run(kept[run.bounds], run.keys[keep], run.docs[keep], run=run.run)
 
-    def _count_recent(self, delta: int) -> int:
-        """Add ``delta`` to the stored count of ``bands_recent`` rows; the new count."""
-        self._conn.execute(
-            "UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE name = 'recent_band_rows'",
-            (delta,),
+    def _runs(self) -> list[_Run]:
+        """The runs, oldest first, read only when not cached."""
+        listed = self._conn.execute("SELECT run, token FROM band_runs ORDER BY run").fetchall()
+        cache: dict[tuple[int, int], _Run] = {}
+        for run, token in listed:
+            cached = self._run_cache.get((run, token))
+            if cached is None:
+                bounds, keys, docs = self._conn.execute(
+                    "SELECT bounds, keys, docs FROM band_runs WHERE run = ?", (run,)
+                ).fetchone()
+                cached = _Run(
+                    run=run,
+                    token=token,
+                    bounds=np.frombuffer(bounds, dtype="<i8").astype(np.int64, copy=False),
+                    keys=np.frombuffer(keys, dtype="<i8").astype(np.int64, copy=False),
+                    docs=np.frombuffer(docs, dtype="<i8").astype(np.int64, copy=False),
+                )
+            cache[(run, token)] = cached
+        self._run_cache = cache
+        return list(cache.values())
+
+    def _write_run(self, bounds: _I64, keys: _I64, docs: _I64, *, run: int | None = None) -> None:
+        """Store sorted rows (see ``_RUNS``) as a new run, or as new content for ``run``."""
+        token = _token()
+        values = (
+            token,
+            len(keys),
+            _blob(bounds, "<i8"),
+            _blob(keys, "<i8"),
+            _blob(docs, "<i8"),
         )
-        return self._one("SELECT value FROM meta WHERE name = 'recent_band_rows'")
+        if run is None:
+            cur = self._conn.execute(
+                "INSERT INTO band_runs(token, rows, bounds, keys, docs) VALUES (?, ?, ?, ?, ?)",
+                values,
+            )
+            assert cur.lastrowid is not None
+            run = cur.lastrowid
+        else:
+            self._conn.execute(
+                "UPDATE band_runs SET token = ?, rows = ?, bounds = ?, keys = ?, docs = ? "
+                "WHERE run = ?",
+                (*values, run),
+            )
+        # Safe to cache before the commit: after a rollback no stored run has this token.
+        self._run_cache[(run, token)] = _Run(
+            run=run, token=token, bounds=bounds, keys=keys, docs=docs
+        )
+
+    def _compact_runs(self) -> None:
+        """Merge the newest two runs while the older is not 1.5 times the newer.
+
+        Like a binary counter (with room for days of unequal size): runs shrink
+        geometrically from oldest to newest, so there are O(log days) of them
+        and each row is rewritten O(log days) times before the merge into ``bands``.
+        """
+        runs = self._runs()
+        while len(runs) >= 2 and 2 * len(runs[-2].keys) < 3 * len(runs[-1].keys):
+            older, newer = runs[-2], runs[-1]
+            self._conn.execute("DELETE FROM band_runs WHERE run = ?", (newer.run,))
+            self._write_run(*_merge_runs([older, newer], self.bands), run=older.run)
+            runs = self._runs()
+
+    def _band_filter(self) -> list[_FilterPart]:
+        """The parts of the fingerprint filter of ``bands`` (cached while unchanged)."""
+        listed = tuple(
+            self._conn.execute("SELECT part, token FROM band_filter ORDER BY part").fetchall()
+        )
+        if listed != self._filter_cache[0]:
+            self._filter_cache = (listed, _filter_parts(self._conn))
+        return self._filter_cache[1]
 
     def _merge_recent(self, report: _Refresh) -> None:
-        """Move ``bands_recent`` into ``bands`` when it has grown (one sorted pass)."""
-        recent = self._count_recent(0)
+        """Move the runs into ``bands`` when they have grown (one sorted pass)."""
+        recent = self._one("SELECT COALESCE(SUM(rows), 0) FROM band_runs")
         docs = self._one("SELECT COUNT(*) FROM documents")
         if recent <= self.bands * max(_MERGE_MIN_DOCS, docs // _MERGE_SHARE):
             return
-        report.merged_band_keys += recent
-        self._conn.execute("INSERT OR IGNORE INTO bands SELECT band, key, doc FROM bands_recent")
-        self._conn.execute("DELETE FROM bands_recent")
-        self._count_recent(-recent)
+        bounds, key_col, doc_col = _merge_runs(self._runs(), self.bands)
+        band_col = np.repeat(np.arange(self.bands, dtype=np.int64), np.diff(bounds))
+        report.merged_band_keys += len(key_col)
+        # In (band, key) order: one pass over the B-tree's pages. In slices: Python ints
+        # for millions of rows at once would take ~1 GB.
+        for lo in range(0, len(key_col), _MERGE_SLICE):
+            part = slice(lo, lo + _MERGE_SLICE)
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO bands(band, key, doc) VALUES (?, ?, ?)",
+                zip(
+                    band_col[part].tolist(),
+                    key_col[part].tolist(),
+                    doc_col[part].tolist(),
+                    strict=True,
+                ),
+            )
+        _add_to_filter(self._conn, _fingerprints(band_col, key_col))
+        self._conn.execute("DELETE FROM band_runs")
 
     # ---------------------------------------------------------- the update
 
@@ -1173,7 +1406,7 @@ class Index:
         if not docs:
             return set()
         endpoints: set[int] = set()
-        self._conn.execute("DELETE FROM probe")
+        found: list[tuple[_I64, _I64]] = []
         for lo in range(0, len(docs), _CHUNK):
             part = docs[lo : lo + _CHUNK]
             rows = self._conn.execute(
@@ -1181,49 +1414,26 @@ class Index:
                 "AND doc IN (SELECT value FROM json_each(?)) ORDER BY doc",
                 (_ids(part),),
             ).fetchall()
-            if not rows:
-                continue
-            sigs = np.vstack([np.frombuffer(r[1], dtype=np.uint32) for r in rows])
-            keys = _band_keys(sigs, self.bands, self.rows)
-            doc_ids = np.array([r[0] for r in rows], dtype=np.int64)
-            band_col = np.tile(np.arange(self.bands, dtype=np.int64), len(rows))
-            key_col = keys.reshape(-1)
-            doc_col = np.repeat(doc_ids, self.bands)
-            order = np.lexsort((doc_col, key_col, band_col))  # B-tree order: fewer page splits
-            band_rows = list(
-                zip(
-                    band_col[order].tolist(),
-                    key_col[order].tolist(),
-                    doc_col[order].tolist(),
-                    strict=True,
-                )
-            )
-            self._conn.executemany("INSERT INTO probe VALUES (?, ?, ?)", band_rows)
-        # In (band, key) order, so the B-tree inserts stay local.
-        cur = self._conn.execute(
-            "INSERT OR IGNORE INTO bands_recent SELECT band, key, doc FROM probe "
-            "ORDER BY band, key, doc"
-        )
-        self._count_recent(cur.rowcount)
-        # Candidates only once all band keys are in, so pairs inside the batch are found.
-        # A bucket gives each of the batch's documents its ``bucket_cap`` oldest other members.
-        pairs = self._conn.execute(
-            "WITH m(band, key, doc, other) AS ("
-            "SELECT p.band, p.key, p.doc, b.doc FROM probe p "
-            "CROSS JOIN bands b ON b.band = p.band AND b.key = p.key "
-            "UNION ALL SELECT p.band, p.key, p.doc, r.doc FROM probe p "
-            "CROSS JOIN bands_recent r ON r.band = p.band AND r.key = p.key) "
-            "SELECT DISTINCT MIN(doc, other), MAX(doc, other) FROM ("
-            "SELECT doc, other, ROW_NUMBER() OVER "
-            "(PARTITION BY band, key, doc ORDER BY other) AS nth "
-            "FROM m WHERE other != doc) WHERE nth <= ?",
-            (self.bucket_cap,),
-        ).fetchall()
-        self._conn.execute("DELETE FROM probe")
-        self._merge_recent(report)
-        if not pairs:
+            if rows:
+                sigs = np.vstack([np.frombuffer(r[1], dtype=np.uint32) for r in rows])
+                doc_ids = np.array([r[0] for r in rows], dtype=np.int64)
+                found.append((doc_ids, _band_keys(sigs, self.bands, self.rows)))
+        if not found:
             return endpoints
-        pair_arr = np.array(sorted(pairs), dtype=np.int64)
+        doc_ids = np.concatenate([d for d, _ in found])
+        keys = np.concatenate([k for _, k in found])
+        # Run order, band by band: the documents come sorted, the stable sort keeps them so.
+        order = np.argsort(keys, axis=0, kind="stable")
+        key_col = np.take_along_axis(keys, order, axis=0).T.reshape(-1)
+        doc_col = doc_ids[order].T.reshape(-1)
+        bounds = np.arange(self.bands + 1, dtype=np.int64) * len(doc_ids)
+        pair_arr = self._candidates(bounds, key_col, doc_col)
+        # Candidates first: the batch's own keys are members above, not from the new run.
+        self._write_run(bounds, key_col, doc_col)
+        self._compact_runs()
+        self._merge_recent(report)
+        if not len(pair_arr):
+            return endpoints
         involved = np.unique(pair_arr)
         sig_of: dict[int, tuple[bytes, int]] = {}
         for lo in range(0, len(involved), _CHUNK):
@@ -1243,6 +1453,80 @@ class Index:
         self._conn.executemany("INSERT OR IGNORE INTO edges(a, b) VALUES (?, ?)", accepted.tolist())
         endpoints.update(int(x) for x in np.unique(accepted))
         return endpoints
+
+    def _candidates(self, bounds: _I64, key_s: _I64, doc_s: _I64) -> _I64:
+        """Sorted distinct pairs ``(a, b)``, ``a < b``, of a batch row's document and a bucket mate.
+
+        The batch's rows come in run order (``bounds``, keys, documents). A
+        bucket (band, key) holds the stored rows (``bands`` and the runs) and the
+        batch's; each batch document gets the ``bucket_cap`` oldest (lowest
+        ``doc``) other members of each of its buckets, as the SQL
+        ``ROW_NUMBER() OVER (PARTITION BY band, key, doc ORDER BY other)`` did.
+        """
+        cap = self.bucket_cap
+        band_s = np.repeat(np.arange(self.bands, dtype=np.int64), np.diff(bounds))
+        new_bucket = np.ones(len(key_s), dtype=bool)
+        new_bucket[1:] = (band_s[1:] != band_s[:-1]) | (key_s[1:] != key_s[:-1])
+        bucket_of = np.cumsum(new_bucket) - 1  # bucket of each batch row
+        u_band, u_key = band_s[new_bucket], key_s[new_bucket]
+        run_u, run_doc = _members(self._runs(), u_band, u_key, self.bands)
+        stored_u, stored_doc = self._stored_members(u_band, u_key, cap + 1)
+        # Most buckets hold one batch row and nothing stored: drop them before sorting.
+        mated = np.bincount(bucket_of, minlength=len(u_band)) >= 2
+        mated[run_u] = True
+        mated[stored_u] = True
+        mine = mated[bucket_of]
+        mu = np.concatenate([bucket_of[mine], run_u, stored_u])
+        md = np.concatenate([doc_s[mine], run_doc, stored_doc])
+        if not len(mu):
+            return np.empty((0, 2), dtype=np.int64)
+        by = np.lexsort((md, mu))
+        mu, md = mu[by], md[by]
+        distinct = np.ones(len(mu), dtype=bool)
+        distinct[1:] = (mu[1:] != mu[:-1]) | (md[1:] != md[:-1])
+        mu, md = mu[distinct], md[distinct]
+        size = np.bincount(mu, minlength=len(u_band))
+        start = np.cumsum(size) - size
+        # Each batch row of a mated bucket: its bucket's first cap + 1 members.
+        q_u, q_doc = bucket_of[mine], doc_s[mine]
+        take = np.minimum(size[q_u], cap + 1)
+        which = np.repeat(np.arange(len(q_u)), take)
+        rank = np.arange(len(which)) - np.repeat(np.cumsum(take) - take, take)
+        other = md[start[q_u][which] + rank]
+        me = q_doc[which]
+        is_me = other == me
+        self_rank = np.full(len(q_u), cap + 1, dtype=np.int64)
+        self_rank[which[is_me]] = rank[is_me]
+        # Without itself among the first cap members, the cap + 1st is the last one kept.
+        keep = ~is_me & ((rank < cap) | (self_rank[which] < cap))
+        pairs = np.stack([np.minimum(me, other)[keep], np.maximum(me, other)[keep]], axis=1)
+        return np.unique(pairs, axis=0)
+
+    def _stored_members(self, u_band: _I64, u_key: _I64, limit: int) -> tuple[_I64, _I64]:
+        """``(i, doc)``: the ``limit`` lowest docs in ``bands`` of bucket ``(u_band[i], u_key[i])``.
+
+        Only buckets whose fingerprint is in the filter are searched in the B-tree.
+        """
+        fps = _fingerprints(u_band, u_key)
+        by_fp = np.argsort(fps)  # sorted queries: searchsorted stays in cache, ~10x faster
+        maybe = np.sort(by_fp[_filter_contains(self._band_filter(), fps[by_fp])])
+        if not len(maybe):
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        self._conn.execute("DELETE FROM probe")
+        self._conn.executemany(
+            "INSERT INTO probe(i, band, key) VALUES (?, ?, ?)",
+            zip(maybe.tolist(), u_band[maybe].tolist(), u_key[maybe].tolist(), strict=True),
+        )
+        rows = self._conn.execute(
+            "SELECT i, doc FROM (SELECT p.i, b.doc, ROW_NUMBER() OVER "
+            "(PARTITION BY p.i ORDER BY b.doc) AS nth "
+            "FROM probe p CROSS JOIN bands b ON b.band = p.band AND b.key = p.key) "
+            "WHERE nth <= ?",
+            (limit,),
+        ).fetchall()
+        self._conn.execute("DELETE FROM probe")
+        found = np.array(rows, dtype=np.int64).reshape(-1, 2)
+        return found[:, 0], found[:, 1]
 
     def _recluster(
         self,
@@ -1498,7 +1782,7 @@ def _connect(file: Path, *, readonly: bool) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA cache_size = -262144")
     conn.execute("PRAGMA temp_store = MEMORY")
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS probe(band INTEGER, key INTEGER, doc INTEGER)")
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS probe(i INTEGER, band INTEGER, key INTEGER)")
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS want(digest BLOB)")
     return conn
 
@@ -1509,7 +1793,7 @@ def _create_schema(conn: sqlite3.Connection, config: DedupConfig) -> None:
     # executescript commits whatever is pending first, so the transaction opens inside it.
     conn.executescript(
         f"BEGIN IMMEDIATE; PRAGMA application_id = {APPLICATION_ID}; "
-        f"PRAGMA user_version = {FORMAT_VERSION};" + _SCHEMA + _BANDS_RECENT + ";"
+        f"PRAGMA user_version = {FORMAT_VERSION};" + _SCHEMA + _RUNS
     )
     try:
         conn.executemany(
@@ -1520,7 +1804,6 @@ def _create_schema(conn: sqlite3.Connection, config: DedupConfig) -> None:
                 ("dedup", json.dumps(_semantic_config(config), sort_keys=True)),
                 ("created", now),
                 ("updated", now),
-                ("recent_band_rows", "0"),
             ],
         )
         conn.execute("COMMIT")
@@ -1543,7 +1826,7 @@ def _read_meta(conn: sqlite3.Connection, file: Path) -> dict[str, str]:
             f"{file}: index format {version} was written by a newer newsingest "
             f"(this one reads format {FORMAT_VERSION}); upgrade newsingest"
         )
-    if version not in (1, FORMAT_VERSION):
+    if version not in (1, 2, FORMAT_VERSION):
         raise StoreError(
             f"{file}: index format {version} is not supported (this version reads "
             f"{FORMAT_VERSION}); build the index again"
@@ -1551,23 +1834,121 @@ def _read_meta(conn: sqlite3.Connection, file: Path) -> dict[str, str]:
     return meta
 
 
-def _upgrade_from_1(conn: sqlite3.Connection, file: Path, *, readonly: bool) -> None:
-    """Format 1 had no ``bands_recent``: add it (empty), nothing else changed."""
+def _upgrade(conn: sqlite3.Connection, file: Path, version: int, *, readonly: bool) -> None:
+    """Bring a format-1 or -2 index to the current format, in one transaction.
+
+    Their band keys are all moved into ``bands`` (format 2 kept recent ones in
+    a ``bands_recent`` table) and the fingerprint filter is built from them:
+    a read of every band key, once (24 s for a 1M-document format-2 index).
+    """
     if readonly:
         raise StoreError(
-            f"{file}: index format 1 must be upgraded to {FORMAT_VERSION} first: "
+            f"{file}: index format {version} must be upgraded to {FORMAT_VERSION} first: "
             "open it once for writing (any update does it)"
         )
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute(_BANDS_RECENT)
+        if version == 2:
+            conn.execute("INSERT OR IGNORE INTO bands SELECT band, key, doc FROM bands_recent")
+            conn.execute("DROP TABLE bands_recent")
+            conn.execute("DELETE FROM meta WHERE name = 'recent_band_rows'")
+        for statement in _RUNS.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        parts = []
+        cur = conn.execute(f"SELECT {_FP_SQL} FROM bands")
+        while rows := cur.fetchmany(1 << 20):
+            parts.append(
+                np.fromiter(itertools.chain.from_iterable(rows), dtype=np.uint32, count=len(rows))
+            )
+        _add_to_filter(conn, np.concatenate(parts) if parts else _EMPTY_FPS.copy())
         conn.execute("UPDATE meta SET value = ? WHERE name = 'format_version'", (FORMAT_VERSION,))
-        conn.execute("INSERT INTO meta(name, value) VALUES ('recent_band_rows', '0')")
         conn.execute(f"PRAGMA user_version = {FORMAT_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _add_to_filter(conn: sqlite3.Connection, fps: npt.NDArray[np.uint32]) -> None:
+    """Add fingerprints (any order, repeats allowed; sorted in place) to ``band_filter``.
+
+    Part by part, so a merge at 1M documents holds one part's fingerprints
+    (~10 MB) at a time rather than all of them (~150 MB, several copies).
+    """
+    new = _distinct(fps)
+    old_parts = _filter_parts(conn)
+    conn.execute("DELETE FROM band_filter")
+    per_part = _FILTER_BUCKETS // _FILTER_PARTS
+    edges = np.searchsorted(new >> _FILTER_SHIFT, np.arange(_FILTER_PARTS + 1))
+    for part in range(_FILTER_PARTS):
+        merged = new[edges[part] : edges[part + 1]]
+        if old_parts:
+            old = old_parts[part]
+            top = np.arange(part * per_part, (part + 1) * per_part, dtype=np.uint32)
+            stored = np.repeat(top, np.diff(old.offsets))
+            stored <<= 16
+            stored |= old.low
+            merged = _distinct(np.concatenate([stored, merged]))
+        counts = np.bincount((merged >> 16) & (per_part - 1), minlength=per_part)
+        conn.execute(
+            "INSERT INTO band_filter(part, token, counts, low) VALUES (?, ?, ?, ?)",
+            (part, _token(), _blob(counts, "<u4"), _blob(merged & 0xFFFF, "<u2")),
+        )
+
+
+def _filter_parts(conn: sqlite3.Connection) -> list[_FilterPart]:
+    """The stored filter as it is searched: per part, bucket offsets and low 16 bits."""
+    parts = []
+    for counts, low in conn.execute("SELECT counts, low FROM band_filter ORDER BY part"):
+        offsets = np.zeros(_FILTER_BUCKETS // _FILTER_PARTS + 1, dtype=np.int64)
+        np.cumsum(np.frombuffer(counts, dtype="<u4"), out=offsets[1:])
+        parts.append(_FilterPart(offsets=offsets, low=np.frombuffer(low, dtype="<u2")))
+    return parts
+
+
+def _read_filter(conn: sqlite3.Connection) -> npt.NDArray[np.uint32]:
+    """The sorted fingerprints stored by :func:`_add_to_filter`."""
+    parts = _filter_parts(conn)
+    if not parts:
+        return _EMPTY_FPS
+    counts = np.concatenate([np.diff(p.offsets) for p in parts])
+    fps = np.repeat(np.arange(_FILTER_BUCKETS, dtype=np.uint32), counts)
+    fps <<= 16
+    fps |= np.concatenate([p.low for p in parts])
+    return fps
+
+
+def _filter_contains(
+    parts: list[_FilterPart], fps: npt.NDArray[np.uint32]
+) -> npt.NDArray[np.bool_]:
+    """Which of the sorted fingerprints ``fps`` are in the filter.
+
+    A binary search inside each fingerprint's bucket, all queries at once:
+    no full array of fingerprints is rebuilt (that allocation cost more than the search).
+    """
+    out = np.zeros(len(fps), dtype=bool)
+    if not parts:
+        return out
+    edges = np.searchsorted(fps >> _FILTER_SHIFT, np.arange(_FILTER_PARTS + 1))
+    for part, stored in enumerate(parts):
+        lo_q, hi_q = int(edges[part]), int(edges[part + 1])
+        if lo_q == hi_q or not len(stored.low):
+            continue
+        wanted = fps[lo_q:hi_q]
+        bucket = (wanted >> 16).astype(np.int64) & (len(stored.offsets) - 2)
+        low_q = (wanted & 0xFFFF).astype(np.uint16)
+        lo, end = stored.offsets[bucket], stored.offsets[bucket + 1]
+        hi = end.copy()
+        last = len(stored.low) - 1
+        for _ in range(int(np.diff(stored.offsets).max()).bit_length()):
+            mid = (lo + hi) >> 1
+            less = stored.low[np.minimum(mid, last)] < low_q
+            open_ = lo < hi
+            lo = np.where(open_ & less, mid + 1, lo)
+            hi = np.where(open_ & ~less, mid, hi)
+        out[lo_q:hi_q] = (lo < end) & (stored.low[np.minimum(lo, last)] == low_q)
+    return out
 
 
 def _check_config(file: Path, meta: dict[str, str], config: DedupConfig | None) -> DedupConfig:
