@@ -4,17 +4,23 @@ as composing the single-process stages by hand."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import os
+import pickle
 import random
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+import attrs
+import numpy as np
 import pytest
 from tests.factories import article_text, sentence, story, write, write_rejected_files
 
 from newsingest import pipeline
-from newsingest._parallel import chunked, imap_bounded, resolve_jobs
+from newsingest._parallel import chunked, imap_bounded, open_crew, resolve_jobs
 from newsingest.boilerplate import learn_boilerplate
-from newsingest.config import DedupConfig, IngestConfig, ReadConfig
+from newsingest.config import DedupConfig, FingerprintConfig, IngestConfig, ReadConfig
 from newsingest.fingerprint import fingerprint_batch
 from newsingest.pipeline import (
     _path_units,
@@ -176,13 +182,13 @@ def test_file_arguments_are_read_by_workers_with_the_same_ids(corpus: Path) -> N
     assert dedup(feed, DedupConfig(jobs=2)) == dedup(feed, DedupConfig(jobs=1))
 
 
-def test_spawned_workers_get_their_slice_in_the_task(
+def test_spawned_workers_give_the_same_result(
     corpus: Path, single: DedupResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Where forking is unsafe the pass-2 state cannot be inherited: it travels with the task.
+    # Where forking is unsafe the crew's workers are spawned: they keep their articles the same.
     import multiprocessing  # noqa: PLC0415
 
-    monkeypatch.setattr(pipeline, "_PASS2_MIN_CHUNK", 8)
+    monkeypatch.setattr(pipeline, "_PASS2_BATCH", 8)
     monkeypatch.setattr(pipeline, "pool_context", lambda: multiprocessing.get_context("spawn"))
     result = dedup([corpus], DedupConfig(jobs=2), keep_articles=True)
     assert result == single
@@ -279,3 +285,130 @@ def test_prefix_ids_is_honoured_for_any_jobs(tmp_path: Path, jobs: int) -> None:
         x.id for x in iter_documents([folder], read)
     )
     assert all(d.id.startswith(f"{folder}/") for d in result.decisions)
+
+
+def _keep_and_count(store: dict[str, object], item: int) -> int:
+    kept = store.setdefault("kept", [])
+    assert isinstance(kept, list)
+    kept.append(item)
+    if item < 0:
+        raise ValueError(f"bad item {item}")
+    return item * 2
+
+
+def _what_was_kept(store: dict[str, object], scale: int) -> list[int]:
+    kept = store.get("kept", [])
+    assert isinstance(kept, list)
+    return [scale * k for k in kept]
+
+
+def _die(store: dict[str, object], item: int) -> int:
+    os._exit(3)
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_crew_results_in_order_and_each_worker_keeps_its_own(jobs: int) -> None:
+    with open_crew(jobs) as crew:
+        got = list(crew.imap(_keep_and_count, range(50), depth=2, window=5))
+        assert [r for _, r in got] == [2 * i for i in range(50)]
+        assert crew.size == jobs
+        kept = list(crew.each(_what_was_kept, [[10, 100]] * jobs))
+    assert sorted((w, scale) for w, scale, _ in kept) == [
+        (w, scale) for w in range(jobs) for scale in (10, 100)
+    ]
+    # Each worker kept exactly the items it was given, in the order it got them.
+    for w, scale, values in kept:
+        assert values == [scale * i for i, (worker, _) in enumerate(got) if worker == w]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_crew_raises_a_task_error_and_a_dead_worker(jobs: int) -> None:
+    with pytest.raises(ValueError, match="bad item -1"), open_crew(jobs) as crew:
+        list(crew.imap(_keep_and_count, [1, 2, -1, 3]))
+    if jobs > 1:
+        with pytest.raises(BrokenProcessPool), open_crew(jobs) as crew:
+            list(crew.imap(_die, [1, 2, 3]))
+
+
+def _pickled_articles(value: object) -> int:
+    """How many articles pickling ``value`` (as a worker's reply is) would send."""
+    count = 0
+
+    class Counting(pickle.Pickler):
+        def reducer_override(self, obj: object) -> object:
+            nonlocal count
+            count += isinstance(obj, Article)
+            return NotImplemented
+
+    Counting(io.BytesIO()).dump(value)
+    return count
+
+
+def test_articles_stay_in_the_workers_unless_asked_for(corpus: Path) -> None:
+    # What the crew's workers reply in pass 1 and pass 2, run here on one unit.
+    config = IngestConfig()
+    unit = list(iter_documents([corpus]))
+    store: dict[str, object] = {}
+    keyed = pipeline._ingest_keyed_unit(store, unit, config=config, send_items=False)
+    assert _pickled_articles(keyed) == 0
+    watched = pipeline._ingest_keyed_unit({}, unit, config=config, send_items=True)
+    assert _pickled_articles(watched) == len(keyed.days) > 0  # for on_item
+    boilerplate = np.unique(np.concatenate(store["flat"], axis=1)[0])  # type: ignore[call-overload]
+    task = pipeline._Strip(
+        boilerplate=boilerplate,
+        fingerprint=FingerprintConfig(),
+        want_articles=False,
+        lo=0,
+        hi=len(keyed.days),
+    )
+    printed = pipeline._strip_fingerprint(store, task)
+    assert printed.sizes.size == len(keyed.days)
+    assert _pickled_articles(printed) == 0
+    kept = pipeline._strip_fingerprint(store, attrs.evolve(task, want_articles=True))
+    assert _pickled_articles(kept) == len(keyed.days)
+
+
+def test_progress_sees_every_item_in_the_same_order_for_any_jobs(corpus: Path) -> None:
+    seen: dict[int, list[Article | Rejection]] = {1: [], 2: []}
+    results = {
+        jobs: dedup([corpus], DedupConfig(jobs=jobs), on_item=seen[jobs].append) for jobs in seen
+    }
+    assert results[1] == results[2]
+    assert seen[1] == seen[2]
+    assert len(seen[1]) == len(results[1].decisions)
+    assert any(isinstance(x, Article) for x in seen[2])
+
+
+def test_a_file_given_twice_is_one_document_for_any_jobs(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = sorted(str(p) for p in corpus.rglob("*") if p.is_file())
+    twice = files + files[::3]
+    one = dedup(files, DedupConfig(jobs=1), keep_articles=True)
+    monkeypatch.setattr(pipeline, "_PASS2_BATCH", 7)  # several pass-2 ranges per worker
+    for jobs in (1, 2, 3):
+        result = dedup(twice, DedupConfig(jobs=jobs), keep_articles=True)
+        assert result == one
+        assert result.articles == one.articles
+
+
+def test_a_crew_left_with_unread_replies_still_closes() -> None:
+    with open_crew(2) as crew:
+        stream = crew.imap(_keep_and_count, range(1000))
+        next(stream)
+        stream.close()
+        with pytest.raises(RuntimeError, match="unfinished tasks"):
+            list(crew.each(_what_was_kept, [[1], [1]]))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_on_progress_counts_every_document_and_rejection(corpus: Path, jobs: int) -> None:
+    counted = [0, 0]
+
+    def count(documents: int, rejected: int) -> None:
+        counted[0] += documents
+        counted[1] += rejected
+
+    result = dedup([corpus], DedupConfig(jobs=jobs), on_progress=count)
+    assert counted == [len(result.decisions), len(result.rejections)]
+    assert result.rejections  # the corpus has bad files: the rejection count is exercised

@@ -4,6 +4,9 @@
 thread, so a lazy stream of documents would be pulled into memory whole; this
 keeps at most ``window`` chunks in flight instead.
 
+:class:`Crew` is the other shape of parallel work: workers that keep what
+their tasks made, so that a later pass runs where the data already is.
+
 Workers are forked when that is safe (Linux, and only the main thread alive):
 they start in milliseconds and inherit the numba kernels the parent compiled
 or loaded. Otherwise they are spawned, and load the kernels from numba's disk
@@ -13,18 +16,32 @@ cache.
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import multiprocessing
 import os
+import queue
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
-from typing import TypeVar
+from multiprocessing.process import BaseProcess
+from typing import Any, TypeVar
 
-__all__ = ["chunked", "imap_bounded", "open_pool", "pool_context", "resolve_jobs"]
+__all__ = [
+    "Crew",
+    "Store",
+    "chunked",
+    "imap_bounded",
+    "open_crew",
+    "open_pool",
+    "pool_context",
+    "resolve_jobs",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -99,3 +116,211 @@ def imap_bounded(
     finally:
         for future in pending:
             future.cancel()
+
+
+Store = dict[str, Any]
+"""What one crew worker keeps between its tasks."""
+
+
+class Crew:
+    """Worker processes that keep what their tasks leave behind.
+
+    A task is ``fn(store, arg)`` run by one worker, where ``store`` is that
+    worker's own dict, kept between tasks: a later task sent to every worker
+    (:meth:`each`) works on what the earlier ones kept, so that data never
+    crosses a pipe. With one job the crew is this process and nothing is
+    pickled. Use :func:`open_crew`.
+    """
+
+    def __init__(self, jobs: int, context: BaseContext | None = None) -> None:
+        self._store: Store = {}
+        self._procs: list[BaseProcess] = []
+        self._tasks: list[Connection] = []
+        self._replies: list[Connection] = []
+        self._queued: list[deque[int]] = []
+        self._broken = False
+        if jobs <= 1:
+            return
+        context = context or pool_context()
+        for _ in range(jobs):
+            task_in, task_out = context.Pipe(duplex=False)
+            reply_in, reply_out = context.Pipe(duplex=False)
+            proc = context.Process(target=_serve, args=(task_in, reply_out), daemon=True)  # type: ignore[attr-defined]
+            proc.start()
+            task_in.close()
+            reply_out.close()
+            self._procs.append(proc)
+            self._tasks.append(task_out)
+            self._replies.append(reply_in)
+            self._queued.append(deque())
+
+    @property
+    def size(self) -> int:
+        """How many workers; this process counts as one when there are none."""
+        return max(1, len(self._procs))
+
+    def imap(
+        self,
+        fn: Callable[[Store, T], R],
+        items: Iterable[T],
+        *,
+        depth: int = 2,
+        window: int | None = None,
+    ) -> Iterator[tuple[int, R]]:
+        """``(worker, fn(store, item))`` for each item, in input order.
+
+        A worker holds at most ``depth`` tasks and the next task goes to the
+        worker that finishes first, so the workers end the stream together;
+        at most ``window`` results wait for an earlier one to be yielded.
+        """
+        if not self._procs:
+            for item in items:
+                yield 0, fn(self._store, item)
+            return
+        self._check()
+        window = window or 4 * len(self._procs)
+        source = iter(items)
+        done: dict[int, tuple[int, R]] = {}
+        sent = given = 0
+        exhausted = False
+
+        def refill() -> None:
+            nonlocal sent, exhausted
+            while not exhausted and sent - given < window:
+                w = min(range(len(self._procs)), key=lambda k: len(self._queued[k]))
+                if len(self._queued[w]) >= depth:
+                    return
+                try:
+                    item = next(source)
+                except StopIteration:
+                    exhausted = True
+                    return
+                self._send(w, fn, item)
+                self._queued[w].append(sent)
+                sent += 1
+
+        refill()
+        while given < sent:
+            while given not in done:
+                busy = [self._replies[w] for w, q in enumerate(self._queued) if q]
+                for conn in wait(busy):
+                    w = self._replies.index(conn)  # type: ignore[arg-type]
+                    seq, value = self._receive(w)
+                    done[seq] = (w, value)
+                refill()
+            yield done.pop(given)
+            given += 1
+            refill()
+
+    def each(
+        self, fn: Callable[[Store, T], R], tasks: Sequence[Iterable[T]]
+    ) -> Iterator[tuple[int, T, R]]:
+        """``(worker, arg, fn(store, arg))`` for each ``arg`` of ``tasks[worker]``, run on
+        what that worker kept; as the results come, each worker's in order.
+
+        ``tasks`` has one entry per worker (:attr:`size`); all are sent at once.
+        """
+        if len(tasks) != self.size:
+            raise ValueError(f"{len(tasks)} task lists for {self.size} workers")
+        if not self._procs:
+            for arg in tasks[0]:
+                yield 0, arg, fn(self._store, arg)
+            return
+        self._check()
+        sent: list[deque[T]] = [deque() for _ in self._procs]
+        for w, args in enumerate(tasks):
+            for arg in args:
+                self._send(w, fn, arg)
+                self._queued[w].append(-1)
+                sent[w].append(arg)
+        while any(self._queued):
+            busy = [self._replies[w] for w, q in enumerate(self._queued) if q]
+            for conn in wait(busy):
+                w = self._replies.index(conn)  # type: ignore[arg-type]
+                yield w, sent[w].popleft(), self._receive(w)[1]
+
+    def _check(self) -> None:
+        if self._broken or any(self._queued):
+            raise RuntimeError("the crew was left with unfinished tasks")
+
+    def _send(self, w: int, fn: Callable[[Store, T], R], arg: T) -> None:
+        self._broken = True  # until the reply is in: a failure in between leaves it unusable
+        self._tasks[w].send((fn, arg))
+
+    def _receive(self, w: int) -> tuple[int, Any]:
+        """Worker ``w``'s reply to its oldest task: ``(task number, result)``."""
+        try:
+            ok, value = self._replies[w].recv()
+        except (EOFError, OSError) as exc:
+            raise BrokenProcessPool(f"crew worker {w} died") from exc
+        seq = self._queued[w].popleft()
+        self._broken = any(self._queued)
+        if not ok:
+            raise value
+        return seq, value
+
+    def close(self, *, abort: bool = False) -> None:
+        """Stop the workers: let them finish, or with ``abort``, terminate them."""
+        # A worker whose replies nobody reads any more could block on them forever.
+        abort = abort or any(self._queued)
+        for proc, conn in zip(self._procs, self._tasks, strict=True):
+            if abort:
+                proc.terminate()
+            else:
+                with contextlib.suppress(OSError):
+                    conn.send(None)
+        for proc in self._procs:
+            proc.join()
+        for conn in (*self._tasks, *self._replies):
+            conn.close()
+        self._procs.clear()
+        self._store.clear()
+
+
+@contextlib.contextmanager
+def open_crew(jobs: int, context: BaseContext | None = None) -> Iterator[Crew]:
+    """A :class:`Crew` of ``jobs`` workers (none for one job), stopped on exit."""
+    crew = Crew(jobs, context)
+    try:
+        yield crew
+    except BaseException:
+        crew.close(abort=True)
+        raise
+    crew.close()
+
+
+_KEPT: list[Store] = []
+
+
+def _serve(tasks: Connection, replies: Connection) -> None:
+    """A crew worker: run each ``(fn, arg)`` on this worker's store, in order, until ``None``."""
+    # A reader thread takes tasks off the pipe as they come: the main process
+    # then never blocks sending a task while this worker blocks sending a reply.
+    inbox: queue.SimpleQueue[tuple[Callable[[Store, Any], Any], Any] | None] = queue.SimpleQueue()
+    threading.Thread(target=_pump, args=(tasks, inbox), daemon=True).start()
+    store: Store = {}
+    # Referenced from here, the store outlives this function: the process exits
+    # without freeing what it kept object by object, which its parent waits for.
+    _KEPT.append(store)
+    while (task := inbox.get()) is not None:
+        fn, arg = task
+        try:
+            reply: tuple[bool, Any] = (True, fn(store, arg))
+        except Exception as exc:  # the main process re-raises it
+            reply = (False, exc)
+        # What the store keeps lives until the end: the collector need not
+        # walk it again after every task.
+        gc.freeze()
+        try:
+            replies.send(reply)
+        except Exception as exc:  # an unpicklable result or exception
+            replies.send((False, RuntimeError(f"crew worker could not reply: {exc!r}")))
+
+
+def _pump(tasks: Connection, inbox: queue.SimpleQueue[Any]) -> None:
+    try:
+        while (task := tasks.recv()) is not None:
+            inbox.put(task)
+    except (EOFError, OSError):  # the main process is gone
+        pass
+    inbox.put(None)

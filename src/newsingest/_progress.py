@@ -22,7 +22,11 @@ class Progress:
         self._last = 0.0
 
     def update(self, *, rejected: bool = False) -> None:
-        self.done += 1
+        self.advance(1, int(rejected))
+
+    def advance(self, documents: int, rejected: int = 0) -> None:
+        """Count ``documents`` more, ``rejected`` of them rejected."""
+        self.done += documents
         self.rejected += rejected
         if not self.enabled:
             return

@@ -198,7 +198,7 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
             args.paths,
             config,
             keep_articles=args.kept_jsonl is not None or args.html is not None,
-            on_item=lambda item: progress.update(rejected=isinstance(item, Rejection)),
+            on_progress=progress.advance,
         )
     progress.close()
     if not result.decisions:

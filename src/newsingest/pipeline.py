@@ -10,12 +10,14 @@ incremental index (:mod:`newsingest.store`) and the Dask backend
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor
 from functools import partial
+from typing import Any
 
 import attrs
 import numpy as np
@@ -23,7 +25,7 @@ import numpy.typing as npt
 
 from . import boilerplate as _bp
 from ._gc import pausing
-from ._parallel import chunked, imap_bounded, open_pool, pool_context, resolve_jobs
+from ._parallel import Crew, Store, chunked, imap_bounded, open_crew, pool_context, resolve_jobs
 from .boilerplate import BoilerplateModel, learn_boilerplate, strip_boilerplate
 from .cluster import (
     CanonicalKey,
@@ -183,21 +185,29 @@ _WORKER_FILE_BYTES = 32 << 20
 _BYTES_PER_DOCUMENT = 4096
 """How many bytes of a JSON Lines or compressed file count as one document when
 entries are grouped into units: a unit holds about ``_CHUNK`` documents."""
-_PASS2_MIN_CHUNK = 256
-_PASS2_MAX_CHUNK = 4096
+_PASS2_BATCH = 4096
 
 
 @attrs.frozen
 class _Keyed:
-    """Pass-1 results of one unit: the items, and the paragraph keys of its articles.
+    """A worker's pass-1 reply for one unit; the unit's articles stay in that worker.
 
-    One flat array instead of an array per article: a worker's reply is pickled
-    and unpickled, and the main process does the unpickling.
+    This process needs only what sorts the articles (ids), what the report
+    shows (paths), what ranks copies (dates, repair counts) and what learns the
+    boilerplate (each article's distinct paragraph keys): a few numbers and
+    strings per article. A pickled article would cost the worker ~7 µs to
+    pickle and this process ~4 µs to unpickle, time taken from the workers on
+    a machine with as many cores as workers.
     """
 
-    items: list[_Item]
-    flat: npt.NDArray[np.int64]  # (2, total): keys of every article, one after another
-    lengths: npt.NDArray[np.int64]  # per item; 0 for a rejection
+    ids: list[str]  # every item's, in the reader's order
+    paths: list[str]
+    rejected: dict[int, Rejection]  # by position among the items
+    days: npt.NDArray[np.int64]  # per article: the date's ordinal, 0 for none
+    repairs: npt.NDArray[np.int64]  # per article: count_repairs of its fixes
+    distinct: npt.NDArray[np.int64]  # (2, total): see _distinct_keys
+    counts: npt.NDArray[np.int64]  # per article: how many distinct keys it has
+    items: list[_Item] | None  # the items themselves, only for a caller watching them
 
 
 def paragraph_keys(article: Article) -> ParagraphKeys:
@@ -205,20 +215,59 @@ def paragraph_keys(article: Article) -> ParagraphKeys:
     return _bp.key_paragraphs(article.paragraphs)
 
 
-def _ingest_keyed_chunk(unit: Sequence[_Unread], config: IngestConfig) -> _Keyed:
-    """Pass 1 in a worker: (read,) ingest, and key the paragraphs for boilerplate learning."""
+def _distinct_keys(
+    flat: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Each document's distinct keys, ascending, with the word count of the first paragraph
+    that has the key; and how many each document has.
+
+    Documents follow one another, ``lengths[d]`` keys each, in ``flat`` (2, total).
+    A document counts a key once, as the learner's per-document ``seen`` set does.
+    """
+    doc = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    order = np.lexsort((flat[0], doc))  # stable: the first paragraph of a key comes first
+    flat, doc = flat[:, order], doc[order]
+    first = np.ones(doc.size, dtype=bool)
+    first[1:] = (doc[1:] != doc[:-1]) | (flat[0, 1:] != flat[0, :-1])
+    return flat[:, first], np.bincount(doc[first], minlength=len(lengths)).astype(np.int64)
+
+
+def _ingest_keyed_unit(
+    store: Store, unit: Sequence[_Unread], *, config: IngestConfig, send_items: bool
+) -> _Keyed:
+    """Pass 1 in a crew worker: (read,) ingest and key a unit; keep its articles and keys."""
     items: list[_Item] = []
+    articles: list[Article] = store.setdefault("articles", [])
     keys: list[ParagraphKeys] = []
+    rejected: dict[int, Rejection] = {}
     for item in _read_unit(unit, config):
         done = ingest_or_reject(item, config) if isinstance(item, RawDocument) else item
-        items.append(done)
         if isinstance(done, Article):
+            articles.append(done)
             keys.append(paragraph_keys(done))
         else:
-            keys.append(np.empty((2, 0), dtype=np.int64))
+            rejected[len(items)] = done
+        items.append(done)
     lengths = np.fromiter((k.shape[1] for k in keys), dtype=np.int64, count=len(keys))
     flat = np.concatenate(keys, axis=1) if keys else np.empty((2, 0), dtype=np.int64)
-    return _Keyed(items=items, flat=flat, lengths=lengths)
+    store.setdefault("flat", []).append(flat)
+    store.setdefault("lengths", []).append(lengths)
+    got = articles[len(articles) - len(keys) :]
+    distinct, counts = _distinct_keys(flat, lengths)
+    return _Keyed(
+        ids=[x.id for x in items],
+        paths=[x.path for x in items],
+        rejected=rejected,
+        days=np.fromiter(
+            (a.date.toordinal() if a.date is not None else 0 for a in got),
+            dtype=np.int64,
+            count=len(got),
+        ),
+        repairs=np.fromiter((count_repairs(a.fixes) for a in got), dtype=np.int64, count=len(got)),
+        distinct=distinct,
+        counts=counts,
+        items=items if send_items else None,
+    )
 
 
 def _units(
@@ -277,67 +326,106 @@ def _file_size(path: str) -> int:
 
 @attrs.frozen
 class _Collected:
-    """Pass-1 output, one row per id, sorted by id; keys flat, ``offsets`` into them."""
+    """Pass-1 output, one row per article, sorted by id; the articles stay in the crew.
 
-    articles: list[Article]
-    rejections: list[Rejection]
-    flat: npt.NDArray[np.int64]
+    Article ``i`` is article ``local[i]`` of crew worker ``worker[i]``; its
+    distinct paragraph keys are ``distinct[:, offsets[i]:offsets[i + 1]]``.
+    """
+
+    ids: list[str]
+    paths: list[str]
+    days: npt.NDArray[np.int64]
+    repairs: npt.NDArray[np.int64]
+    worker: npt.NDArray[np.int64]
+    local: npt.NDArray[np.int64]
+    distinct: npt.NDArray[np.int64]
     offsets: npt.NDArray[np.int64]
-    """Shape ``(n + 1,)``: article ``i``'s keys are ``flat[:, offsets[i]:offsets[i + 1]]``."""
-
-    def keys(self, i: int) -> ParagraphKeys:
-        return self.flat[:, self.offsets[i] : self.offsets[i + 1]]
+    rejections: list[Rejection]
+    held: list[int]  # how many articles each worker keeps, repeated inputs included
 
 
 def _collect_keyed(
     inputs: Iterable[PathLike | Article],
     config: DedupConfig,
     on_item: Progress | None,
-    pool: Executor | None = None,
+    crew: Crew,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> _Collected:
-    """Ingest and key every document (in ``pool`` when given); one row per id, sorted by id."""
-    jobs = resolve_jobs(config.jobs) if pool is not None else 1
-    work = partial(_ingest_keyed_chunk, config=config.ingest)
-    articles: list[Article] = []
-    starts: list[int] = []
-    counts: list[int] = []
-    flats: list[npt.NDArray[np.int64]] = []
+    """Ingest and key every document in ``crew``, which keeps the articles; one row per id."""
+    work = partial(_ingest_keyed_unit, config=config.ingest, send_items=on_item is not None)
+    ids: list[str] = []
+    paths: list[str] = []
     rejections: list[Rejection] = []
+    parts: list[_Keyed] = []
+    workers: list[npt.NDArray[np.int64]] = []
+    locals_: list[npt.NDArray[np.int64]] = []
+    keep: list[npt.NDArray[np.bool_]] = []
+    held = [0] * crew.size  # articles each worker keeps so far
     seen: set[str] = set()
-    base = 0
-    for part in imap_bounded(work, _units(inputs, config.ingest, jobs), jobs=jobs, pool=pool):
-        ends = np.cumsum(part.lengths) + base
-        for item, end, count in zip(part.items, ends.tolist(), part.lengths.tolist(), strict=True):
-            if on_item is not None:
+    for w, part in crew.imap(work, _units(inputs, config.ingest, crew.size)):
+        if on_item is not None:
+            for item in part.items or ():
                 on_item(item)
-            if item.id in seen:
+        if on_progress is not None:
+            on_progress(len(part.ids), len(part.rejected))
+        kept = np.ones(part.days.size, dtype=bool)
+        k = 0
+        for pos, (id_, path) in enumerate(zip(part.ids, part.paths, strict=True)):
+            twice = id_ in seen
+            if twice:
                 # The same file named twice (repeated arguments) is one document, one row.
-                log.warning("%s was given more than once; it is counted once", item.id)
+                log.warning("%s was given more than once; it is counted once", id_)
+            seen.add(id_)
+            rejection = part.rejected.get(pos)
+            if rejection is not None:
+                if not twice:
+                    rejections.append(rejection)
                 continue
-            seen.add(item.id)
-            if isinstance(item, Rejection):
-                rejections.append(item)
+            if twice:
+                kept[k] = False
             else:
-                articles.append(item)
-                starts.append(end - count)
-                counts.append(count)
-        flats.append(part.flat)
-        base += part.flat.shape[1]
-    order = sorted(range(len(articles)), key=lambda i: articles[i].id)
+                ids.append(id_)
+                paths.append(path)
+            k += 1
+        parts.append(attrs.evolve(part, ids=[], paths=[], items=None))
+        workers.append(np.full(kept.size, w, dtype=np.int64))
+        locals_.append(np.arange(held[w], held[w] + kept.size, dtype=np.int64))
+        held[w] += kept.size
+        keep.append(kept)
     rejections.sort(key=lambda r: r.id)
-    flat = np.concatenate(flats, axis=1) if flats else np.empty((2, 0), dtype=np.int64)
-    start = np.asarray(starts, dtype=np.int64)[order] if order else np.empty(0, np.int64)
-    count = np.asarray(counts, dtype=np.int64)[order] if order else np.empty(0, np.int64)
+    order = np.asarray(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
+    kept_rows = np.flatnonzero(_concat(keep, bool))[order]
+
+    def rows(arrays: Iterable[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
+        """One value per article, kept rows only, in id order."""
+        got: npt.NDArray[np.int64] = _concat(arrays)[kept_rows]
+        return got
+
+    counts_all = _concat(p.counts for p in parts)
+    count = rows([counts_all])
+    start = rows([np.cumsum(counts_all) - counts_all])
     offsets = np.zeros(len(order) + 1, dtype=np.int64)
     np.cumsum(count, out=offsets[1:])
-    # Gather each article's run of keys into sorted order.
+    # Gather each article's run of keys into id order.
     take = np.repeat(start - offsets[:-1], count) + np.arange(offsets[-1], dtype=np.int64)
+    distinct = np.concatenate([p.distinct for p in parts], axis=1) if parts else None
     return _Collected(
-        articles=[articles[i] for i in order],
-        rejections=rejections,
-        flat=flat[:, take],
+        ids=[ids[i] for i in order.tolist()],
+        paths=[paths[i] for i in order.tolist()],
+        days=rows(p.days for p in parts),
+        repairs=rows(p.repairs for p in parts),
+        worker=rows(workers),
+        local=rows(locals_),
+        distinct=distinct[:, take] if distinct is not None else np.empty((2, 0), np.int64),
         offsets=offsets,
+        rejections=rejections,
+        held=held,
     )
+
+
+def _concat(arrays: Iterable[npt.NDArray[Any]], dtype: type = np.int64) -> npt.NDArray[Any]:
+    got = list(arrays)
+    return np.concatenate(got) if got else np.empty(0, dtype=dtype)
 
 
 def learn_boilerplate_keys(
@@ -350,41 +438,24 @@ def learn_boilerplate_keys(
     """
     lengths = np.fromiter((k.shape[1] for k in keys), dtype=np.int64, count=len(keys))
     flat = np.concatenate(keys, axis=1) if keys else np.empty((2, 0), dtype=np.int64)
-    return _learn_flat(flat, lengths, config)
-
-
-def _learn_flat(
-    flat: npt.NDArray[np.int64], lengths_in: npt.NDArray[np.int64], config: BoilerplateConfig
-) -> BoilerplateModel:
-    """:func:`learn_boilerplate_keys` on the keys of all documents laid end to end."""
-    doc = np.repeat(np.arange(len(lengths_in), dtype=np.int64), lengths_in)
-    # Each document counts a key once, as the learner's per-document ``seen`` set does.
-    order = np.lexsort((flat[0], doc))
-    flat, doc = flat[:, order], doc[order]
-    first = np.ones(doc.size, dtype=bool)
-    first[1:] = (doc[1:] != doc[:-1]) | (flat[0, 1:] != flat[0, :-1])
-    return _bp.learn_boilerplate_from_keys(
-        flat[0, first], flat[1, first], np.bincount(doc[first], minlength=len(lengths_in)), config
-    )
+    distinct, counts = _distinct_keys(flat, lengths)
+    return _bp.learn_boilerplate_from_keys(distinct[0], distinct[1], counts, config)
 
 
 @attrs.frozen
-class _Pass2:
-    """What pass 2 needs: the sorted articles, their keys, and the learned boilerplate.
+class _Strip:
+    """Pass 2, sent to every crew worker for the articles it keeps: the learned boilerplate."""
 
-    Forked workers inherit it (a module global set before the fork), so a task
-    is just a range of indices; spawned workers get their slice in the task.
-    """
-
-    collected: _Collected
     boilerplate: npt.NDArray[np.int64]
     fingerprint: FingerprintConfig
     want_articles: bool
+    lo: int = 0  # the range of the worker's articles this task is for
+    hi: int = 0
 
 
 @attrs.frozen
 class _Printed:
-    """Pass-2 results for a range of articles, as arrays."""
+    """Pass-2 results for a run of articles, as arrays."""
 
     sigs: npt.NDArray[np.uint32]
     sizes: npt.NDArray[np.int64]
@@ -393,85 +464,94 @@ class _Printed:
     articles: list[Article] | None  # the stripped articles, when the caller keeps them
 
 
-_INHERITED: _Pass2 | None = None
-
-
-def _strip_fingerprint(state: _Pass2, lo: int, hi: int) -> _Printed:
-    """Strip and fingerprint articles ``lo:hi`` of ``state``."""
-    got = state.collected
-    first, last = int(got.offsets[lo]), int(got.offsets[hi])
-    hit = np.isin(got.flat[0, first:last], state.boilerplate)
+def _strip_fingerprint(store: Store, task: _Strip) -> _Printed:
+    """Pass 2 in a crew worker: strip and fingerprint articles ``task.lo:task.hi`` of those
+    it kept."""
+    articles: list[Article] = store.get("articles", [])
+    if "offsets" not in store:
+        flats = store.get("flat", [])
+        store["flat"] = np.concatenate(flats or [np.empty((2, 0), np.int64)], axis=1)
+        store["offsets"] = np.zeros(len(articles) + 1, dtype=np.int64)
+        np.cumsum(_concat(store.get("lengths", [])), out=store["offsets"][1:])
+    flat, offsets = store["flat"], store["offsets"]
+    first = int(offsets[task.lo])
+    keys = flat[0, first : int(offsets[task.hi])]
+    hit = np.isin(keys, task.boilerplate).tolist() if task.boilerplate.size else []
     stripped: list[Article] = []
-    for i in range(lo, hi):
-        article = got.articles[i]
-        a, b = int(got.offsets[i]) - first, int(got.offsets[i + 1]) - first
-        if a != b and state.boilerplate.size:
-            article = _bp.drop_paragraphs(article, hit[a:b].tolist())
+    for i in range(task.lo, task.hi):
+        article = articles[i]
+        a, b = int(offsets[i]) - first, int(offsets[i + 1]) - first
+        if hit and a != b:
+            article = _bp.drop_paragraphs(article, hit[a:b])
         stripped.append(article)
+    return _print(stripped, task)
+
+
+def _print(stripped: list[Article], task: _Strip) -> _Printed:
     texts = [a.text for a in stripped]
-    sigs, sizes, digests = fingerprint_batch(texts, state.fingerprint)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    sigs, sizes, digests = fingerprint_batch(texts, task.fingerprint)
+    return _Printed(
+        sigs=sigs,
+        sizes=sizes,
+        digests=digests,
+        lengths=np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)),
+        articles=stripped if task.want_articles else None,
+    )
+
+
+def _pass2(crew: Crew, collected: _Collected, task: _Strip) -> _Printed:
+    """Every worker strips and fingerprints what it kept; the rows come back in id order.
+
+    A worker's articles go in ranges of ``_PASS2_BATCH``: the texts of a range
+    are built at once, and this process puts a range's rows in place while the
+    workers go on with the next, so little is left to do after the last one.
+    """
+    n = len(collected.ids)
+    sigs = np.empty((n, task.fingerprint.num_perm), dtype=np.uint32)
+    sizes = np.empty(n, dtype=np.int64)
+    lengths = np.empty(n, dtype=np.int64)
+    digests: list[bytes] = [b""] * n
+    articles: list[Article | None] = [None] * n if task.want_articles else []
+    # Where each worker's article goes: its row in id order (-1: a repeated input, dropped).
+    row_of = [np.full(held, -1, dtype=np.int64) for held in collected.held]
+    for w, rows in enumerate(row_of):
+        mine = np.flatnonzero(collected.worker == w)
+        rows[collected.local[mine]] = mine
+    ranges = [
+        [
+            attrs.evolve(task, lo=lo, hi=min(held, lo + _PASS2_BATCH))
+            for lo in range(0, held, _PASS2_BATCH)
+        ]
+        for held in collected.held
+    ]
+    for w, sent, part in crew.each(_strip_fingerprint, ranges):
+        rows = row_of[w][sent.lo : sent.hi]
+        use = rows >= 0
+        rows = rows[use]
+        sigs[rows] = part.sigs[use]
+        sizes[rows] = part.sizes[use]
+        lengths[rows] = part.lengths[use]
+        at, kept = rows.tolist(), use.tolist()
+        for i, digest in zip(at, itertools.compress(part.digests, kept), strict=True):
+            digests[i] = digest
+        for i, article in zip(at, itertools.compress(part.articles or (), kept), strict=False):
+            articles[i] = article  # only when the caller keeps them
     return _Printed(
         sigs=sigs,
         sizes=sizes,
         digests=digests,
         lengths=lengths,
-        articles=stripped if state.want_articles else None,
-    )
-
-
-def _strip_fingerprint_task(task: tuple[int, int, _Pass2 | None]) -> _Printed:
-    lo, hi, state = task
-    if state is not None:  # spawned worker: the slice came with the task
-        return _strip_fingerprint(state, 0, hi - lo)
-    assert _INHERITED is not None, "pass-2 state was not inherited"
-    return _strip_fingerprint(_INHERITED, lo, hi)
-
-
-def _slice_state(state: _Pass2, lo: int, hi: int) -> _Pass2:
-    got = state.collected
-    first, last = int(got.offsets[lo]), int(got.offsets[hi])
-    part = _Collected(
-        articles=got.articles[lo:hi],
-        rejections=[],
-        flat=got.flat[:, first:last],
-        offsets=got.offsets[lo : hi + 1] - first,
-    )
-    return attrs.evolve(state, collected=part)
-
-
-def _pass2(state: _Pass2, jobs: int) -> _Printed:
-    """Strip and fingerprint every article, over ``jobs`` processes; results in article order."""
-    global _INHERITED  # noqa: PLW0603 - what forked workers inherit
-    n = len(state.collected.articles)
-    if jobs <= 1 or n <= _PASS2_MIN_CHUNK:
-        return _strip_fingerprint(state, 0, n)
-    size = min(_PASS2_MAX_CHUNK, max(_PASS2_MIN_CHUNK, -(-n // (4 * jobs))))
-    bounds = [(lo, min(n, lo + size)) for lo in range(0, n, size)]
-    context = pool_context()
-    forked = context.get_start_method() == "fork"
-    tasks = ((lo, hi, None if forked else _slice_state(state, lo, hi)) for lo, hi in bounds)
-    parts: list[_Printed] = []
-    _INHERITED = state if forked else None
-    try:
-        with open_pool(jobs, context) as pool:
-            parts.extend(imap_bounded(_strip_fingerprint_task, tasks, jobs=jobs, pool=pool))
-    finally:
-        _INHERITED = None
-    return _Printed(
-        sigs=np.concatenate([p.sigs for p in parts]),
-        sizes=np.concatenate([p.sizes for p in parts]),
-        digests=[d for p in parts for d in p.digests],
-        lengths=np.concatenate([p.lengths for p in parts]),
-        articles=[a for p in parts for a in p.articles or ()] if state.want_articles else None,
+        articles=[a for a in articles if a is not None] if task.want_articles else None,
     )
 
 
 def _boilerplate_keys(collected: _Collected, config: BoilerplateConfig) -> npt.NDArray[np.int64]:
     """The learned boilerplate line keys, sorted (an empty array when there are none)."""
-    if not (config.enabled and collected.articles):
+    if not (config.enabled and collected.ids):
         return np.empty(0, dtype=np.int64)
-    model = _learn_flat(collected.flat, np.diff(collected.offsets), config)
+    model = _bp.learn_boilerplate_from_keys(
+        collected.distinct[0], collected.distinct[1], np.diff(collected.offsets), config
+    )
     return np.sort(np.fromiter(model.boilerplate, dtype=np.int64, count=len(model.boilerplate)))
 
 
@@ -541,49 +621,59 @@ def resolve_clusters(
 
     ``articles`` must be sorted by id and aligned with ``sigs``/``sizes``.
     """
-    return _resolve_clusters(articles, rejections, sigs, sizes, edges, text_lengths=None)
+
+    def ranks(members: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
+        chosen = [articles[i] for i in members.tolist()]
+        return (
+            np.asarray([a.date.toordinal() if a.date is not None else 0 for a in chosen], np.int64),
+            np.asarray([count_repairs(a.fixes) for a in chosen], dtype=np.int64),
+            np.asarray([len(a.text) for a in chosen], dtype=np.int64),
+        )
+
+    ids = [a.id for a in articles]
+    return _resolve_clusters(
+        ids, [a.path for a in articles], rejections, sigs, sizes, edges=edges, ranks=ranks
+    )
 
 
 def _resolve_clusters(
-    articles: Sequence[Article],
+    ids: Sequence[str],
+    paths: Sequence[str],
     rejections: Sequence[Rejection],
     sigs: npt.NDArray[np.uint32],
     sizes: npt.NDArray[np.int64],
-    edges: npt.NDArray[np.int64],
     *,
-    text_lengths: npt.NDArray[np.int64] | None,
+    edges: npt.NDArray[np.int64],
+    ranks: Callable[[npt.NDArray[np.int64]], tuple[npt.NDArray[np.int64], ...]],
 ) -> tuple[tuple[Decision, ...], tuple[Cluster, ...]]:
-    """:func:`resolve_clusters`; ``text_lengths`` stand in for ``len(a.text)`` when given
-    (the articles were stripped elsewhere and only their lengths came back)."""
-    n = len(articles)
+    """:func:`resolve_clusters` on the articles' ids and paths; ``ranks(members)`` gives
+    the date ordinals (0 for none), repair counts and text lengths of those articles
+    (only members of a cluster need them)."""
+    n = len(ids)
     labels = connected_components(n, edges)
     _, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
     multi = np.flatnonzero(counts[inverse.reshape(-1)] >= 2)
     days = np.zeros(n, dtype=np.int64)
     repairs = np.zeros(n, dtype=np.int64)
     lengths = np.zeros(n, dtype=np.int64)
-    for i in multi.tolist():  # a singleton is its own canonical: it needs no key
-        a = articles[i]
-        days[i] = a.date.toordinal() if a.date is not None else 0
-        repairs[i] = count_repairs(a.fixes)
-        lengths[i] = len(a.text) if text_lengths is None else text_lengths[i]
+    if multi.size:  # a singleton is its own canonical: it needs no key
+        days[multi], repairs[multi], lengths[multi] = ranks(multi)
     canonical, runner_up = choose_canonicals_from_arrays(
         labels, days=days, shingles=sizes, repairs=repairs, lengths=lengths
     )
     keys = {
         i: CanonicalKey(
-            id=articles[i].id,
-            date=articles[i].date,
+            id=ids[i],
+            date=dt.date.fromordinal(int(days[i])) if days[i] else None,
             shingles=int(sizes[i]),
             length=int(lengths[i]),
             repairs=int(repairs[i]),
         )
         for i in np.unique(np.r_[canonical[multi], runner_up[multi]]).tolist()
     }
-    ids = [a.id for a in articles]
     whys = explain_wins(labels, canonical, runner_up, keys)
     clusters = build_clusters(ids, labels, canonical, whys)
-    return _decide(articles, rejections, sigs, sizes, canonical), clusters
+    return _decide(ids, paths, rejections, sigs, sizes, canonical=canonical), clusters
 
 
 def strip_corpus_boilerplate(articles: Sequence[Article], config: DedupConfig) -> list[Article]:
@@ -601,13 +691,17 @@ def dedup(
     *,
     keep_articles: bool = False,
     on_item: Progress | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> DedupResult:
     """Find the copies among the articles under ``inputs`` and decide which to keep.
 
     ``inputs`` are folders, files or already-ingested :class:`Article` records.
     The result has one :class:`Decision` per document (sorted by id) and does
     not depend on input order or on ``config.jobs``. ``on_item`` is called for
-    each document as it is ingested (progress display).
+    each document as it is ingested, with its Article or Rejection: with
+    workers that costs sending every article to this process.
+    ``on_progress(documents, rejected)`` is the cheap alternative for a
+    progress display: it is called with counts as each chunk is ingested.
 
     >>> result = dedup(["examples/articles"])  # doctest: +SKIP
     >>> [c.members for c in result.clusters]  # doctest: +SKIP
@@ -616,27 +710,55 @@ def dedup(
     jobs = resolve_jobs(config.jobs)
     if jobs > 1:
         warm_up()  # forked workers inherit the compiled kernels
-    with open_pool(jobs) as pool:
-        collected = _collect_keyed(inputs, config, on_item, pool)
+    # The crew's workers keep the articles they ingest, and strip and fingerprint
+    # them in pass 2 once the boilerplate is learned: an article never crosses
+    # a pipe unless the caller keeps it. The crew is closed once the result is
+    # made: freeing the articles is not part of any stage.
+    with open_crew(jobs, pool_context() if jobs > 1 else None) as crew:
+        return _dedup(
+            crew,
+            clock,
+            inputs,
+            config,
+            keep_articles=keep_articles,
+            on_item=on_item,
+            on_progress=on_progress,
+        )
+
+
+def _dedup(
+    crew: Crew,
+    clock: _Clock,
+    inputs: Iterable[PathLike | Article],
+    config: DedupConfig,
+    *,
+    keep_articles: bool,
+    on_item: Progress | None,
+    on_progress: Callable[[int, int], None] | None,
+) -> DedupResult:
+    collected = _collect_keyed(inputs, config, on_item, crew, on_progress)
     clock.lap("ingest")
-    state = _Pass2(
-        collected=collected,
+    task = _Strip(
         boilerplate=_boilerplate_keys(collected, config.boilerplate),
         fingerprint=config.fingerprint,
         want_articles=keep_articles,
     )
     clock.lap("boilerplate")
-    # Workers forked now inherit the articles: they strip and fingerprint a range each.
-    printed = _pass2(state, jobs)
-    del state
-    articles = printed.articles if printed.articles is not None else collected.articles
+    printed = _pass2(crew, collected, task)
     rejections = collected.rejections
     sigs, sizes, digests = printed.sigs, printed.sizes, printed.digests
     clock.lap("fingerprint")
     links = link_documents(sigs, sizes, digests, config)
     clock.lap("link")
+    days, repairs, lengths = collected.days, collected.repairs, printed.lengths
     decisions, clusters = _resolve_clusters(
-        articles, rejections, sigs, sizes, links.edges, text_lengths=printed.lengths
+        collected.ids,
+        collected.paths,
+        rejections,
+        sigs,
+        sizes,
+        edges=links.edges,
+        ranks=lambda members: (days[members], repairs[members], lengths[members]),
     )
     clock.lap("cluster")
 
@@ -659,31 +781,33 @@ def dedup(
         rejections=tuple(rejections),
         params=params,
         timings=clock.total(),
-        articles=tuple(articles) if keep_articles else (),
+        articles=tuple(printed.articles or ()),
     )
 
 
 def _decide(
-    articles: Sequence[Article],
+    ids: Sequence[str],
+    paths: Sequence[str],
     rejections: Sequence[Rejection],
     sigs: npt.NDArray[np.uint32],
     sizes: npt.NDArray[np.int64],
+    *,
     canonical: npt.NDArray[np.int64],
 ) -> tuple[Decision, ...]:
-    dup = np.flatnonzero(canonical != np.arange(len(articles)))
+    dup = np.flatnonzero(canonical != np.arange(len(ids)))
     sim, cont = score_against(sigs, sizes, dup, canonical[dup])
     scores = dict(zip(dup.tolist(), zip(sim.tolist(), cont.tolist(), strict=True), strict=True))
     rows: list[Decision] = []
-    for i, (a, c) in enumerate(zip(articles, canonical.tolist(), strict=True)):
+    for i, (id_, path, c) in enumerate(zip(ids, paths, canonical.tolist(), strict=True)):
         if c == i:
-            rows.append(Decision(id=a.id, path=a.path, status="kept", cluster=a.id))
+            rows.append(Decision(id=id_, path=path, status="kept", cluster=id_))
             continue
         similarity, containment = scores[i]
-        canon_id = articles[c].id
+        canon_id = ids[c]
         rows.append(
             Decision(
-                id=a.id,
-                path=a.path,
+                id=id_,
+                path=path,
                 status="duplicate",
                 cluster=canon_id,
                 duplicate_of=canon_id,
