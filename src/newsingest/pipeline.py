@@ -238,21 +238,20 @@ def _ingest_keyed_unit(
     """Pass 1 in a crew worker: (read,) ingest and key a unit; keep its articles and keys."""
     items: list[_Item] = []
     articles: list[Article] = store.setdefault("articles", [])
-    keys: list[ParagraphKeys] = []
+    got: list[Article] = []
     rejected: dict[int, Rejection] = {}
     for item in _read_unit(unit, config):
         done = ingest_or_reject(item, config) if isinstance(item, RawDocument) else item
         if isinstance(done, Article):
-            articles.append(done)
-            keys.append(paragraph_keys(done))
+            got.append(done)
         else:
             rejected[len(items)] = done
         items.append(done)
-    lengths = np.fromiter((k.shape[1] for k in keys), dtype=np.int64, count=len(keys))
-    flat = np.concatenate(keys, axis=1) if keys else np.empty((2, 0), dtype=np.int64)
+    articles.extend(got)
+    # The unit's paragraphs keyed in one kernel call.
+    flat, lengths = _bp.key_paragraph_groups([a.paragraphs for a in got])
     store.setdefault("flat", []).append(flat)
     store.setdefault("lengths", []).append(lengths)
-    got = articles[len(articles) - len(keys) :]
     distinct, counts = _distinct_keys(flat, lengths)
     return _Keyed(
         ids=[x.id for x in items],
