@@ -17,12 +17,14 @@ from newsingest._kernels import xxh64
 from newsingest.boilerplate import (
     ALL_BOILERPLATE_NOTE,
     BoilerplateModel,
+    drop_paragraphs,
     key_paragraph_groups,
     key_paragraphs,
     learn_boilerplate,
     line_key,
     normalize_line,
     strip_boilerplate,
+    stripped_text,
 )
 from newsingest.config import BoilerplateConfig
 from newsingest.records import Article, Decoding, DroppedLine
@@ -477,3 +479,20 @@ def test_longer_unique_headers_on_a_long_syndicated_story_are_not_enough() -> No
     ]
     model = learn_boilerplate(articles)
     assert model.boilerplate == frozenset()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(st.none(), st.sampled_from(["", "A title"])),
+    st.lists(
+        st.tuples(st.sampled_from(["One.", "Two words", "Shared footer", "x"]), st.booleans()),
+        max_size=6,
+    ),
+)
+def test_stripped_text_is_the_text_of_the_stripped_article(
+    title: str | None, marked: list[tuple[str, bool]]
+) -> None:
+    article = make_article("a", title, [p for p, _ in marked])
+    hits = [hit for _, hit in marked][: len(article.paragraphs)]
+    hits += [False] * (len(article.paragraphs) - len(hits))
+    assert stripped_text(article, hits) == drop_paragraphs(article, hits).text

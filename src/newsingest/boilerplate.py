@@ -59,6 +59,7 @@ __all__ = [
     "line_key",
     "strip_boilerplate",
     "strip_by_keys",
+    "stripped_text",
 ]
 
 KEY_SCHEME = "line-key-v2:nfkc-casefold-punct-xxh64"
@@ -498,6 +499,14 @@ def strip_by_keys(article: Article, keys: IntArray, boilerplate: frozenset[int])
     if not boilerplate or not article.paragraphs:
         return article
     return drop_paragraphs(article, [k in boilerplate for k in keys[0].tolist()])
+
+
+def stripped_text(article: Article, hits: Sequence[bool]) -> str:
+    """``drop_paragraphs(article, hits).text``, without building the stripped article."""
+    if not any(hits) or all(hits):
+        return article.text
+    body = "\n\n".join(p for p, hit in zip(article.paragraphs, hits, strict=True) if not hit)
+    return f"{article.title}\n\n{body}" if article.title else body
 
 
 def drop_paragraphs(article: Article, hits: Sequence[bool]) -> Article:

@@ -476,25 +476,31 @@ def _strip_fingerprint(store: Store, task: _Strip) -> _Printed:
     first = int(offsets[task.lo])
     keys = flat[0, first : int(offsets[task.hi])]
     hit = np.isin(keys, task.boilerplate).tolist() if task.boilerplate.size else []
+    bounds = (offsets[task.lo : task.hi + 1] - first).tolist()
+    if not task.want_articles:
+        # Only the stripped texts are needed: no stripped Article is built.
+        texts = [
+            _bp.stripped_text(articles[i], hit[a:b]) if hit and a != b else articles[i].text
+            for i, a, b in zip(range(task.lo, task.hi), bounds, bounds[1:], strict=False)
+        ]
+        return _print(texts, None, task)
     stripped: list[Article] = []
-    for i in range(task.lo, task.hi):
+    for i, a, b in zip(range(task.lo, task.hi), bounds, bounds[1:], strict=False):
         article = articles[i]
-        a, b = int(offsets[i]) - first, int(offsets[i + 1]) - first
         if hit and a != b:
             article = _bp.drop_paragraphs(article, hit[a:b])
         stripped.append(article)
-    return _print(stripped, task)
+    return _print([a.text for a in stripped], stripped, task)
 
 
-def _print(stripped: list[Article], task: _Strip) -> _Printed:
-    texts = [a.text for a in stripped]
+def _print(texts: list[str], stripped: list[Article] | None, task: _Strip) -> _Printed:
     sigs, sizes, digests = fingerprint_batch(texts, task.fingerprint)
     return _Printed(
         sigs=sigs,
         sizes=sizes,
         digests=digests,
         lengths=np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)),
-        articles=stripped if task.want_articles else None,
+        articles=stripped,
     )
 
 
