@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsingest import report as report_module
 from newsingest.records import Cluster, Decision, DedupResult, Rejection
@@ -120,7 +122,18 @@ def test_a_failed_write_leaves_the_old_report_and_no_temp_file(
         yield from list(iter_report_rows(result))[:2]
         raise OSError("disk full")
 
+    real_json_row = report_module._json_row
+    written: list[Decision] = []
+
+    def failing_json_row(decision: Decision) -> str:
+        written.append(decision)
+        if len(written) > 2:
+            raise OSError("disk full")
+        return real_json_row(decision)
+
+    # Each format fails after two rows, wherever it builds them.
     monkeypatch.setattr(report_module, "iter_report_rows", failing_rows)
+    monkeypatch.setattr(report_module, "_json_row", failing_json_row)
     with pytest.raises(OSError, match="disk full"):
         write_report(make_result(), out, fmt)
     assert out.read_text(encoding="utf-8") == "the old report\n"
@@ -155,3 +168,43 @@ def test_summary_lists_five_clusters_then_how_many_more() -> None:
 def test_summary_of_an_empty_result() -> None:
     empty = DedupResult(decisions=(), clusters=(), rejections=())
     assert format_summary(empty) == "0 documents: 0 kept, 0 duplicates in 0 clusters, 0 rejected"
+
+
+_maybe_text = st.none() | st.text(max_size=12)
+_maybe_score = st.none() | st.floats(allow_nan=True, allow_infinity=True) | st.integers(0, 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=12),
+    st.text(max_size=12),
+    st.sampled_from(["kept", "duplicate", "rejected"]),
+    _maybe_text,
+    _maybe_text,
+    _maybe_score,
+    _maybe_score,
+    _maybe_text,
+)
+def test_report_lines_are_json_dumps_of_the_rows(  # noqa: PLR0917
+    id_: str,
+    path: str,
+    status: str,
+    cluster: str | None,
+    duplicate_of: str | None,
+    similarity: float | None,
+    containment: float | None,
+    reason: str | None,
+) -> None:
+    decision = Decision(
+        id=id_,
+        path=path,
+        status=status,  # type: ignore[arg-type]
+        cluster=cluster,
+        duplicate_of=duplicate_of,
+        similarity=similarity,
+        containment=containment,
+        reason=reason,
+    )
+    result = DedupResult(decisions=(decision,), clusters=(), rejections=(), params={}, timings={})
+    (row,) = iter_report_rows(result)
+    assert report_module._json_row(decision) == json.dumps(row, ensure_ascii=False)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import math
 import os
 from collections.abc import Iterator
 from typing import Any, Literal
 
 from ._atomic import atomic_writer
-from .records import DedupResult
+from .records import Decision, DedupResult
 
 __all__ = ["REPORT_COLUMNS", "format_summary", "iter_report_rows", "write_report"]
 
@@ -29,8 +30,34 @@ with its cluster's canonical copy; ``reason`` is set for rejected documents."""
 
 ReportFormat = Literal["jsonl", "csv"]
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False)
 _BLOCK_ROWS = 4096
+_quote = json.encoder.encode_basestring  # a JSON string, non-ASCII kept (ensure_ascii=False)
+
+
+def _string_or_null(value: str | None) -> str:
+    return "null" if value is None else _quote(value)
+
+
+def _number_or_null(value: float | None) -> str:
+    if value is None:
+        return "null"
+    rounded = round(value, 4)
+    return repr(rounded) if math.isfinite(rounded) else json.dumps(rounded)
+
+
+def _json_row(d: Decision) -> str:
+    """``json.dumps(row, ensure_ascii=False)`` of :func:`iter_report_rows`'s row for ``d``.
+
+    Written out field by field: twice as fast as the encoder on a report of
+    millions of rows (a test holds the two equal).
+    """
+    return (
+        f'{{"id": {_quote(d.id)}, "cluster": {_string_or_null(d.cluster)}, '
+        f'"status": {_quote(d.status)}, "duplicate_of": {_string_or_null(d.duplicate_of)}, '
+        f'"similarity": {_number_or_null(d.similarity)}, '
+        f'"containment": {_number_or_null(d.containment)}, '
+        f'"reason": {_string_or_null(d.reason)}, "path": {_quote(d.path)}}}'
+    )
 
 
 def iter_report_rows(result: DedupResult) -> Iterator[dict[str, Any]]:
@@ -60,11 +87,8 @@ def write_report(
                 for row in iter_report_rows(result)
             )
         else:
-            # One encoder for every row (json.dumps builds one per call when given
-            # options), and the lines written in blocks rather than one by one.
-            encode = _ENCODER.encode
-            rows = iter_report_rows(result)
-            while block := [encode(row) for row in itertools.islice(rows, _BLOCK_ROWS)]:
+            decisions = iter(result.decisions)
+            while block := [_json_row(d) for d in itertools.islice(decisions, _BLOCK_ROWS)]:
                 out.write("\n".join(block) + "\n")
 
 
