@@ -371,7 +371,10 @@ def _read_plain(
         return _reject(doc_id, shown_path, "empty file")
     if size > cap:
         return _reject(doc_id, shown_path, _too_large(size, cap))
-    data = _read_capped(partial(os.read, fd), size, cap)
+    data = os.read(fd, size + 1)
+    if len(data) != size:
+        # Not the size fstat gave (the file changed, or a short read): read on to the end.
+        data = _read_capped(partial(os.read, fd), size, cap, data)
     if len(data) > cap:
         return _reject(doc_id, shown_path, _too_large(len(data), cap))
     if not data:
@@ -422,11 +425,14 @@ def _read_single(
     return RawDocument(id=doc_id, path=shown_path, format=fmt, data=data, compression=compression)
 
 
-def _read_capped(read: Callable[[int], bytes | None], size: int, cap: int) -> bytes:
-    """Read at most ``cap + 1`` bytes, in one read when ``size`` is right."""
-    parts: list[bytes] = []
-    total = 0
-    want = min(size, cap) + 1
+def _read_capped(
+    read: Callable[[int], bytes | None], size: int, cap: int, head: bytes = b""
+) -> bytes:
+    """Read at most ``cap + 1`` bytes (after ``head``, already read), in one read when
+    ``size`` is right."""
+    parts: list[bytes] = [head] if head else []
+    total = len(head)
+    want = max(min(size, cap) + 1 - total, 1)
     while total <= cap:
         chunk = read(want)
         if not chunk:
