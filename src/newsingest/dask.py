@@ -44,6 +44,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 
+from ._arrays import sorted_unique
 from ._unionfind import connected_components
 from .boilerplate import learn_boilerplate_from_keys, strip_by_keys
 from .cluster import count_repairs
@@ -159,7 +160,7 @@ def _merge_stats(parts: list[ParagraphKeys]) -> ParagraphKeys:
 def _frequent_rows(part: _Part, frequent: _Int) -> tuple[list[str], ParagraphKeys, _Int]:
     """The distinct keys of the documents holding a frequent key: (ids, keys, lengths)."""
     rows = _distinct_rows(part)
-    docs = np.unique(rows[0, np.isin(rows[1], frequent)])
+    docs = sorted_unique(rows[0, np.isin(rows[1], frequent)])
     rows = rows[:, np.isin(rows[0], docs)]  # still grouped by document, in document order
     lengths = np.bincount(rows[0], minlength=len(part[0]))[docs].astype(np.int64)
     return [part[0][d].id for d in docs.tolist()], rows[1:], lengths
@@ -344,7 +345,7 @@ def _small_run_pairs(starts: _Int, lengths: _Int) -> _Int:
         return _NO_PAIRS
     left: list[_Int] = []
     right: list[_Int] = []
-    for length in np.unique(lengths).tolist():
+    for length in sorted_unique(lengths).tolist():
         base = starts[lengths == length]
         i, j = np.triu_indices(length, k=1)
         left.append((base[:, None] + i[None, :]).reshape(-1))
@@ -396,7 +397,7 @@ def _forest(edge_sets: Sequence[_Int]) -> _Int:
 
 def _split_forest(forest: _Int, groups: int) -> tuple[dict[str, Any], ...]:
     """Every clustered node with its component label, split by owner group."""
-    roots = np.unique(forest[:, 1])
+    roots = sorted_unique(forest[:, 1])
     node = np.r_[forest[:, 0], roots]
     label = np.r_[forest[:, 1], roots]
     return _split({"node": node, "label": label}, _owner(node, groups), groups)

@@ -23,6 +23,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+from ._arrays import sorted_unique
 from .config import DedupConfig
 from .verify import jaccard_from_containment
 
@@ -250,6 +251,6 @@ def find_candidate_pairs(
         pairs = np.concatenate(band_pairs)
         lo = np.minimum(pairs[:, 0], pairs[:, 1])
         hi = np.maximum(pairs[:, 0], pairs[:, 1])
-        codes.append(np.unique(lo * n + hi))
-    unique = np.unique(np.concatenate(codes))
+        codes.append(sorted_unique(lo * n + hi))
+    unique = sorted_unique(np.concatenate(codes))
     return np.stack([unique // n, unique % n], axis=1).astype(np.int64)

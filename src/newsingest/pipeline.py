@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import boilerplate as _bp
+from ._arrays import sorted_unique
 from ._gc import pausing
 from ._parallel import Crew, Store, chunked, imap_bounded, open_crew, pool_context, resolve_jobs
 from .boilerplate import BoilerplateModel, learn_boilerplate, strip_boilerplate
@@ -674,7 +675,7 @@ def _resolve_clusters(
             length=int(lengths[i]),
             repairs=int(repairs[i]),
         )
-        for i in np.unique(np.r_[canonical[multi], runner_up[multi]]).tolist()
+        for i in sorted_unique(np.r_[canonical[multi], runner_up[multi]]).tolist()
     }
     whys = explain_wins(labels, canonical, runner_up, keys)
     clusters = build_clusters(ids, labels, canonical, whys)

@@ -55,6 +55,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from ._arrays import sorted_unique
 from .boilerplate import (
     BOILERPLATE_DEFAULTS,
     KEY_SCHEME,
@@ -1434,7 +1435,7 @@ class Index:
         self._merge_recent(report)
         if not len(pair_arr):
             return endpoints
-        involved = np.unique(pair_arr)
+        involved = sorted_unique(pair_arr)
         sig_of: dict[int, tuple[bytes, int]] = {}
         for lo in range(0, len(involved), _CHUNK):
             for doc, blob, size in self._conn.execute(
@@ -1451,7 +1452,7 @@ class Index:
         report.candidate_pairs += len(pair_arr)
         report.accepted_pairs += len(accepted)
         self._conn.executemany("INSERT OR IGNORE INTO edges(a, b) VALUES (?, ?)", accepted.tolist())
-        endpoints.update(int(x) for x in np.unique(accepted))
+        endpoints.update(int(x) for x in sorted_unique(accepted))
         return endpoints
 
     def _candidates(self, bounds: _I64, key_s: _I64, doc_s: _I64) -> _I64:

@@ -1,0 +1,26 @@
+"""Array helpers where numpy's general routine is slow for what is asked here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["sorted_unique"]
+
+
+def sorted_unique(values: npt.ArrayLike) -> npt.NDArray[Any]:
+    """``np.unique(values)``: the sorted distinct values, flattened.
+
+    By sorting and dropping repeats. Since numpy 2.3 a plain ``np.unique``
+    hashes the values first, which is 20-30 times slower on int64 arrays of
+    10^4-10^6 values (measured with numpy 2.4); link and cluster call it per band.
+    """
+    out = np.sort(np.asarray(values).ravel())
+    if out.size < 2:
+        return out
+    keep = np.empty(out.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(out[1:], out[:-1], out=keep[1:])
+    return out[keep]

@@ -1,0 +1,30 @@
+"""The array helpers against the numpy routines they stand in for."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from newsingest._arrays import sorted_unique
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hnp.arrays(
+        dtype=st.sampled_from([np.int64, np.uint32, np.uint64, np.int32]),
+        shape=hnp.array_shapes(min_dims=1, max_dims=2, min_side=0, max_side=30),
+        elements=st.integers(0, 40),
+    )
+)
+def test_sorted_unique_is_np_unique(values: np.ndarray) -> None:
+    got = sorted_unique(values)
+    want = np.unique(values)
+    assert got.dtype == want.dtype
+    assert np.array_equal(got, want)
+
+
+def test_sorted_unique_of_nothing_and_of_one() -> None:
+    assert sorted_unique(np.empty(0, dtype=np.int64)).shape == (0,)
+    assert sorted_unique(np.array([7])).tolist() == [7]
