@@ -264,3 +264,10 @@ def test_texts_with_nothing_to_shingle_are_not_exact_copies() -> None:
     assert stars.digest != smiles.digest
     assert fingerprint_text("★★★ ☆☆").digest == stars.digest
     assert fingerprint_text("").digest != stars.digest
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127)) | st.text(max_size=40))
+def test_the_ascii_shortcut_normalises_as_nfkc_casefold(text: str) -> None:
+    want = unicodedata.normalize("NFKC", text).casefold().encode("utf-8", "surrogatepass")
+    assert fingerprint_module._normalize_encode(text) == want

@@ -121,7 +121,8 @@ class ExtractConfig:
     max_promo_lines: int = attrs.field(default=3, validator=_at_least(0))
 
 
-@attrs.frozen(kw_only=True)
+# cache_hash: the repair screens are cached per config, and looked up per document.
+@attrs.frozen(kw_only=True, cache_hash=True)
 class RepairConfig:
     """Which text repairs run on stored text (all meaning-preserving).
 

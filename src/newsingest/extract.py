@@ -590,10 +590,10 @@ def _article(
         date=date.date if date is not None else None,
         date_raw=date.raw if date is not None else None,
         byline=byline,
-        paragraphs=paragraphs,
+        paragraphs=tuple(paragraphs),
         decoding=doc.decoding,
         dropped=tuple(dropped),
-        notes=notes,
+        notes=tuple(notes),
         source_id=source_id,
     )
 

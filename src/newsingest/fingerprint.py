@@ -186,6 +186,9 @@ _UNSIMPLIFIED = b"ns-unsimplified"
 
 
 def _normalize_encode(text: str) -> bytes:
+    if text.isascii():
+        # NFKC leaves ASCII as it is, and casefolds it to lower case.
+        return text.lower().encode("ascii")
     # surrogatepass: lone surrogates are separators, the kernel must not choke on them.
     return unicodedata.normalize("NFKC", text).casefold().encode("utf-8", "surrogatepass")
 
