@@ -7,6 +7,7 @@ Benchmarks are scripts, not timed tests: they print one table and can write ever
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -28,6 +29,7 @@ __all__ = [
     "print_result",
     "ru_maxrss_mb",
     "run_child",
+    "warm_page_cache",
     "write_json",
 ]
 
@@ -148,3 +150,15 @@ def run_child(module: str, args: Sequence[str], *, timeout: float | None = None)
             return result
     tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
     return {"error": f"exit code {proc.returncode}, no result: {tail}"}
+
+
+def warm_page_cache(folder: Path) -> None:
+    """Read every file once, so no method pays for the first read from disk.
+
+    The methods run one after another: without this the first one would pay
+    the cold cache alone and the ratio would measure the disk, not the code.
+    """
+    for dirpath, _dirs, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(OSError):
+                Path(dirpath, name).read_bytes()

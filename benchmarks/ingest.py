@@ -61,6 +61,7 @@ from ._common import (
     print_result,
     ru_maxrss_mb,
     run_child,
+    warm_page_cache,
     write_json,
 )
 
@@ -556,6 +557,8 @@ def eval_throughput(
         print(f"  measuring {' '.join(extra)}...", file=sys.stderr, flush=True)
         return run_child("benchmarks.ingest", ["--root", str(root), *extra], timeout=CHILD_TIMEOUT)
 
+    # Every method reads files the previous one may have left in the page cache.
+    warm_page_cache(root / "docs")
     runs = {
         "newsingest_full_j1": child("--child", "newsingest", "--list", str(full_list), "--whole"),
         "newsingest_sample_j1": child("--child", "newsingest", "--list", str(sample_list)),

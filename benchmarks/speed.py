@@ -25,10 +25,8 @@ functions where the time goes.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import io
-import os
 import pstats
 import sys
 import tempfile
@@ -47,6 +45,7 @@ from benchmarks._common import (
     print_result,
     ru_maxrss_mb,
     run_child,
+    warm_page_cache,
     write_json,
 )
 from benchmarks.speedcorpus import ensure_corpus
@@ -287,18 +286,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.child is None and args.data is None:
         parser.error("--data is required")
     return args
-
-
-def warm_page_cache(folder: Path) -> None:
-    """Read every file once, so no method pays for the first read from disk.
-
-    The methods run one after another: without this the first one would pay
-    the cold cache alone and the ratio would measure the disk, not the code.
-    """
-    for dirpath, _dirs, files in os.walk(folder):
-        for name in files:
-            with contextlib.suppress(OSError):
-                Path(dirpath, name).read_bytes()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
