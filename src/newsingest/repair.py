@@ -393,6 +393,8 @@ def repair_text(
     >>> repair_text("It\u00e2\u20ac\u2122s")[0]
     'It’s'
     """
+    if config.fast_path and text.isascii() and not _screen_hits(text, config):
+        return text, ()  # the common case, in short: clean ASCII, which NFC leaves alone
     max_length = ftfy_config(config).max_decode_length
     result = None
     if config.fast_path and len(text) <= max_length:
