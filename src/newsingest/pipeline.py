@@ -72,6 +72,7 @@ PathLike = str | os.PathLike[str]
 Progress = Callable[[Article | Rejection], None]
 
 _CHUNK = 64
+_LOCAL_CHUNK = 512
 
 
 def ingest_document(raw: RawDocument, config: IngestConfig = IngestConfig()) -> Article:
@@ -292,7 +293,8 @@ def _path_units(
     is read here and spread over several units, so that no worker gets it whole.
     """
     if jobs <= 1:
-        yield from chunked(iter_documents(paths, config.read), _CHUNK)
+        # In this process there is no worker to balance: larger units, fewer per-unit costs.
+        yield from chunked(iter_documents(paths, config.read), _LOCAL_CHUNK)
         return
     unit: list[_Unread] = []
     weight = 0
