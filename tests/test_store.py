@@ -292,6 +292,25 @@ def test_stored_config_is_used_when_none_is_given(tmp_path: Path) -> None:
         assert index.config.fingerprint.num_perm == 64
 
 
+@pytest.mark.parametrize("config", [None, DedupConfig()])
+def test_an_index_keyed_by_other_code_is_refused(
+    tmp_path: Path, config: DedupConfig | None
+) -> None:
+    # An index whose paragraph keys an older version made (another key scheme) must
+    # not take new keys beside them, with its own settings or with given ones.
+    db = tmp_path / "x.db"
+    Index.open(db).close()
+    with sqlite3.connect(db) as conn:
+        dedup = json.loads(
+            conn.execute("SELECT value FROM meta WHERE name = 'dedup'").fetchone()[0]
+        )
+        dedup["line_key_scheme"] = "line-key-v1:nfkc-casefold-punct-blake2b64"
+        conn.execute("UPDATE meta SET value = ? WHERE name = 'dedup'", (json.dumps(dedup),))
+    conn.close()
+    with pytest.raises(StoreError, match=r"line_key_scheme.*build a new index"):
+        Index.open(db, config)
+
+
 def test_newer_format_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "x.db"
     Index.open(db).close()

@@ -1952,10 +1952,39 @@ def _filter_contains(
     return out
 
 
+def _check_code(
+    file: Path, stored_dedup: dict[str, Any], stored_params: dict[str, Any], stored: DedupConfig
+) -> None:
+    """Refuse an index whose stored keys this version of the code would compute otherwise.
+
+    No setting chooses these: the paragraph-key scheme, the boilerplate rule and
+    the fingerprint definition. Opening such an index (even with its own settings)
+    would mix two kinds of keys in one table without a word.
+    """
+    current = {
+        "line_key_scheme": KEY_SCHEME,
+        "boilerplate_rule": attrs.asdict(BOILERPLATE_DEFAULTS),
+    }
+    diffs = [
+        f"{k}: index has {stored_dedup.get(k)!r}, this version uses {v!r}"
+        for k, v in current.items()
+        if stored_dedup.get(k) != v
+    ]
+    if diffs:
+        raise StoreError(
+            f"{file}: the index was built by a version of newsingest that keys or judges "
+            f"paragraphs differently ({'; '.join(diffs)}); build a new index with this version"
+        )
+    FingerprintParams(**stored_params).check_compatible(
+        FingerprintParams.from_config(stored.fingerprint)
+    )
+
+
 def _check_config(file: Path, meta: dict[str, str], config: DedupConfig | None) -> DedupConfig:
     stored_params = json.loads(meta["fingerprint"])
     stored_dedup = json.loads(meta["dedup"])
     stored = _config_from_meta(stored_dedup, stored_params)
+    _check_code(file, stored_dedup, stored_params, stored)
     if config is None:
         return stored
     FingerprintParams(**stored_params).check_compatible(
