@@ -28,3 +28,9 @@ def test_sorted_unique_is_np_unique(values: np.ndarray) -> None:
 def test_sorted_unique_of_nothing_and_of_one() -> None:
     assert sorted_unique(np.empty(0, dtype=np.int64)).shape == (0,)
     assert sorted_unique(np.array([7])).tolist() == [7]
+
+
+def test_sorted_unique_can_sort_in_place() -> None:
+    values = np.array([5, 3, 5, 1, 3], dtype=np.uint32)
+    assert sorted_unique(values, overwrite=True).tolist() == [1, 3, 5]
+    assert values.tolist() == [1, 3, 3, 5, 5]  # sorted where it was, not copied

@@ -492,9 +492,7 @@ def _decide_group(pieces: Sequence[dict[str, Any]], table: _Table) -> pd.DataFra
             ),
             "similarity": np.r_[similarity, np.full(len(rejected), np.nan)],
             "containment": np.r_[containment, np.full(len(rejected), np.nan)],
-            "reason": pd.Series(
-                [*[None] * n, *(f"{r.stage}: {r.reason}" for r in rejected)], dtype=object
-            ),
+            "reason": pd.Series([*[None] * n, *(r.summary for r in rejected)], dtype=object),
         }
     )
 

@@ -70,7 +70,7 @@ def load_article(ref: PathLike | Article, config: DedupConfig = DedupConfig()) -
         if line is not None and item.line != line:
             continue
         if isinstance(item, Rejection):
-            raise InputError(f"{ref}: rejected at {item.stage}: {item.reason}")
+            raise InputError(f"{ref}: rejected at {item.summary}")
         return item
     raise InputError(f"{ref}: no such document" + (f" (line {line})" if line else ""))
 

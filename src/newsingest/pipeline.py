@@ -824,8 +824,7 @@ def _decide(
             )
         )
     rows.extend(
-        Decision(id=r.id, path=r.path, status="rejected", reason=f"{r.stage}: {r.reason}")
-        for r in rejections
+        Decision(id=r.id, path=r.path, status="rejected", reason=r.summary) for r in rejections
     )
     rows.sort(key=lambda d: d.id)
     return tuple(rows)

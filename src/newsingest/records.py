@@ -204,6 +204,11 @@ class Rejection:
     reason: str
     line: int | None = None
 
+    @property
+    def summary(self) -> str:
+        """``"stage: reason"``: the text a report row gives for the rejection."""
+        return f"{self.stage}: {self.reason}"
+
 
 Status = Literal["kept", "duplicate", "rejected"]
 

@@ -313,17 +313,6 @@ def _fingerprints(bands: _I64, keys: _I64) -> npt.NDArray[np.uint32]:
     return ((keys >> 32) + bands * _FP_BAND & _FP_MASK).astype(np.uint32)
 
 
-def _distinct(values: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
-    """Sorted distinct values; sorts ``values`` in place (no copy of a large array).
-
-    Not ``np.unique``: it hashes 32-bit integers, 10x slower here.
-    """
-    values.sort()
-    keep = np.ones(len(values), dtype=bool)
-    keep[1:] = values[1:] != values[:-1]
-    return values[keep]
-
-
 def _merge_runs(runs: Sequence[_Run], bands: int) -> tuple[_I64, _I64, _I64]:
     """``(bounds, keys, docs)`` of the runs' rows together, in run order."""
     keys: list[_I64] = []
@@ -703,8 +692,7 @@ class Index:
                 self._touch()
         decisions = self._decisions(a.id for a in articles)
         decisions += [
-            Decision(id=r.id, path=r.path, status="rejected", reason=f"{r.stage}: {r.reason}")
-            for r in rejections
+            Decision(id=r.id, path=r.path, status="rejected", reason=r.summary) for r in rejections
         ]
         decisions.sort(key=lambda d: d.id)
         params = self._params(report)
@@ -908,7 +896,7 @@ class Index:
         if len(found) != 1:
             raise StoreError(f"{item}: query takes one article, found {len(found)} documents")
         if isinstance(found[0], Rejection):
-            raise StoreError(f"{item}: cannot be used ({found[0].stage}: {found[0].reason})")
+            raise StoreError(f"{item}: cannot be used ({found[0].summary})")
         return found[0]
 
     def _strip_with_stored(self, article: Article) -> Article:
@@ -1877,7 +1865,7 @@ def _add_to_filter(conn: sqlite3.Connection, fps: npt.NDArray[np.uint32]) -> Non
     Part by part, so a merge at 1M documents holds one part's fingerprints
     (~10 MB) at a time rather than all of them (~150 MB, several copies).
     """
-    new = _distinct(fps)
+    new = sorted_unique(fps, overwrite=True)
     old_parts = _filter_parts(conn)
     conn.execute("DELETE FROM band_filter")
     per_part = _FILTER_BUCKETS // _FILTER_PARTS
@@ -1890,7 +1878,7 @@ def _add_to_filter(conn: sqlite3.Connection, fps: npt.NDArray[np.uint32]) -> Non
             stored = np.repeat(top, np.diff(old.offsets))
             stored <<= 16
             stored |= old.low
-            merged = _distinct(np.concatenate([stored, merged]))
+            merged = sorted_unique(np.concatenate([stored, merged]), overwrite=True)
         counts = np.bincount((merged >> 16) & (per_part - 1), minlength=per_part)
         conn.execute(
             "INSERT INTO band_filter(part, token, counts, low) VALUES (?, ?, ?, ?)",
