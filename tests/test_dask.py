@@ -125,3 +125,42 @@ def test_more_partitions_than_groups(files: list[str], monkeypatch: pytest.Monke
     with dask.config.set({"scheduler": "sync"}):
         got = to_decisions(dedup_dask(bag, DedupConfig()).compute())
     assert got == dedup(files, DedupConfig()).decisions
+
+
+def test_layout_keeps_each_group_on_one_worker() -> None:
+    from newsingest.dask import _layout  # noqa: PLC0415
+
+    holders = ["w1", "w2", "w1", "w1", "w2", "w1", "w1", "w2"]
+    layout = _layout(holders, threads=2)
+    assert sorted(p for group in layout for p in group) == list(range(len(holders)))
+    assert len(layout) == 2
+    for group in layout:
+        assert len({holders[p] for p in group}) == 1
+    # Without a distributed client nothing is known: one group per thread, any partitions.
+    unknown = _layout([None] * 7, threads=3)
+    assert len(unknown) == 3
+    assert sorted(p for group in unknown for p in group) == list(range(7))
+    assert _layout([], threads=2) == []
+
+
+def test_partition_reports_its_articles_size(files: list[str]) -> None:
+    # Dask weighs a partition before moving it: the articles must count, not only the list.
+    import sys  # noqa: PLC0415
+
+    from newsingest.dask import _ingest_partition  # noqa: PLC0415
+
+    part = _ingest_partition(files[:20], DedupConfig().ingest, True)
+    text = sum(len(a.text) for a in part.articles)
+    assert text > 0
+    assert sys.getsizeof(part) >= text
+
+
+def test_empty_and_all_rejected_inputs(tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.txt")
+    with dask.config.set({"scheduler": "sync"}):
+        empty = dedup_dask(db.from_sequence([], npartitions=1), DedupConfig()).compute()
+        rejected = to_decisions(
+            dedup_dask(db.from_sequence([missing], npartitions=1), DedupConfig()).compute()
+        )
+    assert len(empty) == 0
+    assert rejected == dedup([missing], DedupConfig()).decisions
