@@ -85,6 +85,7 @@ _Int = npt.NDArray[np.int64]
 _NO_PAIRS = np.empty((0, 2), dtype=np.int64)
 _NO_ROWS = np.empty((3, 0), dtype=np.int64)
 _DIGEST_BAND = -1
+_FAN = 8  # inputs per task of a tree reduction
 
 
 def _import_dask() -> tuple[Any, Any, Any]:
@@ -199,6 +200,14 @@ def _frequent_rows(frequent: _Int, *parts: _Part) -> tuple[list[str], ParagraphK
         ids += [part.articles[d].id for d in docs.tolist()]
         keys.append(rows[1:])
     return ids, np.concatenate(keys, axis=1), np.concatenate(lengths)
+
+
+def _regroup(lengths: _Int, order: _Int) -> _Int:
+    """Column indices that lay out runs of ``lengths`` (one after another) in ``order``."""
+    size = lengths[order]
+    start = (np.cumsum(lengths) - lengths)[order]
+    columns: _Int = np.arange(int(size.sum())) + np.repeat(start - (np.cumsum(size) - size), size)
+    return columns
 
 
 @attrs.frozen
@@ -705,7 +714,7 @@ def _partitions(documents: object) -> list[Any]:
     return list(to_delayed())
 
 
-def _tree(delayed: Any, fn: Callable[[list[Any]], Any], items: list[Any], fan: int = 8) -> Any:
+def _tree(delayed: Any, fn: Callable[[list[Any]], Any], items: list[Any], fan: int = _FAN) -> Any:
     """Reduce ``items`` with ``fn`` over lists of at most ``fan``, as a tree of tasks."""
     while len(items) > 1:
         items = [delayed(fn)(items[i : i + fan]) for i in range(0, len(items), fan)]
@@ -816,7 +825,11 @@ def _learn_boilerplate(
     for parts, place in zip(groups, near, strict=True):
         with place():
             per_group.append(delayed(_key_stats)(*parts))
-    frequent = delayed(_frequent_keys)(_tree(delayed, _merge_stats, per_group), config.boilerplate)
+    while len(per_group) > _FAN:
+        per_group = [
+            delayed(_merge_stats)(per_group[i : i + _FAN]) for i in range(0, len(per_group), _FAN)
+        ]
+    frequent = delayed(_frequent_keys)(config.boilerplate, *per_group)
     gathered = []
     for parts, place in zip(groups, near, strict=True):
         with place():
@@ -824,7 +837,9 @@ def _learn_boilerplate(
     return delayed(_decide_boilerplate)(gathered, config.boilerplate)
 
 
-def _frequent_keys(total: ParagraphKeys, bp: BoilerplateConfig) -> _Int:
+def _frequent_keys(bp: BoilerplateConfig, *stats: ParagraphKeys) -> _Int:
+    """The keys of the merged ``stats`` that are boilerplate candidates, sorted."""
+    total = _merge_stats(list(stats))
     keep = (total[1] >= bp.min_docs) & (total[2] <= bp.max_line_words)
     return np.sort(total[0, keep])
 
@@ -833,17 +848,15 @@ def _frequent_keys(total: ParagraphKeys, bp: BoilerplateConfig) -> _Int:
 def _decide_boilerplate(
     gathered: Sequence[tuple[list[str], ParagraphKeys, _Int]], bp: BoilerplateConfig
 ) -> _Int:
-    ids = [i for got in gathered for i in got[0]]
-    if not ids:
+    ids = np.array([i for got in gathered for i in got[0]], dtype=object)
+    if not ids.size:
         return np.empty(0, np.int64)
     lengths = np.concatenate([got[2] for got in gathered])
     flat = np.concatenate([got[1] for got in gathered], axis=1)
     # Documents in id order, as the local pipeline lays them out.
-    order = np.argsort(np.array(ids, dtype=object), kind="stable")
-    size = lengths[order]
-    start = (np.cumsum(lengths) - lengths)[order]
-    take = np.arange(int(size.sum())) + np.repeat(start - (np.cumsum(size) - size), size)
-    model = learn_boilerplate_from_keys(flat[0, take], flat[1, take], size, bp)
+    order = np.argsort(ids, kind="stable")
+    take = _regroup(lengths, order)
+    model = learn_boilerplate_from_keys(flat[0, take], flat[1, take], lengths[order], bp)
     return np.array(sorted(model.boilerplate), dtype=np.int64)
 
 
