@@ -478,10 +478,17 @@ def section_index(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
             )
         )
     if "whole_corpus_extrapolated_seconds" in out:
+        fitted = ""
+        if "whole_corpus_fixed_seconds" in out:
+            fitted = (
+                f" ({_num(out['whole_corpus_fixed_seconds'], '.2f')} s + "
+                f"{_num(out['whole_corpus_ms_per_article_fitted'], '.4f')} ms/article)"
+            )
         rows.append(
             (
-                f"whole corpus of {out.get('whole_corpus_extrapolated_to', 0):,} (linear)",
-                f"{_num(out['whole_corpus_extrapolated_seconds'], ',.0f')} s",
+                f"whole corpus of {out.get('whole_corpus_extrapolated_to', 0):,} "
+                "(line through the two largest runs)",
+                f"{_num(out['whole_corpus_extrapolated_seconds'], ',.0f')} s{fitted}",
             )
         )
     lines = [
@@ -552,7 +559,52 @@ def section_scale(
             "Squares, dashed: the speed benchmark (another corpus generator; its wall time "
             "includes interpreter start-up and imports, the scale runs' does not).",
         ]
-    return lines, []
+    return lines, scale_goals(rows_in)
+
+
+def scale_goals(rows: list[dict[str, Any]]) -> list[Goal]:
+    """Growth from the smallest to the largest size, the second core, Dask at 100k."""
+    by = {(x.get("size"), x.get("mode")): x for x in rows if not x.get("error")}
+    goals: list[Goal] = []
+    one = sorted(size for size, mode in by if mode == "local-1")
+    if len(one) >= 2:
+        small, big = by[(one[0], "local-1")], by[(one[-1], "local-1")]
+        growth = (big["wall_s"] / small["wall_s"]) / (one[-1] / one[0])
+        goals.append(
+            (
+                "scale",
+                f"local jobs=1 from {one[0]:,} to {one[-1]:,} articles within 1.3x of linear",
+                f"{growth:.2f}x",
+                _met(growth <= 1.3),
+            )
+        )
+
+    def per_doc(x: dict[str, Any]) -> float:
+        t = x.get("timings") or {}
+        return float(t.get("ingest", 0) + t.get("boilerplate", 0) + t.get("fingerprint", 0))
+
+    for size in sorted({size for size, mode in by if mode == "local-2"}):
+        if (size, "local-1") in by and per_doc(by[(size, "local-2")]) > 0:
+            gain = per_doc(by[(size, "local-1")]) / per_doc(by[(size, "local-2")])
+            goals.append(
+                (
+                    "scale",
+                    f"second core: per-document stages >= 1.7x faster at {size:,}",
+                    f"{gain:.2f}x",
+                    _met(gain >= 1.7),
+                )
+            )
+    if (100_000, "dask") in by and (100_000, "local-2") in by:
+        ratio = by[(100_000, "dask")]["wall_s"] / by[(100_000, "local-2")]["wall_s"]
+        goals.append(
+            (
+                "scale",
+                "Dask LocalCluster (2 workers) <= 1.5x the local pipeline (jobs=2) at 100,000",
+                f"{ratio:.2f}x",
+                _met(ratio <= 1.5),
+            )
+        )
+    return goals
 
 
 Section = Callable[[Result, Path], tuple[list[str], list[Goal]]]

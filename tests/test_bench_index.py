@@ -1,0 +1,60 @@
+"""The index benchmark's extrapolation of a whole re-run: fixed part plus a cost per article."""
+
+from __future__ import annotations
+
+import pytest
+from benchmarks.index import whole_corpus_line
+
+
+def test_line_separates_the_fixed_cost() -> None:
+    runs = [
+        {"documents": 20_000, "seconds": 1.5},  # 0.3 s fixed + 0.06 ms per article
+        {"documents": 50_000, "seconds": 3.3},
+    ]
+    fixed, per_article = whole_corpus_line(runs)
+    assert fixed == pytest.approx(0.3)
+    assert per_article == pytest.approx(0.06e-3)
+    # Charging the fixed part to every article would overstate a 1M re-run by ~6 s.
+    assert fixed + per_article * 1_000_000 == pytest.approx(60.3)
+
+
+def test_line_uses_the_two_largest_runs_and_never_a_negative_fixed_part() -> None:
+    runs = [
+        {"documents": 50_000, "seconds": 3.0},
+        {"documents": 1_000, "seconds": 5.0},  # a noisy small run is ignored
+        {"documents": 20_000, "seconds": 1.0},
+    ]
+    fixed, per_article = whole_corpus_line(runs)
+    assert per_article == pytest.approx(2.0 / 30_000)
+    assert fixed == 0.0  # the line would cross below zero: no fixed part
+
+
+def test_one_run_is_divided_evenly() -> None:
+    assert whole_corpus_line([{"documents": 10, "seconds": 2.0}]) == (0.0, 0.2)
+
+
+def test_scale_goals_read_the_scale_rows() -> None:
+    from benchmarks.report import scale_goals  # noqa: PLC0415
+
+    def row(size: int, mode: str, wall: float, per_doc: float = 0.0) -> dict[str, object]:
+        return {"size": size, "mode": mode, "wall_s": wall, "timings": {"ingest": per_doc}}
+
+    goals = scale_goals(
+        [
+            row(10_000, "local-1", 0.5, 0.4),
+            row(10_000, "local-2", 0.4, 0.3),
+            row(1_000_000, "local-1", 60.0, 50.0),
+            row(1_000_000, "local-2", 35.0, 28.0),
+            row(100_000, "local-2", 3.0),
+            row(100_000, "dask", 4.6),
+        ]
+    )
+    found = {goal: (value, met) for _, goal, value, met in goals}
+    assert found["local jobs=1 from 10,000 to 1,000,000 articles within 1.3x of linear"] == (
+        "1.20x",
+        "met",
+    )
+    assert found["second core: per-document stages >= 1.7x faster at 10,000"][1] == "**not met**"
+    assert found["second core: per-document stages >= 1.7x faster at 1,000,000"][1] == "met"
+    dask = "Dask LocalCluster (2 workers) <= 1.5x the local pipeline (jobs=2) at 100,000"
+    assert found[dask] == ("1.53x", "**not met**")
