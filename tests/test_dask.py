@@ -164,3 +164,18 @@ def test_empty_and_all_rejected_inputs(tmp_path: Path) -> None:
         )
     assert len(empty) == 0
     assert rejected == dedup([missing], DedupConfig()).decisions
+
+
+def test_many_groups_reduce_in_a_tree(files: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Seven groups (one per partition, as if seven threads) and reductions of two
+    # inputs per task: the statistics and the forest go through several levels.
+    import os  # noqa: PLC0415
+
+    from newsingest import dask as nd  # noqa: PLC0415
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 7)
+    monkeypatch.setattr(nd, "_FAN", 2)
+    bag = db.from_sequence(files, npartitions=7)
+    with dask.config.set({"scheduler": "sync"}):
+        got = to_decisions(dedup_dask(bag, DedupConfig()).compute())
+    assert got == dedup(files, DedupConfig()).decisions

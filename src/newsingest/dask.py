@@ -557,20 +557,26 @@ def _forest(edge_sets: Sequence[_Int]) -> _Int:
     return np.stack([nodes[child], nodes[labels[child]]], axis=1)
 
 
-def _rank_rows(forest: _Int, table: _Table, group_of: _Int, group: int) -> dict[str, Any]:
-    """The clustered nodes of ``group`` with their component label and the fields of
-    :meth:`CanonicalKey.rank`: dated first, earlier, more shingles, fewer repairs,
-    longer, id. (Every group reads the whole forest: it is small.)"""
+def _forest_split(edge_sets: Sequence[_Int], group_of: _Int) -> tuple[dict[str, Any], ...]:
+    """The root of the forest reduction: every clustered node with its component label,
+    split by owner group."""
+    forest = _forest(edge_sets)
     roots = sorted_unique(forest[:, 1])
     node = np.r_[forest[:, 0], roots]
     label = np.r_[forest[:, 1], roots]
-    mine = _owner(node, group_of) == group
-    node, label = node[mine], label[mine]
+    return _split({"node": node, "label": label}, _owner(node, group_of), _count(group_of))
+
+
+def _rank_rows(labelled: dict[str, Any], table: _Table) -> dict[str, Any]:
+    """Clustered nodes of a group with their label and the fields of
+    :meth:`CanonicalKey.rank`: dated first, earlier, more shingles, fewer repairs,
+    longer, id."""
+    node = labelled["node"]
     at = table.rows(node)
     day = table.day[at]
     return {
         "node": node,
-        "label": label,
+        "label": labelled["label"],
         "undated": (day == 0).astype(np.int64),
         "day": day,
         "size": -table.sizes[at],
@@ -646,13 +652,21 @@ def _decision_meta() -> pd.DataFrame:
 
 
 def _client() -> Any:
-    """The active distributed client, or None (no distributed, or dask's local scheduler)."""
+    """The distributed client that will run the graph, or None (dask's local scheduler).
+
+    A client can exist while ``dask.config.set(scheduler=...)`` picks another
+    scheduler: then its workers hold nothing of ours.
+    """
     try:
         from distributed import get_client  # noqa: PLC0415 - optional
 
-        return get_client()
+        client = get_client()
     except (ImportError, ValueError):
         return None
+    from dask.base import get_scheduler  # noqa: PLC0415 - optional
+
+    scheduler = get_scheduler()  # type: ignore[no-untyped-call]
+    return client if getattr(scheduler, "__self__", None) is client else None
 
 
 def _holders(client: Any, parts: list[Any]) -> list[str | None]:
@@ -714,11 +728,12 @@ def _partitions(documents: object) -> list[Any]:
     return list(to_delayed())
 
 
-def _tree(delayed: Any, fn: Callable[[list[Any]], Any], items: list[Any], fan: int = _FAN) -> Any:
-    """Reduce ``items`` with ``fn`` over lists of at most ``fan``, as a tree of tasks."""
-    while len(items) > 1:
-        items = [delayed(fn)(items[i : i + fan]) for i in range(0, len(items), fan)]
-    return items[0]
+def _narrow(delayed: Any, fn: Callable[[list[Any]], Any], items: list[Any]) -> list[Any]:
+    """Reduce ``items`` with ``fn`` over lists of at most ``_FAN``, as a tree of tasks,
+    until at most ``_FAN`` are left (for a last task that also does something else)."""
+    while len(items) > _FAN:
+        items = [delayed(fn)(items[i : i + _FAN]) for i in range(0, len(items), _FAN)]
+    return items
 
 
 def dedup_dask(
@@ -797,8 +812,8 @@ def dedup_dask(
         delayed(_verify_forest)(pieces, tables[g], lsh[g][groups], config)
         for g, pieces in enumerate(exchange(to_a))
     ]
-    forest = _tree(delayed, _forest, forests)
-    ranked = [delayed(_rank_rows)(forest, tables[g], group_of, g) for g in range(groups)]
+    labelled = delayed(_forest_split, nout=groups)(_narrow(delayed, _forest, forests), group_of)
+    ranked = [delayed(_rank_rows)(labelled[g], tables[g]) for g in range(groups)]
     to_c = delayed(_choose, nout=groups)(ranked, group_of)
     scored = [delayed(_attach, nout=groups)([to_c[g]], tables[g], group_of) for g in range(groups)]
     decided = [
@@ -825,11 +840,9 @@ def _learn_boilerplate(
     for parts, place in zip(groups, near, strict=True):
         with place():
             per_group.append(delayed(_key_stats)(*parts))
-    while len(per_group) > _FAN:
-        per_group = [
-            delayed(_merge_stats)(per_group[i : i + _FAN]) for i in range(0, len(per_group), _FAN)
-        ]
-    frequent = delayed(_frequent_keys)(config.boilerplate, *per_group)
+    frequent = delayed(_frequent_keys)(
+        config.boilerplate, *_narrow(delayed, _merge_stats, per_group)
+    )
     gathered = []
     for parts, place in zip(groups, near, strict=True):
         with place():
