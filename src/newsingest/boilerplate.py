@@ -400,7 +400,12 @@ def learn_boilerplate_from_keys(
         return make_model(frozenset(), {})
     df_map = {int(uniq[i]): int(df[i]) for i in cand_ids}
     bp_keys = _decide(
-        kid=kid, key_words=key_words, lengths=sizes, offsets=offsets, is_cand=is_cand, rule=rule
+        kid=kid,
+        key_words=key_words,
+        lengths=sizes,
+        offsets=offsets,
+        is_cand=is_cand,
+        rule=rule,
     )
     return make_model(frozenset(int(k) for k in uniq[bp_keys]), df_map)
 
@@ -414,7 +419,10 @@ def _decide(
     is_cand: npt.NDArray[np.bool_],
     rule: BoilerplateRule,
 ) -> IntArray:
-    """Indices (into the unique keys) of the candidate keys judged boilerplate."""
+    """Indices (into the unique keys) of the candidate keys judged boilerplate.
+
+    A document's keys are distinct (one row per key it holds).
+    """
     n_keys = len(key_words)
     doc_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
 
@@ -446,9 +454,13 @@ def _decide(
     trip_pair, trip_pos = _expand(offsets[pair_doc], lengths[pair_doc])
     trip_key = kid[trip_pos]
     trip_group = pair_group[trip_pair]
-    code = trip_group * np.int64(n_keys) + trip_key
+    # How many of the group's documents hold each triple's key. A key no other
+    # document holds is held once: only repeated keys need counting.
+    in_group = np.ones(len(trip_key), dtype=np.int64)
+    multi = (np.bincount(kid, minlength=n_keys) >= 2)[trip_key]
+    code = trip_group[multi] * np.int64(n_keys) + trip_key[multi]
     _, code_inv, code_count = np.unique(code, return_inverse=True, return_counts=True)
-    in_group = code_count[code_inv.reshape(-1)]
+    in_group[multi] = code_count[code_inv.reshape(-1)]
     in_block = in_group >= rule.block_fraction * group_size[trip_group]
 
     n_pairs = len(pair_group)
