@@ -766,9 +766,8 @@ def dedup_dask(
     holders = _holders(client, parts)
     members = _layout(holders, threads)
     groups = len(members)
-    # Tasks that read a group's articles are pinned to the worker holding them:
-    # the scheduler cannot tell how big a list of articles is, and would move
-    # them to balance the load, at a cost of seconds.
+    # Tasks that read a group's articles prefer the worker holding them. Only a
+    # preference: if that worker is lost, dask recomputes its partitions elsewhere.
     near = [_near(dask, holders[ps[0]]) for ps in members]
     group_of = np.zeros(max(1, len(parts)), dtype=np.int64)
     for g, ps in enumerate(members):
