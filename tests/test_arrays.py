@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from newsingest._arrays import sorted_unique
+from newsingest._arrays import expand_ranges, sorted_unique
 
 
 @settings(max_examples=200, deadline=None)
@@ -34,3 +34,9 @@ def test_sorted_unique_can_sort_in_place() -> None:
     values = np.array([5, 3, 5, 1, 3], dtype=np.uint32)
     assert sorted_unique(values, overwrite=True).tolist() == [1, 3, 5]
     assert values.tolist() == [1, 3, 3, 5, 5]  # sorted where it was, not copied
+
+
+def test_expand_ranges_lists_every_element_with_its_range() -> None:
+    owner, pos = expand_ranges(np.array([5, 0, 9]), np.array([2, 0, 3]))
+    assert owner.tolist() == [0, 0, 2, 2, 2]
+    assert pos.tolist() == [5, 6, 9, 10, 11]

@@ -1,4 +1,8 @@
-"""The index benchmark's extrapolation of a whole re-run: fixed part plus a cost per article."""
+"""The benchmarks' arithmetic on given run times: the whole-re-run line and the scale goals.
+
+Nothing here is timed: the times are made-up inputs, and the tests check the
+formulas the benchmark reports apply to them.
+"""
 
 from __future__ import annotations
 

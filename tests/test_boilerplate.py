@@ -496,3 +496,13 @@ def test_stripped_text_is_the_text_of_the_stripped_article(
     hits = [hit for _, hit in marked][: len(article.paragraphs)]
     hits += [False] * (len(article.paragraphs) - len(hits))
     assert stripped_text(article, hits) == drop_paragraphs(article, hits).text
+
+
+def test_paragraph_hits_flags_only_documents_with_boilerplate() -> None:
+    from newsingest.boilerplate import paragraph_hits  # noqa: PLC0415
+
+    keys = np.array([7, 1, 2, 3, 7, 9], dtype=np.int64)  # documents of 2, 0, 1 and 3 keys
+    lengths = np.array([2, 0, 1, 3], dtype=np.int64)
+    hits = paragraph_hits(keys, lengths, np.array([7, 9], dtype=np.int64))
+    assert hits == {0: [True, False], 3: [False, True, True]}
+    assert paragraph_hits(keys, lengths, np.empty(0, dtype=np.int64)) == {}

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["sorted_unique"]
+__all__ = ["expand_ranges", "sorted_unique"]
 
 
 def sorted_unique(values: npt.ArrayLike, *, overwrite: bool = False) -> npt.NDArray[Any]:
@@ -30,3 +30,15 @@ def sorted_unique(values: npt.ArrayLike, *, overwrite: bool = False) -> npt.NDAr
     keep[0] = True
     np.not_equal(out[1:], out[:-1], out=keep[1:])
     return out[keep]
+
+
+def expand_ranges(
+    starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """For ranges ``[starts[i], starts[i] + lengths[i])``, one after another: the range
+    each element comes from, and the element (its position)."""
+    total = int(lengths.sum())
+    owner = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    first = np.cumsum(lengths) - lengths
+    pos = np.repeat(starts, lengths) + (np.arange(total, dtype=np.int64) - first[owner])
+    return owner, pos

@@ -43,6 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _kernels
+from ._arrays import expand_ranges
 from .config import BoilerplateConfig
 from .records import Article, DroppedLine
 
@@ -51,12 +52,14 @@ __all__ = [
     "KEY_SCHEME",
     "BoilerplateModel",
     "BoilerplateRule",
+    "distinct_keys",
     "drop_paragraphs",
     "key_paragraph_groups",
     "key_paragraphs",
     "learn_boilerplate",
     "learn_boilerplate_from_keys",
     "line_key",
+    "paragraph_hits",
     "strip_boilerplate",
     "strip_by_keys",
     "stripped_text",
@@ -321,13 +324,41 @@ def _mix64(x: npt.NDArray[np.uint64], seed: int) -> npt.NDArray[np.uint64]:
     return z ^ (z >> np.uint64(31))
 
 
-def _expand(starts: IntArray, lengths: IntArray) -> tuple[IntArray, IntArray]:
-    """For ranges (start, length): the owner index and the position of every element."""
-    total = int(lengths.sum())
-    owner = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    first = np.cumsum(lengths) - lengths
-    pos = np.repeat(starts, lengths) + (np.arange(total, dtype=np.int64) - first[owner])
-    return owner, pos
+def distinct_keys(flat: IntArray, lengths: IntArray) -> tuple[IntArray, IntArray]:
+    """Each document's distinct keys, ascending, with the word count of the first paragraph
+    that has the key; and how many each document has.
+
+    Documents follow one another, ``lengths[d]`` keys each, in ``flat`` (2, total), as
+    :func:`key_paragraph_groups` makes them. A document counts a key once, as the
+    learner's per-document ``seen`` set does.
+    """
+    doc = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    order = np.lexsort((flat[0], doc))  # stable: the first paragraph of a key comes first
+    flat, doc = flat[:, order], doc[order]
+    first = np.ones(doc.size, dtype=bool)
+    first[1:] = (doc[1:] != doc[:-1]) | (flat[0, 1:] != flat[0, :-1])
+    return flat[:, first], np.bincount(doc[first], minlength=len(lengths)).astype(np.int64)
+
+
+def paragraph_hits(
+    keys: IntArray, lengths: IntArray, boilerplate: IntArray
+) -> dict[int, list[bool]]:
+    """Which paragraphs are boilerplate, for the documents that have any.
+
+    Documents follow one another, ``lengths[d]`` paragraph keys each, in ``keys``;
+    ``boilerplate`` holds the keys to strip. Document ``d`` maps to one flag per
+    paragraph, as :func:`stripped_text` and :func:`drop_paragraphs` take them.
+    """
+    if not boilerplate.size or not keys.size:
+        return {}
+    hit = np.isin(keys, boilerplate)
+    doc = np.repeat(np.arange(lengths.size), lengths)
+    # Python lists: slicing them costs a tenth of slicing small arrays.
+    flags, ends = hit.tolist(), np.cumsum(lengths).tolist()
+    return {
+        d: flags[ends[d] - int(lengths[d]) : ends[d]]
+        for d in np.flatnonzero(np.bincount(doc[hit], minlength=lengths.size)).tolist()
+    }
 
 
 def learn_boilerplate(
@@ -447,11 +478,11 @@ def _decide(
     group_size = run_len[rep_run]
 
     # (group, doc) pairs from each group's representative key.
-    pair_group, pair_pos = _expand(starts[rep_run], group_size)
+    pair_group, pair_pos = expand_ranges(starts[rep_run], group_size)
     pair_doc = c_doc[pair_pos]
 
     # (pair, key) triples: every key of every document of every group.
-    trip_pair, trip_pos = _expand(offsets[pair_doc], lengths[pair_doc])
+    trip_pair, trip_pos = expand_ranges(offsets[pair_doc], lengths[pair_doc])
     trip_key = kid[trip_pos]
     trip_group = pair_group[trip_pair]
     # How many of the group's documents hold each triple's key. A key no other

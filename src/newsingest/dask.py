@@ -49,10 +49,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 
-from ._arrays import sorted_unique
+from ._arrays import expand_ranges, sorted_unique
 from ._gc import pausing
 from ._unionfind import connected_components
-from .boilerplate import key_paragraph_groups, learn_boilerplate_from_keys, stripped_text
+from .boilerplate import (
+    distinct_keys,
+    key_paragraph_groups,
+    learn_boilerplate_from_keys,
+    paragraph_hits,
+    stripped_text,
+)
 from .cluster import count_repairs
 from .config import BoilerplateConfig, DedupConfig, IngestConfig
 from .fingerprint import fingerprint_batch
@@ -108,7 +114,8 @@ class _Part:
     articles: list[Article]
     flat: ParagraphKeys  # the articles' paragraph keys (2, total) ...
     lengths: _Int  # ... and how many each article has
-    distinct: ParagraphKeys  # rows (document, key, words) of _distinct_rows, when learning
+    distinct: ParagraphKeys  # each article's distinct (key, words), when learning ...
+    counts: _Int  # ... and how many each article has (see boilerplate.distinct_keys)
     stats: ParagraphKeys  # rows (key, documents, words) of _sum_stats, when learning
     rejections: list[Rejection]
     text_bytes: int
@@ -148,21 +155,12 @@ def _ingest_partition(items: Iterable[object], config: IngestConfig, boilerplate
     flat, lengths = key_paragraph_groups([a.paragraphs for a in articles])  # one kernel call
     size = sum(len(p) for a in articles for p in a.paragraphs)
     if not boilerplate:
-        return _Part(articles, flat, lengths, _NO_ROWS, _NO_ROWS, rejections, size)
-    distinct = _distinct_rows(flat, lengths)
-    stats = _sum_stats(distinct[1:], None)
-    return _Part(articles, flat, lengths, distinct, stats, rejections, size)
-
-
-def _distinct_rows(flat: ParagraphKeys, lengths: _Int) -> ParagraphKeys:
-    """Rows (document index, key, word count), each key once per document."""
-    if flat.shape[1] == 0:
-        return _NO_ROWS
-    doc = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
-    order = np.lexsort((flat[0], doc))
-    flat, doc = flat[:, order], doc[order]
-    first = np.r_[True, (doc[1:] != doc[:-1]) | (flat[0, 1:] != flat[0, :-1])]
-    return np.stack([doc[first], flat[0, first], flat[1, first]])
+        none = np.empty((2, 0), dtype=np.int64)
+        empty = np.zeros_like(lengths)
+        return _Part(articles, flat, lengths, none, empty, _NO_ROWS, rejections, size)
+    distinct, counts = distinct_keys(flat, lengths)
+    stats = _sum_stats(distinct, None)
+    return _Part(articles, flat, lengths, distinct, counts, stats, rejections, size)
 
 
 def _key_stats(*parts: _Part) -> ParagraphKeys:
@@ -193,21 +191,12 @@ def _frequent_rows(frequent: _Int, *parts: _Part) -> tuple[list[str], ParagraphK
     keys: list[ParagraphKeys] = []
     lengths: list[_Int] = []
     for part in parts:
-        rows = part.distinct
-        docs = sorted_unique(rows[0, np.isin(rows[1], frequent)])
-        rows = rows[:, np.isin(rows[0], docs)]  # still grouped by document, in document order
-        lengths.append(np.bincount(rows[0], minlength=len(part.articles))[docs].astype(np.int64))
+        doc = np.repeat(np.arange(part.counts.size, dtype=np.int64), part.counts)
+        docs = sorted_unique(doc[np.isin(part.distinct[0], frequent)])
+        keys.append(part.distinct[:, np.isin(doc, docs)])  # grouped by document, in order
+        lengths.append(part.counts[docs])
         ids += [part.articles[d].id for d in docs.tolist()]
-        keys.append(rows[1:])
     return ids, np.concatenate(keys, axis=1), np.concatenate(lengths)
-
-
-def _regroup(lengths: _Int, order: _Int) -> _Int:
-    """Column indices that lay out runs of ``lengths`` (one after another) in ``order``."""
-    size = lengths[order]
-    start = (np.cumsum(lengths) - lengths)[order]
-    columns: _Int = np.arange(int(size.sum())) + np.repeat(start - (np.cumsum(size) - size), size)
-    return columns
 
 
 @attrs.frozen
@@ -244,15 +233,9 @@ def _group_table(
     hits: dict[int, list[bool]] = {}
     at = 0
     for part in parts:
-        flat, lengths = part.flat, part.lengths
-        if boilerplate.size:
-            hit = np.isin(flat[0], boilerplate)
-            doc = np.repeat(np.arange(lengths.size), lengths)
-            # Python lists: slicing them costs a tenth of slicing small arrays.
-            hit_list, ends = hit.tolist(), np.cumsum(lengths).tolist()
-            for d in np.flatnonzero(np.bincount(doc[hit], minlength=lengths.size)).tolist():
-                hits[at + d] = hit_list[ends[d] - int(lengths[d]) : ends[d]]
-        at += lengths.size
+        for d, flags in paragraph_hits(part.flat[0], part.lengths, boilerplate).items():
+            hits[at + d] = flags
+        at += part.lengths.size
     texts = [stripped_text(a, hits[i]) if i in hits else a.text for i, a in enumerate(articles)]
     sigs, sizes, digests = fingerprint_batch(texts, config.fingerprint)
     n = len(articles)
@@ -867,7 +850,7 @@ def _decide_boilerplate(
     flat = np.concatenate([got[1] for got in gathered], axis=1)
     # Documents in id order, as the local pipeline lays them out.
     order = np.argsort(ids, kind="stable")
-    take = _regroup(lengths, order)
+    _, take = expand_ranges((np.cumsum(lengths) - lengths)[order], lengths[order])
     model = learn_boilerplate_from_keys(flat[0, take], flat[1, take], lengths[order], bp)
     return np.array(sorted(model.boilerplate), dtype=np.int64)
 

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import boilerplate as _bp
-from ._arrays import sorted_unique
+from ._arrays import expand_ranges, sorted_unique
 from ._gc import pausing
 from ._parallel import Crew, Store, chunked, imap_bounded, open_crew, pool_context, resolve_jobs
 from .boilerplate import BoilerplateModel, learn_boilerplate, strip_boilerplate
@@ -207,7 +207,7 @@ class _Keyed:
     rejected: dict[int, Rejection]  # by position among the items
     days: npt.NDArray[np.int64]  # per article: the date's ordinal, 0 for none
     repairs: npt.NDArray[np.int64]  # per article: count_repairs of its fixes
-    distinct: npt.NDArray[np.int64]  # (2, total): see _distinct_keys
+    distinct: npt.NDArray[np.int64]  # (2, total): see boilerplate.distinct_keys
     counts: npt.NDArray[np.int64]  # per article: how many distinct keys it has
     items: list[_Item] | None  # the items themselves, only for a caller watching them
 
@@ -215,23 +215,6 @@ class _Keyed:
 def paragraph_keys(article: Article) -> ParagraphKeys:
     """The line key and word count of every paragraph, as :mod:`boilerplate` computes them."""
     return _bp.key_paragraphs(article.paragraphs)
-
-
-def _distinct_keys(
-    flat: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Each document's distinct keys, ascending, with the word count of the first paragraph
-    that has the key; and how many each document has.
-
-    Documents follow one another, ``lengths[d]`` keys each, in ``flat`` (2, total).
-    A document counts a key once, as the learner's per-document ``seen`` set does.
-    """
-    doc = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    order = np.lexsort((flat[0], doc))  # stable: the first paragraph of a key comes first
-    flat, doc = flat[:, order], doc[order]
-    first = np.ones(doc.size, dtype=bool)
-    first[1:] = (doc[1:] != doc[:-1]) | (flat[0, 1:] != flat[0, :-1])
-    return flat[:, first], np.bincount(doc[first], minlength=len(lengths)).astype(np.int64)
 
 
 def _ingest_keyed_unit(
@@ -242,8 +225,7 @@ def _ingest_keyed_unit(
     articles: list[Article] = store.setdefault("articles", [])
     got: list[Article] = []
     rejected: dict[int, Rejection] = {}
-    for item in _read_unit(unit, config):
-        done = ingest_or_reject(item, config) if isinstance(item, RawDocument) else item
+    for done in _ingest_chunk(unit, config):
         if isinstance(done, Article):
             got.append(done)
         else:
@@ -254,7 +236,7 @@ def _ingest_keyed_unit(
     flat, lengths = _bp.key_paragraph_groups([a.paragraphs for a in got])
     store.setdefault("flat", []).append(flat)
     store.setdefault("lengths", []).append(lengths)
-    distinct, counts = _distinct_keys(flat, lengths)
+    distinct, counts = _bp.distinct_keys(flat, lengths)
     return _Keyed(
         ids=[x.id for x in items],
         paths=[x.path for x in items],
@@ -405,11 +387,10 @@ def _collect_keyed(
 
     counts_all = _concat(p.counts for p in parts)
     count = rows([counts_all])
-    start = rows([np.cumsum(counts_all) - counts_all])
     offsets = np.zeros(len(order) + 1, dtype=np.int64)
     np.cumsum(count, out=offsets[1:])
     # Gather each article's run of keys into id order.
-    take = np.repeat(start - offsets[:-1], count) + np.arange(offsets[-1], dtype=np.int64)
+    _, take = expand_ranges(rows([np.cumsum(counts_all) - counts_all]), count)
     distinct = np.concatenate([p.distinct for p in parts], axis=1) if parts else None
     return _Collected(
         ids=[ids[i] for i in order.tolist()],
@@ -440,7 +421,7 @@ def learn_boilerplate_keys(
     """
     lengths = np.fromiter((k.shape[1] for k in keys), dtype=np.int64, count=len(keys))
     flat = np.concatenate(keys, axis=1) if keys else np.empty((2, 0), dtype=np.int64)
-    distinct, counts = _distinct_keys(flat, lengths)
+    distinct, counts = _bp.distinct_keys(flat, lengths)
     return _bp.learn_boilerplate_from_keys(distinct[0], distinct[1], counts, config)
 
 
@@ -476,23 +457,14 @@ def _strip_fingerprint(store: Store, task: _Strip) -> _Printed:
         store["offsets"] = np.zeros(len(articles) + 1, dtype=np.int64)
         np.cumsum(_concat(store.get("lengths", [])), out=store["offsets"][1:])
     flat, offsets = store["flat"], store["offsets"]
-    first = int(offsets[task.lo])
-    keys = flat[0, first : int(offsets[task.hi])]
-    hit = np.isin(keys, task.boilerplate).tolist() if task.boilerplate.size else []
-    bounds = (offsets[task.lo : task.hi + 1] - first).tolist()
+    keys = flat[0, int(offsets[task.lo]) : int(offsets[task.hi])]
+    hits = _bp.paragraph_hits(keys, np.diff(offsets[task.lo : task.hi + 1]), task.boilerplate)
+    mine = articles[task.lo : task.hi]
     if not task.want_articles:
         # Only the stripped texts are needed: no stripped Article is built.
-        texts = [
-            _bp.stripped_text(articles[i], hit[a:b]) if hit and a != b else articles[i].text
-            for i, a, b in zip(range(task.lo, task.hi), bounds, bounds[1:], strict=False)
-        ]
+        texts = [_bp.stripped_text(a, hits[j]) if j in hits else a.text for j, a in enumerate(mine)]
         return _print(texts, None, task)
-    stripped: list[Article] = []
-    for i, a, b in zip(range(task.lo, task.hi), bounds, bounds[1:], strict=False):
-        article = articles[i]
-        if hit and a != b:
-            article = _bp.drop_paragraphs(article, hit[a:b])
-        stripped.append(article)
+    stripped = [_bp.drop_paragraphs(a, hits[j]) if j in hits else a for j, a in enumerate(mine)]
     return _print([a.text for a in stripped], stripped, task)
 
 

@@ -55,12 +55,13 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ._arrays import sorted_unique
+from ._arrays import expand_ranges, sorted_unique
 from .boilerplate import (
     BOILERPLATE_DEFAULTS,
     KEY_SCHEME,
     BoilerplateModel,
     _decide,
+    distinct_keys,
     key_paragraph_groups,
     key_paragraphs,
     strip_boilerplate,
@@ -377,10 +378,8 @@ def _members(runs: Sequence[_Run], bands: _I64, keys: _I64, nbands: int) -> tupl
             hit = np.flatnonzero(count)
             if hit.size == 0:
                 continue
-            count = count[hit]
-            starts = np.cumsum(count) - count
-            pos = np.repeat(lo[hit] - starts, count) + np.arange(int(count.sum()))
-            found_i.append(np.repeat(hit + q_lo, count))
+            owner, pos = expand_ranges(lo[hit], count[hit])
+            found_i.append(hit[owner] + q_lo)
             found_doc.append(run.docs[r_lo:r_hi][pos])
     if not found_i:
         return np.empty(0, np.int64), np.empty(0, np.int64)
@@ -937,26 +936,21 @@ class Index:
         new_docs = list(range(first, first + len(fresh)))
         seed_keys: set[int] = set()
         if self.config.boilerplate.enabled and fresh:
-            (keys, words), lengths = key_paragraph_groups([a.paragraphs for a, _ in fresh])
-            doc_of = np.repeat(np.array(new_docs, dtype=np.int64), lengths)
             # Each document's distinct keys (words of the first paragraph with the key),
             # then per key: the number of documents and the first document's words.
-            order = np.lexsort((np.arange(len(keys)), keys, doc_of))
-            lead = np.ones(len(order), dtype=bool)
-            lead[1:] = (doc_of[order][1:] != doc_of[order][:-1]) | (
-                keys[order][1:] != keys[order][:-1]
+            (keys, words), counts = distinct_keys(
+                *key_paragraph_groups([a.paragraphs for a, _ in fresh])
             )
-            distinct = order[lead]
+            doc_of = np.repeat(np.array(new_docs, dtype=np.int64), counts)
             self._conn.executemany(
                 "INSERT INTO doc_lines(doc, key) VALUES (?, ?)",
-                zip(doc_of[distinct].tolist(), keys[distinct].tolist(), strict=True),
+                zip(doc_of.tolist(), keys.tolist(), strict=True),
             )
-            by_key = distinct[np.lexsort((distinct, keys[distinct]))]
-            uniq, at, df = np.unique(keys[by_key], return_index=True, return_counts=True)
+            uniq, at, df = np.unique(keys, return_index=True, return_counts=True)
             self._conn.executemany(
                 "INSERT INTO lines(key, words, df) VALUES (?, ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET df = df + excluded.df",
-                zip(uniq.tolist(), words[by_key][at].tolist(), df.tolist(), strict=True),
+                zip(uniq.tolist(), words[at].tolist(), df.tolist(), strict=True),
             )
             seed_keys = self._candidates_among(uniq.tolist())
         return new_docs, seed_keys
@@ -1478,10 +1472,9 @@ class Index:
         start = np.cumsum(size) - size
         # Each batch row of a mated bucket: its bucket's first cap + 1 members.
         q_u, q_doc = bucket_of[mine], doc_s[mine]
-        take = np.minimum(size[q_u], cap + 1)
-        which = np.repeat(np.arange(len(q_u)), take)
-        rank = np.arange(len(which)) - np.repeat(np.cumsum(take) - take, take)
-        other = md[start[q_u][which] + rank]
+        which, pos = expand_ranges(start[q_u], np.minimum(size[q_u], cap + 1))
+        rank = pos - start[q_u][which]
+        other = md[pos]
         me = q_doc[which]
         is_me = other == me
         self_rank = np.full(len(q_u), cap + 1, dtype=np.int64)
