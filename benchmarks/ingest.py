@@ -186,7 +186,7 @@ def _rejection_summary(rejections: Iterable[Any], limit: int = 5) -> dict[str, A
     return {
         "count": len(items),
         "by_stage": dict(stages),
-        "examples": [f"{r.id}: {r.stage}: {r.reason}" for r in items[:limit]],
+        "examples": [f"{r.id}: {r.summary}" for r in items[:limit]],
     }
 
 

@@ -33,6 +33,11 @@ __all__ = [
 _Int64Array = npt.NDArray[np.int64]
 
 
+def day_number(date: dt.date | None) -> int:
+    """A date as its ordinal, 0 for none: how the arrays of the corpus stages hold dates."""
+    return date.toordinal() if date is not None else 0
+
+
 def count_repairs(fixes: Sequence[Fix]) -> int:
     """How many distinct repairs an article needed, whatever its format.
 
@@ -59,8 +64,14 @@ class CanonicalKey:
         Repairs come before length: of two equally complete copies, the one
         that needed no mojibake or entity repair is the more faithful.
         """
-        day = self.date.toordinal() if self.date is not None else 0
-        return (self.date is None, day, -self.shingles, self.repairs, -self.length, self.id)
+        return (
+            self.date is None,
+            day_number(self.date),
+            -self.shingles,
+            self.repairs,
+            -self.length,
+            self.id,
+        )
 
 
 def _groups(labels: _Int64Array) -> list[_Int64Array]:

@@ -59,7 +59,7 @@ from .boilerplate import (
     paragraph_hits,
     stripped_text,
 )
-from .cluster import count_repairs
+from .cluster import count_repairs, day_number
 from .config import BoilerplateConfig, DedupConfig, IngestConfig
 from .fingerprint import fingerprint_batch
 from .index import BIG_BUCKET_ANCHORS, DEFAULT_MAX_BUCKET, bands_for_config, hash_columns
@@ -250,7 +250,7 @@ def _group_table(
         sigs=sigs,
         sizes=sizes.astype(np.int64),
         digests=np.array(digests, dtype="S16").reshape(n),
-        day=np.fromiter((_day(a) for a in articles), dtype=np.int64, count=n),
+        day=np.fromiter((day_number(a.date) for a in articles), dtype=np.int64, count=n),
         repairs=np.fromiter((count_repairs(a.fixes) for a in articles), dtype=np.int64, count=n),
         lengths=np.fromiter(map(len, texts), dtype=np.int64, count=n),
         rejections=[r for part in parts for r in part.rejections],
@@ -267,10 +267,6 @@ def _table_and_bands(
     """:func:`_group_table`, then its band rows split by destination group (``_band_split``)."""
     table = _group_table(numbers, boilerplate, config, *parts)
     return (table, *_band_split(table, *banding))
-
-
-def _day(article: Article) -> int:
-    return article.date.toordinal() if article.date is not None else 0
 
 
 # ---------------------------------------------------------------- exchanges

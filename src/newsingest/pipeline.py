@@ -34,6 +34,7 @@ from .cluster import (
     choose_canonicals_from_arrays,
     connected_components,
     count_repairs,
+    day_number,
     explain_wins,
 )
 from .config import BoilerplateConfig, DedupConfig, FingerprintConfig, IngestConfig
@@ -242,7 +243,7 @@ def _ingest_keyed_unit(
         paths=[x.path for x in items],
         rejected=rejected,
         days=np.fromiter(
-            (a.date.toordinal() if a.date is not None else 0 for a in got),
+            (day_number(a.date) for a in got),
             dtype=np.int64,
             count=len(got),
         ),
@@ -605,7 +606,7 @@ def resolve_clusters(
     def ranks(members: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
         chosen = [articles[i] for i in members.tolist()]
         return (
-            np.asarray([a.date.toordinal() if a.date is not None else 0 for a in chosen], np.int64),
+            np.asarray([day_number(a.date) for a in chosen], np.int64),
             np.asarray([count_repairs(a.fixes) for a in chosen], dtype=np.int64),
             np.asarray([len(a.text) for a in chosen], dtype=np.int64),
         )

@@ -177,13 +177,6 @@ def _read_entries(
             yield item
 
 
-def _iter_argument(
-    arg: str, *, several: bool, config: ReadConfig
-) -> Iterator[RawDocument | Rejection]:
-    """The documents of one argument (``several`` as :func:`iter_documents` decides it)."""
-    return _read_entries(_iter_argument_entries(arg, several=several, config=config), config)
-
-
 def _iter_argument_entries(
     arg: str, *, several: bool, config: ReadConfig
 ) -> Iterator[Entry | Rejection]:
@@ -365,7 +358,8 @@ def _read_file(
 def _read_plain(
     fd: int, size: int, *, doc_id: str, shown_path: str, fmt: Format, config: ReadConfig
 ) -> RawDocument | Rejection:
-    """:func:`_read_single` for an uncompressed file, on its open descriptor."""
+    """Read an uncompressed one-document file whole, straight off its open descriptor,
+    refusing it past max_document_bytes."""
     cap = config.max_document_bytes
     if size == 0:
         return _reject(doc_id, shown_path, "empty file")
@@ -392,34 +386,28 @@ def _read_single(
     compression: str | None,
     config: ReadConfig,
 ) -> RawDocument | Rejection:
-    """Read a one-document file whole, refusing it once it passes max_document_bytes."""
+    """Read a compressed one-document file whole, refusing it once it inflates past
+    max_document_bytes (uncompressed files go to :func:`_read_plain`)."""
     cap = config.max_document_bytes
     if size == 0:
         return _reject(doc_id, shown_path, "empty file")
-    if compression is None:
-        if size > cap:
-            return _reject(doc_id, shown_path, _too_large(size, cap))
-        data = _read_capped(raw.read, size, cap)
-        if len(data) > cap:
-            return _reject(doc_id, shown_path, _too_large(len(data), cap))
-    else:
-        parts: list[bytes] = []
-        total = 0
-        try:
-            with contextlib.closing(_iter_chunks(raw, compression)) as chunks:
-                for chunk in chunks:
-                    parts.append(chunk)
-                    total += len(chunk)
-                    if total > cap:
-                        return _reject(
-                            doc_id,
-                            shown_path,
-                            f"decompression bomb: inflates past max_document_bytes ({cap}) "
-                            f"from {size} compressed bytes",
-                        )
-        except _StreamError as exc:
-            return _reject(doc_id, shown_path, str(exc))
-        data = b"".join(parts)
+    parts: list[bytes] = []
+    total = 0
+    try:
+        with contextlib.closing(_iter_chunks(raw, compression)) as chunks:
+            for chunk in chunks:
+                parts.append(chunk)
+                total += len(chunk)
+                if total > cap:
+                    return _reject(
+                        doc_id,
+                        shown_path,
+                        f"decompression bomb: inflates past max_document_bytes ({cap}) "
+                        f"from {size} compressed bytes",
+                    )
+    except _StreamError as exc:
+        return _reject(doc_id, shown_path, str(exc))
+    data = b"".join(parts)
     if not data:
         return _reject(doc_id, shown_path, "empty file")
     return RawDocument(id=doc_id, path=shown_path, format=fmt, data=data, compression=compression)

@@ -1113,12 +1113,12 @@ class Index:
             self._filter_cache = (listed, _filter_parts(self._conn))
         return self._filter_cache[1]
 
-    def _merge_recent(self, report: _Refresh) -> None:
-        """Move the runs into ``bands`` when they have grown (one sorted pass)."""
+    def _merge_recent(self, report: _Refresh) -> bool:
+        """Move the runs into ``bands`` when they have grown (one sorted pass); whether it did."""
         recent = self._one("SELECT COALESCE(SUM(rows), 0) FROM band_runs")
         docs = self._one("SELECT COUNT(*) FROM documents")
         if recent <= self.bands * max(_MERGE_MIN_DOCS, docs // _MERGE_SHARE):
-            return
+            return False
         bounds, key_col, doc_col = _merge_runs(self._runs(), self.bands)
         band_col = np.repeat(np.arange(self.bands, dtype=np.int64), np.diff(bounds))
         report.merged_band_keys += len(key_col)
@@ -1137,6 +1137,7 @@ class Index:
             )
         _add_to_filter(self._conn, _fingerprints(band_col, key_col))
         self._conn.execute("DELETE FROM band_runs")
+        return True
 
     # ---------------------------------------------------------- the update
 
@@ -1413,8 +1414,9 @@ class Index:
         pair_arr = self._candidates(bounds, key_col, doc_col)
         # Candidates first: the batch's own keys are members above, not from the new run.
         self._write_run(bounds, key_col, doc_col)
-        self._compact_runs()
-        self._merge_recent(report)
+        # A merge empties the runs: compacting them first would only rewrite BLOBs.
+        if not self._merge_recent(report):
+            self._compact_runs()
         if not len(pair_arr):
             return endpoints
         involved = sorted_unique(pair_arr)
