@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 from unittest import mock
 
@@ -585,8 +586,39 @@ def test_older_formats_are_upgraded(tmp_path: Path, version: int) -> None:
     conn.close()
 
 
+def test_format_3_zlib_articles_are_read_and_the_file_marked_4(tmp_path: Path) -> None:
+    db = tmp_path / "v3.db"
+    # Two copies of an outlet's promo: not boilerplate until the third arrives.
+    first = [make_article("a", 1, outlet=0), make_article("b", 2, outlet=0)]
+    with Index.open(db) as index:
+        index.add(first)
+    # Format 3 stored articles as zlib; format 4 writes zstd.
+    conn = sqlite3.connect(db, isolation_level=None)
+    blobs = conn.execute("SELECT doc, article FROM documents").fetchall()
+    assert all(blob.startswith(b"\x28\xb5\x2f\xfd") for _, blob in blobs)
+    conn.executemany(
+        "UPDATE documents SET article = ? WHERE doc = ?",
+        [(zlib.compress(store._article_bytes(blob)), doc) for doc, blob in blobs],
+    )
+    conn.execute("UPDATE meta SET value = '3' WHERE name = 'format_version'")
+    conn.execute("PRAGMA user_version = 3")
+    conn.close()
+    with Index.open(db, readonly=True) as index:  # read as it is, not changed
+        assert index.stats()["format_version"] == 3
+        assert {m.id for m in index.query(make_article("q", 1, outlet=0))} == {"a"}
+    later = [make_article("c", 3, outlet=0), make_article("e", 1, outlet=1, keep=5)]
+    with Index.open(db) as index:
+        assert index.stats()["format_version"] == store.FORMAT_VERSION == 4
+        assert index.add(first[:1]).params["unchanged"] == 1  # compared with a zlib article
+        # The promo turns boilerplate: a and b are stripped again from their zlib articles.
+        assert index.add(later).params["refingerprinted"] == 2
+        assert tuple(index.export_clusters()) == dedup(first + later).decisions
+        assert index.check() == "ok"
+
+
 def test_runs_stay_few_and_removals_reach_them(tmp_path: Path) -> None:
-    # Runs merge like a binary counter, so equal batches leave O(log batches) runs.
+    # Runs merge four at a time like a counter in base 4, so equal batches leave at
+    # most three runs of each size: O(log batches) runs.
     sigs = np.random.default_rng(3).integers(0, 2**32 - 1, (40, 128), dtype=np.uint32)
     with (
         mock.patch.object(store, "_MERGE_MIN_DOCS", 10**9),
@@ -598,7 +630,8 @@ def test_runs_stay_few_and_removals_reach_them(tmp_path: Path) -> None:
                 ids, sigs[2 * k : 2 * k + 2], [100, 100], [i.encode() for i in ids]
             )
             conn = sqlite3.connect(tmp_path / "runs.db")
-            assert conn.execute("SELECT COUNT(*) FROM band_runs").fetchone()[0] <= 5
+            runs = conn.execute("SELECT COUNT(*) FROM band_runs").fetchone()[0]
+            assert runs == sum(map(int, np.base_repr(k + 1, 4)))
             assert len(run_rows(conn)) == 2 * (k + 1) * index.bands
             conn.close()
         # A near copy of d000 (one value changed) is found, and no longer once d000 is gone.

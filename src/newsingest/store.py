@@ -6,7 +6,7 @@ to the stored documents and updates the clusters, in one transaction.
 Adding corpus A then corpus B gives the same clusters and canonicals as
 adding A ∪ B at once, and as the batch :func:`newsingest.pipeline.dedup`
 (tested on generated corpora). Everything is plain data: signatures are
-``uint32`` BLOBs, articles zlib-compressed JSON, configs JSON text; nothing
+``uint32`` BLOBs, articles zstd-compressed JSON, configs JSON text; nothing
 is ever pickled.
 
 How it stays equal to the batch run (see ``docs/index.md``):
@@ -43,6 +43,7 @@ import json
 import logging
 import os
 import sqlite3
+import threading
 import time
 import zlib
 from collections import defaultdict
@@ -54,6 +55,7 @@ from typing import Any
 import attrs
 import numpy as np
 import numpy.typing as npt
+import zstandard
 
 from ._arrays import expand_ranges, sorted_unique
 from .boilerplate import (
@@ -95,8 +97,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
-"""Version of the schema below; an index of another version is refused (1 and 2 are upgraded)."""
+FORMAT_VERSION = 4
+"""Version of the schema below; an index of another version is refused (1 to 3 are upgraded).
+
+Format 4 is format 3 with zstd article BLOBs beside zlib ones: a format-3 file is read
+as it is and marked 4 when it is first opened for writing, so that an older newsingest,
+which cannot read zstd, refuses it rather than failing on an article."""
 
 APPLICATION_ID = 0x4E534958
 """``PRAGMA application_id`` of a newsingest index ("NSIX"): tells it from other SQLite files."""
@@ -114,6 +120,8 @@ _CHUNK = 20_000
 # keys straight into a 1M-document ``bands`` would rewrite most of its pages.
 _MERGE_SHARE = 8
 _MERGE_MIN_DOCS = 50_000
+# Runs merge _RUN_FANIN at a time, like a counter in that base (see _compact_runs).
+_RUN_FANIN = 4
 
 # ``band_filter`` stores a fingerprint's top 16 bits as bucket counts and only
 # its low 16 bits per key: half the bytes to read each day. Row ``part`` holds
@@ -249,13 +257,37 @@ def _article_json(article: Article) -> bytes:
     return json.dumps(to_dict(article), sort_keys=True, ensure_ascii=False).encode("utf-8")
 
 
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_zstd = threading.local()
+"""A compressor and decompressor per thread: python-zstandard's are not thread-safe,
+and making one costs ~10 µs, as much as compressing an article."""
+
+
 def _pack_article(text: bytes) -> bytes:
-    # Level 1: about 3x faster than 6 on news JSON for a few percent more bytes.
-    return zlib.compress(text, 1)
+    # zstd level 3: 2.5x faster than zlib level 1 on news article JSON, for the same
+    # size (10k articles of 1.57 KB: 0.09 s against 0.23 s, 816 against 811 bytes each).
+    try:
+        compressor = _zstd.compressor
+    except AttributeError:
+        compressor = _zstd.compressor = zstandard.ZstdCompressor(level=3)
+    packed: bytes = compressor.compress(text)
+    return packed
+
+
+def _article_bytes(blob: bytes) -> bytes:
+    """The article JSON of a stored BLOB: zstd (format 4) or zlib (written by format 3)."""
+    if not blob.startswith(_ZSTD_MAGIC):
+        return zlib.decompress(blob)
+    try:
+        decompressor = _zstd.decompressor
+    except AttributeError:
+        decompressor = _zstd.decompressor = zstandard.ZstdDecompressor()
+    text: bytes = decompressor.decompress(blob)
+    return text
 
 
 def _unpack_article(blob: bytes) -> Article:
-    return from_dict(Article, json.loads(zlib.decompress(blob).decode("utf-8")))
+    return from_dict(Article, json.loads(_article_bytes(blob).decode("utf-8")))
 
 
 def _line_keys(article: Article) -> list[tuple[int, int]]:
@@ -471,6 +503,8 @@ class Index:
                 stored = _read_meta(conn, file)
                 if stored["format_version"] in ("1", "2"):
                     _upgrade(conn, file, int(stored["format_version"]), readonly=readonly)
+                elif stored["format_version"] == "3" and not readonly:
+                    _mark_current(conn, file)
                 cfg = _check_config(file, stored, config)
             else:
                 cfg = config or DedupConfig()
@@ -668,7 +702,7 @@ class Index:
                 text = _article_json(a)
                 old = known.get(a.id)
                 # Compared uncompressed: the compression level may differ between versions.
-                if old is not None and old[1] is not None and zlib.decompress(old[1]) == text:
+                if old is not None and old[1] is not None and _article_bytes(old[1]) == text:
                     continue
                 if old is not None:
                     replaced.append(old[0])
@@ -1091,17 +1125,21 @@ class Index:
         )
 
     def _compact_runs(self) -> None:
-        """Merge the newest two runs while the older is not 1.5 times the newer.
+        """Merge the newest ``_RUN_FANIN`` runs while the oldest is not 1.5 times the newest.
 
-        Like a binary counter (with room for days of unequal size): runs shrink
-        geometrically from oldest to newest, so there are O(log days) of them
-        and each row is rewritten O(log days) times before the merge into ``bands``.
+        A counter in base ``_RUN_FANIN`` (with room for days of unequal size): at most
+        ``_RUN_FANIN - 1`` runs of each size, so O(log days) runs, and a row is rewritten
+        about log4(days) times before the merge into ``bands``. Merging pairs (base 2)
+        rewrote each day's keys about twice as often for fewer runs; a run costs a
+        search per band, which is small beside rewriting its rows (WAL and checkpoint).
         """
         runs = self._runs()
-        while len(runs) >= 2 and 2 * len(runs[-2].keys) < 3 * len(runs[-1].keys):
-            older, newer = runs[-2], runs[-1]
-            self._conn.execute("DELETE FROM band_runs WHERE run = ?", (newer.run,))
-            self._write_run(*_merge_runs([older, newer], self.bands), run=older.run)
+        fan = _RUN_FANIN
+        while len(runs) >= fan and 2 * len(runs[-fan].keys) < 3 * len(runs[-1].keys):
+            group = runs[-fan:]
+            for newer in group[1:]:
+                self._conn.execute("DELETE FROM band_runs WHERE run = ?", (newer.run,))
+            self._write_run(*_merge_runs(group, self.bands), run=group[0].run)
             runs = self._runs()
 
     def _band_filter(self) -> list[_FilterPart]:
@@ -1810,7 +1848,7 @@ def _read_meta(conn: sqlite3.Connection, file: Path) -> dict[str, str]:
             f"{file}: index format {version} was written by a newer newsingest "
             f"(this one reads format {FORMAT_VERSION}); upgrade newsingest"
         )
-    if version not in (1, 2, FORMAT_VERSION):
+    if version not in (1, 2, 3, FORMAT_VERSION):
         raise StoreError(
             f"{file}: index format {version} is not supported (this version reads "
             f"{FORMAT_VERSION}); build the index again"
@@ -1846,12 +1884,22 @@ def _upgrade(conn: sqlite3.Connection, file: Path, version: int, *, readonly: bo
                 np.fromiter(itertools.chain.from_iterable(rows), dtype=np.uint32, count=len(rows))
             )
         _add_to_filter(conn, np.concatenate(parts) if parts else _EMPTY_FPS.copy())
-        conn.execute("UPDATE meta SET value = ? WHERE name = 'format_version'", (FORMAT_VERSION,))
-        conn.execute(f"PRAGMA user_version = {FORMAT_VERSION}")
+        _set_version(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _mark_current(conn: sqlite3.Connection, file: Path) -> None:
+    """Format 3 to 4: nothing to convert (zlib articles stay readable), only the version."""
+    with _Transaction(conn, file):
+        _set_version(conn)
+
+
+def _set_version(conn: sqlite3.Connection) -> None:
+    conn.execute("UPDATE meta SET value = ? WHERE name = 'format_version'", (FORMAT_VERSION,))
+    conn.execute(f"PRAGMA user_version = {FORMAT_VERSION}")
 
 
 def _add_to_filter(conn: sqlite3.Connection, fps: npt.NDArray[np.uint32]) -> None:
