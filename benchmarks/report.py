@@ -470,6 +470,22 @@ def section_index(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
                 f"{_num(out['real_day_seconds'], '.2f')} s",
             )
         )
+    cycle = out.get("cycle") or {}
+    if cycle.get("complete"):
+        rows.append(
+            (
+                f"synthetic days over one merge cycle ({cycle['days']} days, a session each)",
+                f"mean {_num(cycle['mean'], '.2f')} s, median {_num(cycle['median'], '.2f')} s,"
+                f" merge day {_num(cycle['merge_day'], '.2f')} s",
+            )
+        )
+    if "real_day_cycle_estimate_seconds" in out:
+        rows.append(
+            (
+                "a real day averaged over the cycle (estimate: real day + mean - median)",
+                f"{_num(out['real_day_cycle_estimate_seconds'], '.2f')} s",
+            )
+        )
     for run in out.get("whole_corpus_runs") or []:
         rows.append(
             (
@@ -507,7 +523,18 @@ def section_index(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
         ratio = out.get("day_vs_batch_ratio", out.get("day_vs_batch_link_ratio"))
         label = "a day >= 50x faster than re-linking every fingerprint (batch LSH)"
     ok = ratio >= 50 if isinstance(ratio, int | float) else None
-    return lines, [("index", label, f"{_num(ratio, '.1f')}x", _met(ok))]
+    goals: list[Goal] = [("index", label, f"{_num(ratio, '.1f')}x", _met(ok))]
+    if "cycle_day_vs_whole_ratio" in out:
+        averaged = out["cycle_day_vs_whole_ratio"]
+        goals.append(
+            (
+                "index",
+                "   same, a day averaged over a merge cycle (estimate)",
+                f"{_num(averaged, '.1f')}x",
+                _met(averaged >= 50),
+            )
+        )
+    return lines, goals
 
 
 def section_scale(
