@@ -586,6 +586,22 @@ def test_older_formats_are_upgraded(tmp_path: Path, version: int) -> None:
     conn.close()
 
 
+def test_add_reports_disjoint_stage_times(tmp_path: Path) -> None:
+    with Index.open(tmp_path / "t.db") as index:
+        index.add([make_article("a", 1, outlet=0), make_article("b", 2, outlet=0)])
+        timings = index.add(
+            [make_article("c", 3, outlet=0), make_article("d", 1, outlet=1, keep=5)]
+        ).timings
+    stages = {k: v for k, v in timings.items() if k != "total"}
+    assert {"ingest", "store articles", "boilerplate verdicts", "fingerprint", "link"} <= set(
+        stages
+    )
+    assert {"verify", "band runs", "clusters", "commit", "report"} <= set(stages)
+    assert all(v >= 0 for v in stages.values())
+    # Nested stages are not counted twice: the parts fit in the whole.
+    assert sum(stages.values()) <= timings["total"]
+
+
 def test_format_3_zlib_articles_are_read_and_the_file_marked_4(tmp_path: Path) -> None:
     db = tmp_path / "v3.db"
     # Two copies of an outlet's promo: not boilerplate until the third arrives.

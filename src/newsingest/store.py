@@ -434,6 +434,22 @@ class _Refresh:
     candidate_pairs: int = 0
     accepted_pairs: int = 0
     merged_band_keys: int = 0
+    seconds: dict[str, float] = attrs.field(factory=lambda: defaultdict(float))
+    """Wall seconds per stage of the update, for ``DedupResult.timings``."""
+    _nested: list[float] = attrs.field(factory=list)
+
+    @contextlib.contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Add the block's time to ``stage``, less that of stages timed inside it."""
+        start = time.perf_counter()
+        self._nested.append(0.0)
+        try:
+            yield
+        finally:
+            spent = time.perf_counter() - start
+            self.seconds[stage] += spent - self._nested.pop()
+            if self._nested:
+                self._nested[-1] += spent
 
 
 class Index:
@@ -692,25 +708,29 @@ class Index:
         nothing; with other content it replaces the stored one.
         """
         start = time.perf_counter()
-        articles, rejections = self._collect(inputs)
-        ingest_time = time.perf_counter() - start
-        with self._transaction():
-            known = self._known(a.id for a in articles)
-            fresh: list[tuple[Article, bytes]] = []
-            replaced: list[int] = []
-            for a in articles:
-                text = _article_json(a)
-                old = known.get(a.id)
-                # Compared uncompressed: the compression level may differ between versions.
-                if old is not None and old[1] is not None and _article_bytes(old[1]) == text:
-                    continue
-                if old is not None:
-                    replaced.append(old[0])
-                fresh.append((a, _pack_article(text)))
-            report = _Refresh()
+        report = _Refresh()
+        with report.timed("ingest"):
+            articles, rejections = self._collect(inputs)
+        transaction = self._transaction()
+        with transaction:
+            with report.timed("store articles"):
+                known = self._known(a.id for a in articles)
+                fresh: list[tuple[Article, bytes]] = []
+                replaced: list[int] = []
+                for a in articles:
+                    text = _article_json(a)
+                    old = known.get(a.id)
+                    # Compared uncompressed: the compression level may differ between versions.
+                    if old is not None and old[1] is not None and _article_bytes(old[1]) == text:
+                        continue
+                    if old is not None:
+                        replaced.append(old[0])
+                    fresh.append((a, _pack_article(text)))
             if replaced:
-                self._remove_docs(replaced, report)
-            new_docs, seed_keys = self._insert_articles(fresh)
+                with report.timed("remove replaced"):
+                    self._remove_docs(replaced, report)
+            with report.timed("store articles"):
+                new_docs, seed_keys = self._insert_articles(fresh)
             self._refresh(
                 new_docs=new_docs,
                 seed_keys=seed_keys,
@@ -723,20 +743,24 @@ class Index:
             )
             if fresh:  # a no-op add writes nothing, not even the timestamp
                 self._touch()
-        decisions = self._decisions(a.id for a in articles)
-        decisions += [
-            Decision(id=r.id, path=r.path, status="rejected", reason=r.summary) for r in rejections
-        ]
-        decisions.sort(key=lambda d: d.id)
-        params = self._params(report)
+        report.seconds["commit"] += transaction.commit_seconds
+        with report.timed("report"):
+            decisions = self._decisions(a.id for a in articles)
+            decisions += [
+                Decision(id=r.id, path=r.path, status="rejected", reason=r.summary)
+                for r in rejections
+            ]
+            decisions.sort(key=lambda d: d.id)
+            clusters = tuple(self._clusters_of(a.id for a in articles))
+            params = self._params(report)
         params.update(new=len(fresh) - len(replaced), replaced=len(replaced))
         params["unchanged"] = len(articles) - len(fresh)
         return DedupResult(
             decisions=tuple(decisions),
-            clusters=tuple(self._clusters_of(a.id for a in articles)),
+            clusters=clusters,
             rejections=tuple(rejections),
             params=params,
-            timings={"ingest": ingest_time, "total": time.perf_counter() - start},
+            timings={**report.seconds, "total": time.perf_counter() - start},
         )
 
     def add_fingerprints(
@@ -1195,7 +1219,8 @@ class Index:
 
         ``in_memory`` holds the batch's articles, so they are not unpacked again.
         """
-        flipped = self._update_verdicts(seed_keys)
+        with report.timed("boilerplate verdicts"):
+            flipped = self._update_verdicts(seed_keys)
         report.verdict_flips += len(flipped)
         new_set = set(new_docs)
         restrip: list[int] = []
@@ -1210,7 +1235,8 @@ class Index:
                 if r[0] not in new_set
             ]
         to_print = sorted(restrip if fingerprinted else [*new_docs, *restrip])
-        changed = self._fingerprint_docs(to_print, new_set, in_memory or {})
+        with report.timed("fingerprint"):
+            changed = self._fingerprint_docs(to_print, new_set, in_memory or {})
         report.refingerprinted += len([d for d in changed if d not in new_set])
         if fingerprinted:
             changed = sorted(set(changed) | new_set)
@@ -1251,7 +1277,8 @@ class Index:
                     link.append(row[0])
                     seeds.add(row[0])
         seeds.update(self._link(sorted(link), report))
-        self._recluster(seeds, seed_clusters, new_set, gone, report)
+        with report.timed("clusters"):
+            self._recluster(seeds, seed_clusters, new_set, gone, report)
 
     def _old_state(
         self, changed: Sequence[int], new_set: set[int]
@@ -1427,7 +1454,13 @@ class Index:
         """Band keys for new representatives, their verified candidates as edges; the endpoints."""
         if not docs:
             return set()
-        endpoints: set[int] = set()
+        with report.timed("link"):
+            pair_arr = self._new_run_and_candidates(docs, report)
+        with report.timed("verify"):
+            return self._verify_and_store(pair_arr, report)
+
+    def _new_run_and_candidates(self, docs: list[int], report: _Refresh) -> _I64:
+        """Store the new representatives' band keys as a run; their candidate pairs."""
         found: list[tuple[_I64, _I64]] = []
         for lo in range(0, len(docs), _CHUNK):
             part = docs[lo : lo + _CHUNK]
@@ -1441,7 +1474,7 @@ class Index:
                 doc_ids = np.array([r[0] for r in rows], dtype=np.int64)
                 found.append((doc_ids, _band_keys(sigs, self.bands, self.rows)))
         if not found:
-            return endpoints
+            return np.empty((0, 2), dtype=np.int64)
         doc_ids = np.concatenate([d for d, _ in found])
         keys = np.concatenate([k for _, k in found])
         # Run order, band by band: the documents come sorted, the stable sort keeps them so.
@@ -1451,10 +1484,16 @@ class Index:
         bounds = np.arange(self.bands + 1, dtype=np.int64) * len(doc_ids)
         pair_arr = self._candidates(bounds, key_col, doc_col)
         # Candidates first: the batch's own keys are members above, not from the new run.
-        self._write_run(bounds, key_col, doc_col)
-        # A merge empties the runs: compacting them first would only rewrite BLOBs.
-        if not self._merge_recent(report):
-            self._compact_runs()
+        with report.timed("band runs"):
+            self._write_run(bounds, key_col, doc_col)
+            # A merge empties the runs: compacting them first would only rewrite BLOBs.
+            if not self._merge_recent(report):
+                self._compact_runs()
+        return pair_arr
+
+    def _verify_and_store(self, pair_arr: _I64, report: _Refresh) -> set[int]:
+        """Verify candidate pairs with the batch rule, store the accepted ones; their ends."""
+        endpoints: set[int] = set()
         if not len(pair_arr):
             return endpoints
         involved = sorted_unique(pair_arr)
@@ -1753,6 +1792,8 @@ class _Transaction:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self._path = path
+        self.commit_seconds = 0.0
+        """How long the COMMIT took (with the WAL checkpoint it may trigger)."""
 
     def __enter__(self) -> None:
         try:
@@ -1767,8 +1808,10 @@ class _Transaction:
         tb: TracebackType | None,
     ) -> None:
         if exc_type is None:
+            start = time.perf_counter()
             try:
                 self._conn.execute("COMMIT")
+                self.commit_seconds = time.perf_counter() - start
             except sqlite3.DatabaseError as failed:  # busy, disk full: the batch is not stored
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
