@@ -239,10 +239,10 @@ BENCHMARKS: dict[str, tuple[Runner, Sizes]] = {
     "index": (
         _index,
         Sizes(
-            ["--docs", "50000", "--queries", "300"],
-            ["--docs", "1000000"],
-            "50k documents (+10k day)",
-            "1M documents (+10k day)",
+            ["--docs", "50000", "--queries", "300", "--real-days", "2"],
+            ["--docs", "1000000", "--real-days", "20"],
+            "50k documents (+10k day), 2 real-text days in a row",
+            "1M documents (+10k day), 20 real-text days in a row",
         ),
     ),
     "scale": (

@@ -59,6 +59,7 @@ from benchmarks._common import (
     warm_page_cache,
     write_json,
 )
+from benchmarks.report import real_days_rows
 from newsingest.config import DedupConfig
 from newsingest.pipeline import dedup, link_documents
 from newsingest.store import Index
@@ -182,6 +183,49 @@ def merge_cycle(db: Path, corpus: SyntheticCorpus, day: int, limit: int) -> dict
     return out
 
 
+def real_days(work: Path, days: int, per_day: int, seed: int) -> dict[str, Any]:
+    """Generated real-text days added one after another to a new index, each in a session.
+
+    The 1M index above holds fingerprints only: no stored document has paragraph
+    keys, so a day's boilerplate verdicts see the day alone. Here every stored
+    document is an article of the scale benchmark's generator (four outlets, each
+    with its promo and footer on every article; a fifth are copies), so a day's
+    verdicts are recomputed on the component of its keys among everything stored.
+    """
+    from benchmarks import scale  # noqa: PLC0415 - only this measurement needs it
+
+    folder = work / "real-days"
+    folder.mkdir()
+    shards = scale.generate(folder, days * per_day, seed=seed)
+    per = per_day // scale.SHARD
+    db = work / "real-days.db"
+    out = []
+    for day in range(days):
+        files = shards[day * per : (day + 1) * per]
+        for name in files:
+            Path(name).read_bytes()  # from the page cache, as the other days
+        t0 = time.perf_counter()
+        with Index.open(db, DedupConfig()) as index:
+            result = index.add(files)
+        seconds = time.perf_counter() - t0
+        out.append(
+            {
+                "stored_before": day * per_day,
+                "seconds": seconds,
+                "timings": dict(result.timings),
+                "merged": bool(result.params["merged_band_keys"]),
+            }
+        )
+        verdicts = result.timings.get("boilerplate verdicts", 0.0)
+        print(
+            f"  real day {day + 1} onto {day * per_day:,} stored: {seconds:.2f} s "
+            f"(verdicts {verdicts:.2f} s){' (merge)' if out[-1]['merged'] else ''}",
+            flush=True,
+        )
+    shutil.rmtree(folder)
+    return {"per_day": per_day, "days": out}
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     work = Path(args.work)
     if work.exists():
@@ -290,6 +334,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     out["peak_rss_mb_total"] = peak_rss_mb()
     if args.cycle_days:
         out["cycle"] = merge_cycle(db, corpus, day, args.cycle_days)
+    if args.real_days:
+        out["real_days"] = real_days(work, args.real_days, day, args.seed)
     del corpus
     gc.collect()
 
@@ -358,6 +404,12 @@ def main(argv: list[str] | None = None) -> int:
         help="file counts of --corpus to run pipeline.dedup on (comma-separated)",
     )
     parser.add_argument("--jobs", type=int, default=1, help="jobs for both the day and dedup")
+    parser.add_argument(
+        "--real-days",
+        type=int,
+        default=0,
+        help="also add this many generated real-text days (of --day articles) to a new index",
+    )
     parser.add_argument(
         "--cycle-days",
         type=int,
@@ -435,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     elif cycle:
         rows.append(("synthetic merge cycle", f"incomplete after {len(cycle['seconds'])} days"))
+    rows.extend(real_days_rows(out.get("real_days")))
     if "day_vs_whole_ratio" in out:
         rows.append(
             ("ratio whole corpus / real day (goal >= 50x)", f"{out['day_vs_whole_ratio']:.1f}x")

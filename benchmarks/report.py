@@ -436,6 +436,37 @@ def section_speed(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
     return lines, goals
 
 
+def _slope(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """Least-squares slope of ys over xs (0 for fewer than two distinct xs)."""
+    n = len(xs)
+    mx, my = sum(xs) / max(n, 1), sum(ys) / max(n, 1)
+    var = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / var if var else 0.0
+
+
+def real_days_rows(real: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """Table rows for :func:`real_days`: the first and last day, and the growth per 100k."""
+    days = (real or {}).get("days") or []
+    if len(days) < 2:
+        return []
+    first, last = days[0], days[-1]
+
+    def cell(day: dict[str, Any]) -> str:
+        verdicts = day["timings"].get("boilerplate verdicts", 0.0)
+        return f"{day['seconds']:.2f} s (verdicts {verdicts:.2f} s)"
+
+    plain = [d for d in days if not d["merged"]]
+    slope = _slope([d["stored_before"] for d in plain], [d["seconds"] for d in plain])
+    return [
+        (
+            f"real-text days in a row: day 1 (empty index, {real['per_day']:,} articles)",
+            cell(first),
+        ),
+        (f"  day {len(days)} (onto {last['stored_before']:,} stored articles)", cell(last)),
+        ("  growth of a day (no merge) per 100k stored articles", f"+{slope * 1e5:.2f} s"),
+    ]
+
+
 def section_index(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
     out = (r.get("result") or {}).get("results") or {}
     if not out:
@@ -486,6 +517,7 @@ def section_index(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
                 f"{_num(out['real_day_cycle_estimate_seconds'], '.2f')} s",
             )
         )
+    rows.extend(real_days_rows(out.get("real_days")))
     for run in out.get("whole_corpus_runs") or []:
         rows.append(
             (
