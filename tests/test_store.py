@@ -541,6 +541,10 @@ def run_rows(conn: sqlite3.Connection) -> list[tuple[int, int, int]]:
     return out
 
 
+def doc_key_rows(conn: sqlite3.Connection) -> list[tuple[int, bytes, bytes]]:
+    return conn.execute("SELECT doc, keys, words FROM doc_keys ORDER BY doc").fetchall()
+
+
 @pytest.mark.parametrize("version", [1, 2])
 def test_older_formats_are_upgraded(tmp_path: Path, version: int) -> None:
     db = tmp_path / "old.db"
@@ -563,6 +567,9 @@ def test_older_formats_are_upgraded(tmp_path: Path, version: int) -> None:
         conn.executemany("INSERT INTO bands VALUES (?, ?, ?)", rows)
     conn.execute("DROP TABLE band_runs")
     conn.execute("DROP TABLE band_filter")
+    doc_keys = doc_key_rows(conn)
+    assert doc_keys
+    conn.execute("DROP TABLE doc_keys")
     conn.execute(f"UPDATE meta SET value = '{version}' WHERE name = 'format_version'")
     conn.close()
     with pytest.raises(StoreError, match="open it once for writing"):
@@ -576,6 +583,7 @@ def test_older_formats_are_upgraded(tmp_path: Path, version: int) -> None:
         # "a" is found through bands (the old file's), "c" through a run.
         assert {m.id for m in index.query(make_article("q", 1, keep=4))} == {"a", "c"}
     conn = sqlite3.connect(db)
+    assert set(doc_key_rows(conn)) >= set(doc_keys)  # rebuilt for a and b, then c and d added
     assert conn.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == len(rows)
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "bands_recent" not in tables
@@ -602,7 +610,7 @@ def test_add_reports_disjoint_stage_times(tmp_path: Path) -> None:
     assert sum(stages.values()) <= timings["total"]
 
 
-def test_format_3_zlib_articles_are_read_and_the_file_marked_4(tmp_path: Path) -> None:
+def test_format_3_is_read_as_it_is_and_upgraded_on_first_write(tmp_path: Path) -> None:
     db = tmp_path / "v3.db"
     # Two copies of an outlet's promo: not boilerplate until the third arrives.
     first = [make_article("a", 1, outlet=0), make_article("b", 2, outlet=0)]
@@ -616,6 +624,8 @@ def test_format_3_zlib_articles_are_read_and_the_file_marked_4(tmp_path: Path) -
         "UPDATE documents SET article = ? WHERE doc = ?",
         [(zlib.compress(store._article_bytes(blob)), doc) for doc, blob in blobs],
     )
+    doc_keys = doc_key_rows(conn)
+    conn.execute("DROP TABLE doc_keys")  # format 3 had only doc_lines
     conn.execute("UPDATE meta SET value = '3' WHERE name = 'format_version'")
     conn.execute("PRAGMA user_version = 3")
     conn.close()
@@ -625,6 +635,7 @@ def test_format_3_zlib_articles_are_read_and_the_file_marked_4(tmp_path: Path) -
     later = [make_article("c", 3, outlet=0), make_article("e", 1, outlet=1, keep=5)]
     with Index.open(db) as index:
         assert index.stats()["format_version"] == store.FORMAT_VERSION == 4
+        assert doc_key_rows(index._conn) == doc_keys  # rebuilt from doc_lines and lines
         assert index.add(first[:1]).params["unchanged"] == 1  # compared with a zlib article
         # The promo turns boilerplate: a and b are stripped again from their zlib articles.
         assert index.add(later).params["refingerprinted"] == 2

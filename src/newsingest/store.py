@@ -100,9 +100,10 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 4
 """Version of the schema below; an index of another version is refused (1 to 3 are upgraded).
 
-Format 4 is format 3 with zstd article BLOBs beside zlib ones: a format-3 file is read
-as it is and marked 4 when it is first opened for writing, so that an older newsingest,
-which cannot read zstd, refuses it rather than failing on an article."""
+Format 4 is format 3 with zstd article BLOBs beside zlib ones and a ``doc_keys`` table
+(each document's paragraph keys in one row). A format-3 file is read as it is and
+upgraded when it is first opened for writing (``doc_keys`` built from ``doc_lines``), so
+that an older newsingest, which cannot read zstd, refuses it rather than failing."""
 
 APPLICATION_ID = 0x4E534958
 """``PRAGMA application_id`` of a newsingest index ("NSIX"): tells it from other SQLite files."""
@@ -220,6 +221,15 @@ CREATE TABLE clusters(
     canonical INTEGER PRIMARY KEY,
     size INTEGER NOT NULL,
     why TEXT NOT NULL
+);
+"""
+# A document's distinct paragraph keys (int64, ascending) and their word counts (int32),
+# little-endian: what the boilerplate rule reads of each document of a component.
+_DOC_KEYS = """
+CREATE TABLE doc_keys(
+    doc INTEGER PRIMARY KEY,
+    keys BLOB NOT NULL,
+    words BLOB NOT NULL
 );
 """
 # A run holds band keys sorted by (band, key), little-endian int64:
@@ -359,6 +369,18 @@ def _merge_runs(runs: Sequence[_Run], bands: int) -> tuple[_I64, _I64, _I64]:
         docs.append(d[order])
     bounds = np.sum([r.bounds for r in runs], axis=0).astype(np.int64)
     return bounds, np.concatenate(keys), np.concatenate(docs)
+
+
+def _doc_key_rows(
+    docs: _I64, counts: _I64, keys: _I64, words: _I64
+) -> Iterator[tuple[int, bytes, bytes]]:
+    """``doc_keys`` rows: each document's distinct keys (ascending) and their word counts."""
+    ends = np.cumsum(counts)
+    key_blob = _blob(keys, "<i8")
+    word_blob = _blob(words, "<i4")
+    for doc, end, count in zip(docs.tolist(), ends.tolist(), counts.tolist(), strict=True):
+        start = end - count
+        yield doc, key_blob[8 * start : 8 * end], word_blob[4 * start : 4 * end]
 
 
 def _token() -> int:
@@ -520,7 +542,7 @@ class Index:
                 if stored["format_version"] in ("1", "2"):
                     _upgrade(conn, file, int(stored["format_version"]), readonly=readonly)
                 elif stored["format_version"] == "3" and not readonly:
-                    _mark_current(conn, file)
+                    _upgrade_3(conn, file)
                 cfg = _check_config(file, stored, config)
             else:
                 cfg = config or DedupConfig()
@@ -1004,6 +1026,10 @@ class Index:
                 "INSERT INTO doc_lines(doc, key) VALUES (?, ?)",
                 zip(doc_of.tolist(), keys.tolist(), strict=True),
             )
+            self._conn.executemany(
+                "INSERT INTO doc_keys(doc, keys, words) VALUES (?, ?, ?)",
+                _doc_key_rows(np.array(new_docs, dtype=np.int64), counts, keys, words),
+            )
             uniq, at, df = np.unique(keys, return_index=True, return_counts=True)
             self._conn.executemany(
                 "INSERT INTO lines(key, words, df) VALUES (?, ?, ?) "
@@ -1055,6 +1081,9 @@ class Index:
             self._conn.execute("DELETE FROM lines WHERE df <= 0")
             self._conn.execute(
                 "DELETE FROM doc_lines WHERE doc IN (SELECT value FROM json_each(?))", (_ids(docs),)
+            )
+            self._conn.execute(
+                "DELETE FROM doc_keys WHERE doc IN (SELECT value FROM json_each(?))", (_ids(docs),)
             )
         ids = _ids(docs)
         self._conn.execute("DELETE FROM edges WHERE a IN (SELECT value FROM json_each(?))", (ids,))
@@ -1369,62 +1398,58 @@ class Index:
         return dict(rows)
 
     def _update_verdicts(self, seed_keys: set[int]) -> set[int]:
-        """Recompute boilerplate verdicts on the component of ``seed_keys``; return the flips."""
+        """Recompute boilerplate verdicts on the component of ``seed_keys``; return the flips.
+
+        The component is closed: every candidate key of one of its documents has all
+        its documents in it. So a key's count among the component's documents is its
+        document frequency wherever that decides candidacy, and the rule needs no
+        ``lines`` row beyond the candidate keys and the stored verdicts. Documents'
+        keys come from ``doc_keys``, one row per document.
+        """
         bp = self.config.boilerplate
         if not (bp.enabled and seed_keys):
             return set()
-        cand_sql = (
-            "SELECT DISTINCT dl.key FROM doc_lines dl JOIN lines l ON l.key = dl.key "
-            "WHERE l.df >= ? AND l.words <= ? AND dl.doc IN (SELECT value FROM json_each(?))"
-        )
+        candidates, stored_bp = self._verdict_keys()
         docs_sql = (
             "SELECT DISTINCT doc FROM doc_lines WHERE key IN (SELECT value FROM json_each(?))"
         )
         comp_docs: set[int] = set()
-        comp_keys: set[int] = set()
-        frontier_keys = set(seed_keys)
+        comp_keys = np.array(sorted(seed_keys), dtype=np.int64)
+        frontier = comp_keys
+        parts: list[tuple[_I64, _I64, _I64, _I64]] = []
         # The seeds may have stopped being candidates (a removal): their
         # documents still belong to the component, their verdicts are reset below.
-        while frontier_keys:
-            comp_keys |= frontier_keys
+        while frontier.size:
             new_docs = {
-                r[0] for r in self._conn.execute(docs_sql, (_ids(frontier_keys),))
+                r[0] for r in self._conn.execute(docs_sql, (_ids(frontier.tolist()),))
             } - comp_docs
-            comp_docs |= new_docs
             if not new_docs:
                 break
-            frontier_keys = {
-                r[0]
-                for r in self._conn.execute(
-                    cand_sql, (bp.min_docs, bp.max_line_words, _ids(new_docs))
-                )
-            } - comp_keys
+            comp_docs |= new_docs
+            part = self._doc_keys(sorted(new_docs))
+            parts.append(part)
+            reached = sorted_unique(part[2][np.isin(part[2], candidates)])
+            frontier = np.setdiff1d(reached, comp_keys, assume_unique=True)
+            comp_keys = np.union1d(comp_keys, frontier)
         if not comp_docs:
-            stale = {
-                r[0]
-                for r in self._conn.execute(
-                    "SELECT key FROM lines WHERE boilerplate = 1 AND key IN "
-                    "(SELECT value FROM json_each(?))",
-                    (_ids(seed_keys),),
-                )
-            }
+            stale = {int(k) for k in np.intersect1d(comp_keys, stored_bp)}
             self._set_verdicts(stale, 0)
             return stale
-        rows = self._conn.execute(
-            "SELECT dl.doc, dl.key, l.words, l.df, l.boilerplate FROM doc_lines dl "
-            "JOIN lines l ON l.key = dl.key WHERE dl.doc IN (SELECT value FROM json_each(?)) "
-            "ORDER BY dl.doc",
-            (_ids(comp_docs),),
-        ).fetchall()
-        arr = np.array([r[:4] for r in rows], dtype=np.int64).reshape(-1, 4)
-        uniq, first_at, kid = np.unique(arr[:, 1], return_index=True, return_inverse=True)
-        kid = kid.reshape(-1).astype(np.int64)
-        key_words = arr[first_at, 2]
-        key_df = arr[first_at, 3]
-        is_cand = (key_df >= bp.min_docs) & (key_words <= bp.max_line_words)
-        _, lengths = np.unique(arr[:, 0], return_counts=True)
-        lengths = lengths.astype(np.int64)
+        doc_ids = np.concatenate([p[0] for p in parts])
+        lengths = np.concatenate([p[1] for p in parts])
+        keys = np.concatenate([p[2] for p in parts])
+        words = np.concatenate([p[3] for p in parts])
+        # In document order, as the rule's batch form sees them.
+        order = np.argsort(doc_ids, kind="stable")
         offsets = np.cumsum(lengths) - lengths
+        _, pos = expand_ranges(offsets[order], lengths[order])
+        keys, words, lengths = keys[pos], words[pos], lengths[order]
+        offsets = np.cumsum(lengths) - lengths
+        uniq, first_at, kid = np.unique(keys, return_index=True, return_inverse=True)
+        kid = kid.reshape(-1).astype(np.int64)
+        key_words = words[first_at]
+        in_component = np.bincount(kid, minlength=len(uniq))
+        is_cand = (in_component >= bp.min_docs) & (key_words <= bp.max_line_words)
         verdict = np.zeros(len(uniq), dtype=bool)
         if is_cand.any():
             verdict[
@@ -1437,11 +1462,44 @@ class Index:
                     rule=BOILERPLATE_DEFAULTS,
                 )
             ] = True
-        stored = np.array([r[4] for r in rows], dtype=bool)[first_at]
+        stored = np.isin(uniq, stored_bp)
         flips = {int(k) for k in uniq[verdict != stored]}
         self._set_verdicts({int(k) for k in uniq[verdict & ~stored]}, 1)
         self._set_verdicts({int(k) for k in uniq[~verdict & stored]}, 0)
         return flips
+
+    def _verdict_keys(self) -> tuple[_I64, _I64]:
+        """Sorted candidate keys (by global document frequency and length), and the keys
+        whose stored verdict is boilerplate: one pass over ``lines``."""
+        bp = self.config.boilerplate
+        rows = self._conn.execute(
+            "SELECT key, df >= ?1 AND words <= ?2, boilerplate FROM lines "
+            "WHERE (df >= ?1 AND words <= ?2) OR boilerplate = 1",
+            (bp.min_docs, bp.max_line_words),
+        ).fetchall()
+        table = np.array(rows, dtype=np.int64).reshape(-1, 3)
+        return np.sort(table[table[:, 1] == 1, 0]), np.sort(table[table[:, 2] == 1, 0])
+
+    def _doc_keys(self, docs: Sequence[int]) -> tuple[_I64, _I64, _I64, _I64]:
+        """``(docs, lengths, keys, words)``: each document's distinct keys, from ``doc_keys``."""
+        doc_ids: list[int] = []
+        key_parts: list[bytes] = []
+        word_parts: list[bytes] = []
+        for lo in range(0, len(docs), _CHUNK):
+            for doc, key_blob, word_blob in self._conn.execute(
+                "SELECT doc, keys, words FROM doc_keys "
+                "WHERE doc IN (SELECT value FROM json_each(?))",
+                (_ids(docs[lo : lo + _CHUNK]),),
+            ):
+                doc_ids.append(doc)
+                key_parts.append(key_blob)
+                word_parts.append(word_blob)
+        keys = np.frombuffer(b"".join(key_parts), dtype="<i8").astype(np.int64)
+        words = np.frombuffer(b"".join(word_parts), dtype="<i4").astype(np.int64)
+        lengths = np.fromiter(
+            (len(b) // 8 for b in key_parts), dtype=np.int64, count=len(key_parts)
+        )
+        return np.array(doc_ids, dtype=np.int64), lengths, keys, words
 
     def _set_verdicts(self, keys: set[int], value: int) -> None:
         if keys:
@@ -1858,7 +1916,7 @@ def _create_schema(conn: sqlite3.Connection, config: DedupConfig) -> None:
     # executescript commits whatever is pending first, so the transaction opens inside it.
     conn.executescript(
         f"BEGIN IMMEDIATE; PRAGMA application_id = {APPLICATION_ID}; "
-        f"PRAGMA user_version = {FORMAT_VERSION};" + _SCHEMA + _RUNS
+        f"PRAGMA user_version = {FORMAT_VERSION};" + _SCHEMA + _DOC_KEYS + _RUNS
     )
     try:
         conn.executemany(
@@ -1927,6 +1985,7 @@ def _upgrade(conn: sqlite3.Connection, file: Path, version: int, *, readonly: bo
                 np.fromiter(itertools.chain.from_iterable(rows), dtype=np.uint32, count=len(rows))
             )
         _add_to_filter(conn, np.concatenate(parts) if parts else _EMPTY_FPS.copy())
+        _add_doc_keys(conn)
         _set_version(conn)
         conn.execute("COMMIT")
     except BaseException:
@@ -1934,10 +1993,33 @@ def _upgrade(conn: sqlite3.Connection, file: Path, version: int, *, readonly: bo
         raise
 
 
-def _mark_current(conn: sqlite3.Connection, file: Path) -> None:
-    """Format 3 to 4: nothing to convert (zlib articles stay readable), only the version."""
+def _upgrade_3(conn: sqlite3.Connection, file: Path) -> None:
+    """Format 3 to 4: ``doc_keys`` is built; zlib articles stay as they are (still readable)."""
     with _Transaction(conn, file):
+        _add_doc_keys(conn)
         _set_version(conn)
+
+
+def _add_doc_keys(conn: sqlite3.Connection) -> None:
+    """Create ``doc_keys`` and fill it from ``doc_lines`` and ``lines`` (one pass over each)."""
+    for statement in _DOC_KEYS.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    cur = conn.execute(
+        "SELECT dl.doc, dl.key, l.words FROM doc_lines dl JOIN lines l ON l.key = dl.key "
+        "ORDER BY dl.doc, dl.key"
+    )
+    parts = []
+    while rows := cur.fetchmany(1 << 20):
+        parts.append(np.array(rows, dtype=np.int64))
+    if not parts:
+        return
+    table = np.concatenate(parts)
+    docs, counts = np.unique(table[:, 0], return_counts=True)
+    conn.executemany(
+        "INSERT INTO doc_keys(doc, keys, words) VALUES (?, ?, ?)",
+        _doc_key_rows(docs, counts.astype(np.int64), table[:, 1], table[:, 2]),
+    )
 
 
 def _set_version(conn: sqlite3.Connection) -> None:
