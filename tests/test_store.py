@@ -545,6 +545,13 @@ def doc_key_rows(conn: sqlite3.Connection) -> list[tuple[int, bytes, bytes]]:
     return conn.execute("SELECT doc, keys, words FROM doc_keys ORDER BY doc").fetchall()
 
 
+def drop_format_4(conn: sqlite3.Connection) -> None:
+    """Remove what format 4 added to format 3's schema."""
+    conn.execute("DROP TABLE doc_keys")
+    conn.execute("DROP INDEX lines_candidates")
+    conn.execute("DROP INDEX lines_boilerplate")
+
+
 @pytest.mark.parametrize("version", [1, 2])
 def test_older_formats_are_upgraded(tmp_path: Path, version: int) -> None:
     db = tmp_path / "old.db"
@@ -569,7 +576,7 @@ def test_older_formats_are_upgraded(tmp_path: Path, version: int) -> None:
     conn.execute("DROP TABLE band_filter")
     doc_keys = doc_key_rows(conn)
     assert doc_keys
-    conn.execute("DROP TABLE doc_keys")
+    drop_format_4(conn)
     conn.execute(f"UPDATE meta SET value = '{version}' WHERE name = 'format_version'")
     conn.close()
     with pytest.raises(StoreError, match="open it once for writing"):
@@ -610,6 +617,18 @@ def test_add_reports_disjoint_stage_times(tmp_path: Path) -> None:
     assert sum(stages.values()) <= timings["total"]
 
 
+def test_verdict_update_reads_lines_through_partial_indexes(tmp_path: Path) -> None:
+    # The daily verdict update must not scan every paragraph key ever stored.
+    with Index.open(tmp_path / "p.db") as index:
+        index.add([make_article("a", 1, outlet=0)])
+        plans = [
+            " ".join(str(row[-1]) for row in index._conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+            for sql in store._verdict_key_queries(index.config.boilerplate)
+        ]
+    assert "lines_candidates" in plans[0]
+    assert "lines_boilerplate" in plans[1]
+
+
 def test_format_3_is_read_as_it_is_and_upgraded_on_first_write(tmp_path: Path) -> None:
     db = tmp_path / "v3.db"
     # Two copies of an outlet's promo: not boilerplate until the third arrives.
@@ -625,7 +644,7 @@ def test_format_3_is_read_as_it_is_and_upgraded_on_first_write(tmp_path: Path) -
         [(zlib.compress(store._article_bytes(blob)), doc) for doc, blob in blobs],
     )
     doc_keys = doc_key_rows(conn)
-    conn.execute("DROP TABLE doc_keys")  # format 3 had only doc_lines
+    drop_format_4(conn)  # format 3 had only doc_lines
     conn.execute("UPDATE meta SET value = '3' WHERE name = 'format_version'")
     conn.execute("PRAGMA user_version = 3")
     conn.close()

@@ -232,6 +232,30 @@ CREATE TABLE doc_keys(
     words BLOB NOT NULL
 );
 """
+
+
+def _line_indexes(min_docs: int, max_words: int) -> str:
+    """Partial indexes on the few ``lines`` rows the verdict update reads every day.
+
+    Their conditions are the index's own (fixed) boilerplate settings, written as
+    literals: SQLite uses a partial index only for a query with the same terms.
+    """
+    return (
+        f"CREATE INDEX lines_candidates ON lines(key) "
+        f"WHERE df >= {int(min_docs)} AND words <= {int(max_words)};\n"
+        "CREATE INDEX lines_boilerplate ON lines(key) WHERE boilerplate = 1;\n"
+    )
+
+
+def _verdict_key_queries(bp: BoilerplateConfig) -> tuple[str, str]:
+    """The candidate keys and the boilerplate keys, in the terms of ``_line_indexes``."""
+    return (
+        f"SELECT key FROM lines WHERE df >= {int(bp.min_docs)} "
+        f"AND words <= {int(bp.max_line_words)} ORDER BY key",
+        "SELECT key FROM lines WHERE boilerplate = 1 ORDER BY key",
+    )
+
+
 # A run holds band keys sorted by (band, key), little-endian int64:
 # ``bounds`` (bands + 1 offsets: band b is rows bounds[b]:bounds[b+1]), ``keys``
 # and ``docs``. Runs are never changed in place: a new ``token`` marks new
@@ -1078,7 +1102,10 @@ class Index:
             self._conn.executemany(
                 "UPDATE lines SET df = df - ? WHERE key = ?", [(n, k) for k, n in per_key.items()]
             )
-            self._conn.execute("DELETE FROM lines WHERE df <= 0")
+            self._conn.execute(
+                "DELETE FROM lines WHERE df <= 0 AND key IN (SELECT value FROM json_each(?))",
+                (_ids(per_key),),
+            )
             self._conn.execute(
                 "DELETE FROM doc_lines WHERE doc IN (SELECT value FROM json_each(?))", (_ids(docs),)
             )
@@ -1470,15 +1497,12 @@ class Index:
 
     def _verdict_keys(self) -> tuple[_I64, _I64]:
         """Sorted candidate keys (by global document frequency and length), and the keys
-        whose stored verdict is boilerplate: one pass over ``lines``."""
-        bp = self.config.boilerplate
-        rows = self._conn.execute(
-            "SELECT key, df >= ?1 AND words <= ?2, boilerplate FROM lines "
-            "WHERE (df >= ?1 AND words <= ?2) OR boilerplate = 1",
-            (bp.min_docs, bp.max_line_words),
-        ).fetchall()
-        table = np.array(rows, dtype=np.int64).reshape(-1, 3)
-        return np.sort(table[table[:, 1] == 1, 0]), np.sort(table[table[:, 2] == 1, 0])
+        whose stored verdict is boilerplate: each from its partial index."""
+        columns = []
+        for sql in _verdict_key_queries(self.config.boilerplate):
+            rows = self._conn.execute(sql).fetchall()
+            columns.append(np.fromiter(itertools.chain.from_iterable(rows), np.int64, len(rows)))
+        return columns[0], columns[1]
 
     def _doc_keys(self, docs: Sequence[int]) -> tuple[_I64, _I64, _I64, _I64]:
         """``(docs, lengths, keys, words)``: each document's distinct keys, from ``doc_keys``."""
@@ -1916,7 +1940,11 @@ def _create_schema(conn: sqlite3.Connection, config: DedupConfig) -> None:
     # executescript commits whatever is pending first, so the transaction opens inside it.
     conn.executescript(
         f"BEGIN IMMEDIATE; PRAGMA application_id = {APPLICATION_ID}; "
-        f"PRAGMA user_version = {FORMAT_VERSION};" + _SCHEMA + _DOC_KEYS + _RUNS
+        f"PRAGMA user_version = {FORMAT_VERSION};"
+        + _SCHEMA
+        + _DOC_KEYS
+        + _line_indexes(config.boilerplate.min_docs, config.boilerplate.max_line_words)
+        + _RUNS
     )
     try:
         conn.executemany(
@@ -2001,8 +2029,13 @@ def _upgrade_3(conn: sqlite3.Connection, file: Path) -> None:
 
 
 def _add_doc_keys(conn: sqlite3.Connection) -> None:
-    """Create ``doc_keys`` and fill it from ``doc_lines`` and ``lines`` (one pass over each)."""
-    for statement in _DOC_KEYS.split(";"):
+    """Format 4's additions: ``doc_keys`` filled from ``doc_lines`` and ``lines`` (one pass
+    over each), and the partial indexes on ``lines``."""
+    boilerplate = json.loads(
+        conn.execute("SELECT value FROM meta WHERE name = 'dedup'").fetchone()[0]
+    )["boilerplate"]
+    ddl = _DOC_KEYS + _line_indexes(boilerplate["min_docs"], boilerplate["max_line_words"])
+    for statement in ddl.split(";"):
         if statement.strip():
             conn.execute(statement)
     cur = conn.execute(
