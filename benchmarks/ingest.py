@@ -423,10 +423,9 @@ def child_newsingest(root: Path, list_path: Path, jobs: int, whole: bool) -> dic
 
 def split_stages(paths: Sequence[str]) -> dict[str, float]:
     """CPU seconds per stage over ``paths``, the stages called one by one (after the run)."""
-    import attrs
 
     from newsingest.decode import decode_document
-    from newsingest.extract import extract_article
+    from newsingest.extract import extract_article, extract_repaired_text
     from newsingest.read import iter_documents
     from newsingest.records import Rejection
     from newsingest.repair import repair_article, repair_text
@@ -450,10 +449,10 @@ def split_stages(paths: Sequence[str]) -> dict[str, float]:
             # The order of pipeline._ingest: plain text is repaired whole, before it is
             # parsed; HTML and JSON fields are repaired after extraction.
             if decoded.format == "text":
-                text, _ = repair_text(decoded.text)
+                text, fixes = repair_text(decoded.text)
                 t3 = clock()
                 spent["repair"] += t3 - t2
-                extract_article(attrs.evolve(decoded, text=text))
+                extract_repaired_text(decoded, text, fixes)
                 spent["extract"] += clock() - t3
             else:
                 article = extract_article(decoded)

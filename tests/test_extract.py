@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,7 +18,7 @@ from newsingest.config import ExtractConfig
 from newsingest.dates import match_date_line
 from newsingest.errors import ExtractError
 from newsingest.extract import extract_article, parse_byline, split_paragraphs
-from newsingest.records import Article, DecodedText, Decoding, Format
+from newsingest.records import Article, DecodedText, Decoding, Fix, Format
 
 GOLDEN = Path(__file__).parent / "golden" / "extract"
 FORMATS: dict[str, Format] = {".txt": "text", ".html": "html", ".jsonl": "jsonl"}
@@ -466,3 +467,37 @@ def test_jsonl_source_id_is_kept(
     article = extract_article(doc, ExtractConfig(jsonl_id_field=field))
     assert article.source_id == expected
     assert article.id == "f.jsonl#1"
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                ["", "Join our channel today!", "August 03, 2016", "By Jane Doe | Reuters"]
+            ),
+            st.text(alphabet=st.sampled_from(list("abc XYZ.,-\n’é")), min_size=1, max_size=90),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.booleans(),
+)
+def test_extract_repaired_text_is_extract_of_the_repaired_doc(
+    lines: list[str], fixed: bool
+) -> None:
+    doc = make_doc("unrepaired\n\ntext")
+    text = "\n".join(lines)
+    fixes = (Fix(field="text", action="apply", parameter="unescape_html"),) if fixed else ()
+    try:
+        want = attrs.evolve(extract_article(attrs.evolve(doc, text=text)), fixes=fixes)
+    except ExtractError as exc:
+        with pytest.raises(ExtractError, match=str(exc).split(":")[0]):
+            extract.extract_repaired_text(doc, text, fixes)
+        return
+    assert extract.extract_repaired_text(doc, text, fixes) == want
+
+
+def test_extract_repaired_text_takes_plain_text_only() -> None:
+    with pytest.raises(ValueError, match="plain text"):
+        extract.extract_repaired_text(make_doc("{}", "jsonl"), "{}", ())

@@ -30,9 +30,9 @@ from typing import Any, NamedTuple
 from .config import ExtractConfig
 from .dates import DateMatch, match_date_line, search_date
 from .errors import ExtractError
-from .records import Article, DecodedText, DroppedLine
+from .records import Article, DecodedText, DroppedLine, Fix
 
-__all__ = ["extract_article", "parse_byline", "split_paragraphs"]
+__all__ = ["extract_article", "extract_repaired_text", "parse_byline", "split_paragraphs"]
 
 MAX_TITLE_CHARS = 300
 """A longer first line is a paragraph, not a headline."""
@@ -577,6 +577,7 @@ def _article(
     dropped: Sequence[DroppedLine],
     notes: list[str],
     source_id: str | None = None,
+    fixes: tuple[Fix, ...] = (),
 ) -> Article:
     _date_notes(date, notes)
     if not paragraphs:
@@ -595,11 +596,17 @@ def _article(
         dropped=tuple(dropped),
         notes=tuple(notes),
         source_id=source_id,
+        fixes=fixes,
     )
 
 
-def _extract_text(doc: DecodedText, config: ExtractConfig) -> Article:
-    lines = _normalize_lines(doc.text)
+def _extract_text(
+    doc: DecodedText,
+    config: ExtractConfig,
+    text: str | None = None,
+    fixes: tuple[Fix, ...] = (),
+) -> Article:
+    lines = _normalize_lines(doc.text if text is None else text)
     paras, layout = _split_lines(
         lines, head_lines=config.max_promo_lines + _HEAD_EXTRA, keep_head=True
     )
@@ -614,7 +621,22 @@ def _extract_text(doc: DecodedText, config: ExtractConfig) -> Article:
         paragraphs=[p.text for p in paras[head.start :]],
         dropped=head.dropped,
         notes=head.notes + layout,
+        fixes=fixes,
     )
+
+
+def extract_repaired_text(
+    doc: DecodedText, text: str, fixes: tuple[Fix, ...], config: ExtractConfig | None = None
+) -> Article:
+    """The article of plain text ``doc`` after its text was repaired to ``text`` by ``fixes``.
+
+    Equal to ``attrs.evolve(extract_article(attrs.evolve(doc, text=text)), fixes=fixes)``,
+    without building the two intermediate records: the pipeline repairs plain text whole
+    before parsing it, and this is most of the documents it reads.
+    """
+    if doc.format != "text":
+        raise ValueError(f"{doc.id}: extract_repaired_text takes plain text, not {doc.format!r}")
+    return _extract_text(doc, config if config is not None else ExtractConfig(), text, fixes)
 
 
 def _date_from_field(value: object, field: str, notes: list[str]) -> DateMatch | None:

@@ -40,7 +40,7 @@ from .cluster import (
 from .config import BoilerplateConfig, DedupConfig, FingerprintConfig, IngestConfig
 from .decode import decode_document
 from .errors import InputError
-from .extract import extract_article
+from .extract import extract_article, extract_repaired_text
 from .fingerprint import fingerprint_batch, warm_up
 from .index import bands_for_config, find_candidate_pairs
 from .read import Entry, iter_documents, iter_entries, read_entry
@@ -92,11 +92,8 @@ def _ingest(raw: RawDocument, config: IngestConfig, stage: list[Stage]) -> Artic
         # are.) The fields are then pieces of repaired text: no second pass.
         stage[:] = ["repair"]
         text, fixes = repair_text(decoded.text, config.repair, field="text")
-        if text != decoded.text:
-            decoded = attrs.evolve(decoded, text=text)
         stage[:] = ["extract"]
-        article = extract_article(decoded, config.extract)
-        return attrs.evolve(article, fixes=fixes) if fixes else article
+        return extract_repaired_text(decoded, text, fixes, config.extract)
     stage[:] = ["extract"]
     article = extract_article(decoded, config.extract)
     stage[:] = ["repair"]

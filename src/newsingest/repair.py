@@ -355,6 +355,7 @@ def _repair_cheaply(text: str, config: RepairConfig) -> tuple[str, list[tuple[st
             if fixed != text:
                 steps.append(("apply", "unescape_html"))
                 text = fixed
+        unescaped = text
         if config.fix_encoding and not text.isascii() and _maybe_bad(text):
             return None
         for name, guard in _FIXER_GUARDS:
@@ -365,7 +366,9 @@ def _repair_cheaply(text: str, config: RepairConfig) -> tuple[str, list[tuple[st
                     text = fixed
         text, normalize_steps = _normalize(text, config)
         steps.extend(normalize_steps)
-        if text == before:
+        # Another round would skip the entities (none left) and repeat every later
+        # step on the text they just left unchanged: ftfy's loop would stop there.
+        if text == before or (text == unescaped and "&" not in text):
             return text, steps
 
 
