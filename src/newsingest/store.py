@@ -398,13 +398,17 @@ def _merge_runs(runs: Sequence[_Run], bands: int) -> tuple[_I64, _I64, _I64]:
 def _doc_key_rows(
     docs: _I64, counts: _I64, keys: _I64, words: _I64
 ) -> Iterator[tuple[int, bytes, bytes]]:
-    """``doc_keys`` rows: each document's distinct keys (ascending) and their word counts."""
+    """``doc_keys`` rows: each document's distinct keys (ascending) and their word counts.
+
+    A document without paragraphs gets no row, as it has none in ``doc_lines``.
+    """
     ends = np.cumsum(counts)
     key_blob = _blob(keys, "<i8")
     word_blob = _blob(words, "<i4")
     for doc, end, count in zip(docs.tolist(), ends.tolist(), counts.tolist(), strict=True):
-        start = end - count
-        yield doc, key_blob[8 * start : 8 * end], word_blob[4 * start : 4 * end]
+        if count:
+            start = end - count
+            yield doc, key_blob[8 * start : 8 * end], word_blob[4 * start : 4 * end]
 
 
 def _token() -> int:
@@ -563,11 +567,12 @@ class Index:
         try:
             if exists:
                 stored = _read_meta(conn, file)
+                # Settings first: a file refused for them is not upgraded either.
+                cfg = _check_config(file, stored, config)
                 if stored["format_version"] in ("1", "2"):
                     _upgrade(conn, file, int(stored["format_version"]), readonly=readonly)
                 elif stored["format_version"] == "3" and not readonly:
                     _upgrade_3(conn, file)
-                cfg = _check_config(file, stored, config)
             else:
                 cfg = config or DedupConfig()
                 _create_schema(conn, cfg)
@@ -1496,8 +1501,11 @@ class Index:
         return flips
 
     def _verdict_keys(self) -> tuple[_I64, _I64]:
-        """Sorted candidate keys (by global document frequency and length), and the keys
-        whose stored verdict is boilerplate: each from its partial index."""
+        """The candidate keys and the keys whose stored verdict is boilerplate, sorted.
+
+        Candidacy is by global document frequency and length; each list is read
+        through its partial index, not by scanning every key.
+        """
         columns = []
         for sql in _verdict_key_queries(self.config.boilerplate):
             rows = self._conn.execute(sql).fetchall()
@@ -2029,8 +2037,10 @@ def _upgrade_3(conn: sqlite3.Connection, file: Path) -> None:
 
 
 def _add_doc_keys(conn: sqlite3.Connection) -> None:
-    """Format 4's additions: ``doc_keys`` filled from ``doc_lines`` and ``lines`` (one pass
-    over each), and the partial indexes on ``lines``."""
+    """Add what format 4 adds to format 3: ``doc_keys`` and the partial indexes on ``lines``.
+
+    ``doc_keys`` is filled from ``doc_lines`` and ``lines`` in one pass over each.
+    """
     boilerplate = json.loads(
         conn.execute("SELECT value FROM meta WHERE name = 'dedup'").fetchone()[0]
     )["boilerplate"]
@@ -2048,10 +2058,12 @@ def _add_doc_keys(conn: sqlite3.Connection) -> None:
     if not parts:
         return
     table = np.concatenate(parts)
-    docs, counts = np.unique(table[:, 0], return_counts=True)
+    # Sorted by document: each one's rows are a stretch.
+    starts = np.flatnonzero(np.r_[True, table[1:, 0] != table[:-1, 0]])
+    counts = np.diff(np.r_[starts, len(table)]).astype(np.int64)
     conn.executemany(
         "INSERT INTO doc_keys(doc, keys, words) VALUES (?, ?, ?)",
-        _doc_key_rows(docs, counts.astype(np.int64), table[:, 1], table[:, 2]),
+        _doc_key_rows(table[starts, 0], counts, table[:, 1], table[:, 2]),
     )
 
 
