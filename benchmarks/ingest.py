@@ -522,12 +522,58 @@ def child_read_floor(root: Path, list_path: Path) -> dict[str, Any]:
     return _measure(run, 1)
 
 
+def child_record_floor(root: Path, list_path: Path) -> dict[str, Any]:
+    """The least a per-document Python pipeline that makes records does, and no more.
+
+    Each file is read as in the read ceiling, decoded as UTF-8 (cp1252 when that
+    fails), cut into blank-line blocks with their whitespace collapsed, and made
+    into an :class:`~newsingest.records.Article` (first block the title). No
+    detection, layout, date, repair or rejection: a ceiling, not a pipeline.
+    """
+    import os
+
+    from newsingest.records import Article, Decoding
+
+    docs = root / "docs"
+    files = _files_from_list(list_path)
+    paths = [(str(docs / rel), size) for rel, size in files]
+    decoding = Decoding(encoding="utf-8", method="utf-8", confidence=1.0)
+
+    def run() -> dict[str, Any]:
+        made = 0
+        for path, size in paths:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                data = os.read(fd, size)
+            finally:
+                os.close(fd)
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = data.decode("cp1252", errors="replace")
+            blocks = [" ".join(block.split()) for block in text.split("\n\n")]
+            Article(
+                id=path,
+                path=path,
+                format="text",
+                title=blocks[0],
+                paragraphs=tuple(b for b in blocks[1:] if b),
+                decoding=decoding,
+            )
+            made += 1
+        return {"files": len(files), "bytes": sum(size for _, size in files), "articles": made}
+
+    return _measure(run, 1)
+
+
 def run_child_mode(args: argparse.Namespace) -> int:
     try:
         if args.child == "baseline":
             result = child_baseline(args.root, args.list)
         elif args.child == "floor":
             result = child_read_floor(args.root, args.list)
+        elif args.child == "records":
+            result = child_record_floor(args.root, args.list)
         else:
             result = child_newsingest(args.root, args.list, args.jobs, args.whole)
     except Exception:
@@ -566,6 +612,7 @@ def eval_throughput(
             "--child", "newsingest", "--list", str(full_list), "--whole", "--jobs", "2"
         ),
         "read_floor": child("--child", "floor", "--list", str(full_list)),
+        "record_floor": child("--child", "records", "--list", str(full_list)),
     }
     for run in runs.values():
         if "bytes" in run:
@@ -783,6 +830,18 @@ def _throughput_rows(t: dict[str, Any]) -> list[list[str]]:
             per_file = 1e6 * floor["cpu_seconds"] / max(1, floor["files"])
             floor_row[1] += f" ({per_file:.1f} µs/file)"
         rows.append(floor_row)
+    records = runs.get("record_floor")
+    if records is not None:
+        rows.append(
+            [
+                "5g. ceiling: MB/s, CPU, of read + UTF-8 decode + blank-line blocks + an "
+                "Article per file (no detection, layout, dates or repair)",
+                val(records, "mb_per_s_cpu"),
+                "—",
+                "—",
+                "—",
+            ]
+        )
     rows.append(
         [
             "5h. rejected documents in the throughput corpus (see below)",
@@ -875,7 +934,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-throughput", action="store_true", help="quality rows only")
     # Hidden: one throughput measurement in this (fresh) process.
     parser.add_argument(
-        "--child", choices=("newsingest", "baseline", "floor"), help=argparse.SUPPRESS
+        "--child", choices=("newsingest", "baseline", "floor", "records"), help=argparse.SUPPRESS
     )
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--list", type=Path, help=argparse.SUPPRESS)
