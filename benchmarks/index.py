@@ -24,6 +24,11 @@ store's fingerprint-level path (no article JSON, no boilerplate), in batches of
   plus the day. The ratio of the two is the goal (≥ 50×). Both sides pay the
   one-time loads (numba kernels, chardet's model) once: the day in this
   process, each run in its own;
+* a whole merge cycle (``--cycle-days``): synthetic days, each in a fresh session,
+  until the runs have merged into ``bands`` twice; the cycle's mean day against its
+  median gives an estimate of a real day averaged over the cycle;
+* real-text days in a row (``--real-days N``): generated articles of four outlets,
+  ``--day`` a day, added to a new index, so that the verdicts meet stored articles;
 * for reference, a synthetic 10k day by fingerprint and the batch
   :func:`newsingest.pipeline.link_documents` over every fingerprint in memory.
 
@@ -194,6 +199,8 @@ def real_days(work: Path, days: int, per_day: int, seed: int) -> dict[str, Any]:
     """
     from benchmarks import scale  # noqa: PLC0415 - only this measurement needs it
 
+    if per_day % scale.SHARD:
+        raise SystemExit(f"--real-days needs --day in whole shards of {scale.SHARD} articles")
     folder = work / "real-days"
     folder.mkdir()
     shards = scale.generate(folder, days * per_day, seed=seed)
