@@ -547,6 +547,7 @@ def doc_key_rows(conn: sqlite3.Connection) -> list[tuple[int, bytes, bytes]]:
 
 def drop_format_4(conn: sqlite3.Connection) -> None:
     """Remove what format 4 added to format 3's schema."""
+    conn.execute("DROP TRIGGER doc_keys_follow")
     conn.execute("DROP TABLE doc_keys")
     conn.execute("DROP INDEX lines_candidates")
     conn.execute("DROP INDEX lines_boilerplate")
@@ -644,10 +645,8 @@ def test_format_3_is_read_as_it_is_and_upgraded_on_first_write(tmp_path: Path) -
         [(zlib.compress(store._article_bytes(blob)), doc) for doc, blob in blobs],
     )
     doc_keys = doc_key_rows(conn)
-    drop_format_4(conn)  # format 3 had only doc_lines
-    conn.execute("UPDATE meta SET value = '3' WHERE name = 'format_version'")
-    conn.execute("PRAGMA user_version = 3")
     conn.close()
+    make_format_3(db)  # format 3 had only doc_lines
     with Index.open(db, readonly=True) as index:  # read as it is, not changed
         assert index.stats()["format_version"] == 3
         assert {m.id for m in index.query(make_article("q", 1, outlet=0))} == {"a"}
@@ -660,6 +659,52 @@ def test_format_3_is_read_as_it_is_and_upgraded_on_first_write(tmp_path: Path) -
         assert index.add(later).params["refingerprinted"] == 2
         assert tuple(index.export_clusters()) == dedup(first + later).decisions
         assert index.check() == "ok"
+
+
+def make_format_3(db: Path) -> None:
+    conn = sqlite3.connect(db, isolation_level=None)
+    drop_format_4(conn)
+    conn.execute("UPDATE meta SET value = '3' WHERE name = 'format_version'")
+    conn.execute("PRAGMA user_version = 3")
+    conn.close()
+
+
+def test_two_writers_opening_a_format_3_file_upgrade_it_once(tmp_path: Path) -> None:
+    db = tmp_path / "v3.db"
+    with Index.open(db) as index:
+        index.add([make_article("a", 1, outlet=0), make_article("b", 2, outlet=0)])
+    make_format_3(db)
+    read_meta = store._read_meta
+
+    def another_writer_meanwhile(conn: sqlite3.Connection, file: Path) -> dict[str, str]:
+        meta = read_meta(conn, file)  # this writer has seen format 3 ...
+        if meta["format_version"] == "3":
+            with mock.patch.object(store, "_read_meta", read_meta):
+                Index.open(file).close()  # ... and another one upgrades the file now
+        return meta
+
+    with mock.patch.object(store, "_read_meta", another_writer_meanwhile):
+        index = Index.open(db)
+    with index:
+        assert index.stats()["format_version"] == 4
+        assert len(doc_key_rows(index._conn)) == 2
+        assert index.check() == "ok"
+
+
+def test_documents_an_older_writer_added_get_their_doc_keys(tmp_path: Path) -> None:
+    # An older newsingest whose session began before the upgrade writes doc_lines but
+    # not doc_keys; the verdict update makes the missing rows instead of reading none.
+    first = [make_article("a", 1, outlet=0), make_article("b", 2, outlet=0)]
+    later = [make_article("c", 3, outlet=0)]
+    with Index.open(tmp_path / "mixed.db") as index:
+        index.add(first)
+        rows = doc_key_rows(index._conn)
+        index._conn.execute("DELETE FROM doc_keys")
+        assert index.add(later).params["refingerprinted"] == 2  # the promo turns boilerplate
+        assert doc_key_rows(index._conn)[:2] == rows
+        assert tuple(index.export_clusters()) == dedup(first + later).decisions
+        index.remove(["a"])  # doc_keys follows doc_lines, whoever deletes
+        assert [r[0] for r in doc_key_rows(index._conn)] == [2, 3]
 
 
 def test_runs_stay_few_and_removals_reach_them(tmp_path: Path) -> None:

@@ -231,6 +231,9 @@ CREATE TABLE doc_keys(
     keys BLOB NOT NULL,
     words BLOB NOT NULL
 );
+CREATE TRIGGER doc_keys_follow AFTER DELETE ON doc_lines BEGIN
+    DELETE FROM doc_keys WHERE doc = OLD.doc;
+END;
 """
 
 
@@ -794,6 +797,7 @@ class Index:
             )
             if fresh:  # a no-op add writes nothing, not even the timestamp
                 self._touch()
+        report.seconds["write lock"] += transaction.begin_seconds
         report.seconds["commit"] += transaction.commit_seconds
         with report.timed("report"):
             decisions = self._decisions(a.id for a in articles)
@@ -1114,9 +1118,6 @@ class Index:
             self._conn.execute(
                 "DELETE FROM doc_lines WHERE doc IN (SELECT value FROM json_each(?))", (_ids(docs),)
             )
-            self._conn.execute(
-                "DELETE FROM doc_keys WHERE doc IN (SELECT value FROM json_each(?))", (_ids(docs),)
-            )
         ids = _ids(docs)
         self._conn.execute("DELETE FROM edges WHERE a IN (SELECT value FROM json_each(?))", (ids,))
         self._conn.execute("DELETE FROM edges WHERE b IN (SELECT value FROM json_each(?))", (ids,))
@@ -1302,41 +1303,44 @@ class Index:
         if fingerprinted:
             changed = sorted(set(changed) | new_set)
         seeds: set[int] = set(changed)
-        # Old representatives whose fingerprint changed leave their digest group.
-        leaving = [old for old in self._old_state(changed, new_set) if old[2]]
-        self._delete_bands([(doc, sig_blob) for doc, _, _, sig_blob, size in leaving if size > 0])
-        for column in ("a", "b"):
-            self._conn.execute(
-                f"DELETE FROM edges WHERE {column} IN (SELECT value FROM json_each(?))",
-                (_ids(old[0] for old in leaving),),
+        with report.timed("representatives"):
+            # Old representatives whose fingerprint changed leave their digest group.
+            leaving = [old for old in self._old_state(changed, new_set) if old[2]]
+            self._delete_bands(
+                [(doc, sig_blob) for doc, _, _, sig_blob, size in leaving if size > 0]
             )
-        freed.update(old[1] for old in leaving)
-        self._apply_fingerprints(changed)
-        link: list[int] = []
-        rep_of = self._reps_of({self._pending_digest[doc] for doc in changed})
-        for doc in changed:
-            digest = self._pending_digest[doc]
-            rep_doc = rep_of.setdefault(digest, doc)
-            if rep_doc == doc:
-                link.append(doc)
-            else:
-                seeds.add(rep_doc)
-        self._conn.execute(
-            "UPDATE documents SET rep = 1 WHERE doc IN (SELECT value FROM json_each(?))",
-            (_ids(link),),
-        )
-        for digest in freed:
-            has_rep = self._conn.execute(
-                "SELECT 1 FROM documents WHERE digest = ? AND rep = 1 LIMIT 1", (digest,)
-            ).fetchone()
-            if has_rep is None:
-                row = self._conn.execute(
-                    "SELECT MIN(doc) FROM documents WHERE digest = ?", (digest,)
+            for column in ("a", "b"):
+                self._conn.execute(
+                    f"DELETE FROM edges WHERE {column} IN (SELECT value FROM json_each(?))",
+                    (_ids(old[0] for old in leaving),),
+                )
+            freed.update(old[1] for old in leaving)
+            self._apply_fingerprints(changed)
+            link: list[int] = []
+            rep_of = self._reps_of({self._pending_digest[doc] for doc in changed})
+            for doc in changed:
+                digest = self._pending_digest[doc]
+                rep_doc = rep_of.setdefault(digest, doc)
+                if rep_doc == doc:
+                    link.append(doc)
+                else:
+                    seeds.add(rep_doc)
+            self._conn.execute(
+                "UPDATE documents SET rep = 1 WHERE doc IN (SELECT value FROM json_each(?))",
+                (_ids(link),),
+            )
+            for digest in freed:
+                has_rep = self._conn.execute(
+                    "SELECT 1 FROM documents WHERE digest = ? AND rep = 1 LIMIT 1", (digest,)
                 ).fetchone()
-                if row[0] is not None:
-                    self._conn.execute("UPDATE documents SET rep = 1 WHERE doc = ?", (row[0],))
-                    link.append(row[0])
-                    seeds.add(row[0])
+                if has_rep is None:
+                    row = self._conn.execute(
+                        "SELECT MIN(doc) FROM documents WHERE digest = ?", (digest,)
+                    ).fetchone()
+                    if row[0] is not None:
+                        self._conn.execute("UPDATE documents SET rep = 1 WHERE doc = ?", (row[0],))
+                        link.append(row[0])
+                        seeds.add(row[0])
         seeds.update(self._link(sorted(link), report))
         with report.timed("clusters"):
             self._recluster(seeds, seed_clusters, new_set, gone, report)
@@ -1514,24 +1518,27 @@ class Index:
 
     def _doc_keys(self, docs: Sequence[int]) -> tuple[_I64, _I64, _I64, _I64]:
         """``(docs, lengths, keys, words)``: each document's distinct keys, from ``doc_keys``."""
-        doc_ids: list[int] = []
-        key_parts: list[bytes] = []
-        word_parts: list[bytes] = []
+        rows = self._doc_key_blobs(docs)
+        if len(rows) < len(docs):
+            # Documents an older newsingest added after the upgrade, through a session it
+            # had opened before: it writes doc_lines only. Their rows are made now.
+            missing = sorted(set(docs) - {row[0] for row in rows})
+            _fill_doc_keys(self._conn, missing)
+            rows += self._doc_key_blobs(missing)
+        keys = np.frombuffer(b"".join(r[1] for r in rows), dtype="<i8").astype(np.int64)
+        words = np.frombuffer(b"".join(r[2] for r in rows), dtype="<i4").astype(np.int64)
+        lengths = np.fromiter((len(r[1]) // 8 for r in rows), dtype=np.int64, count=len(rows))
+        return np.array([r[0] for r in rows], dtype=np.int64), lengths, keys, words
+
+    def _doc_key_blobs(self, docs: Sequence[int]) -> list[tuple[int, bytes, bytes]]:
+        rows: list[tuple[int, bytes, bytes]] = []
         for lo in range(0, len(docs), _CHUNK):
-            for doc, key_blob, word_blob in self._conn.execute(
+            rows += self._conn.execute(
                 "SELECT doc, keys, words FROM doc_keys "
                 "WHERE doc IN (SELECT value FROM json_each(?))",
                 (_ids(docs[lo : lo + _CHUNK]),),
-            ):
-                doc_ids.append(doc)
-                key_parts.append(key_blob)
-                word_parts.append(word_blob)
-        keys = np.frombuffer(b"".join(key_parts), dtype="<i8").astype(np.int64)
-        words = np.frombuffer(b"".join(word_parts), dtype="<i4").astype(np.int64)
-        lengths = np.fromiter(
-            (len(b) // 8 for b in key_parts), dtype=np.int64, count=len(key_parts)
-        )
-        return np.array(doc_ids, dtype=np.int64), lengths, keys, words
+            ).fetchall()
+        return rows
 
     def _set_verdicts(self, keys: set[int], value: int) -> None:
         if keys:
@@ -1882,12 +1889,16 @@ class _Transaction:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self._path = path
+        self.begin_seconds = 0.0
+        """How long BEGIN IMMEDIATE waited for the write lock."""
         self.commit_seconds = 0.0
         """How long the COMMIT took (with the WAL checkpoint it may trigger)."""
 
     def __enter__(self) -> None:
+        start = time.perf_counter()
         try:
             self._conn.execute("BEGIN IMMEDIATE")
+            self.begin_seconds = time.perf_counter() - start
         except sqlite3.OperationalError as exc:
             raise StoreError(f"{self._path}: cannot start writing: {exc}") from exc
 
@@ -2007,6 +2018,9 @@ def _upgrade(conn: sqlite3.Connection, file: Path, version: int, *, readonly: bo
         )
     conn.execute("BEGIN IMMEDIATE")
     try:
+        if _stored_version(conn) != version:  # another writer upgraded it meanwhile
+            conn.execute("COMMIT")
+            return
         if version == 2:
             conn.execute("INSERT OR IGNORE INTO bands SELECT band, key, doc FROM bands_recent")
             conn.execute("DROP TABLE bands_recent")
@@ -2032,8 +2046,14 @@ def _upgrade(conn: sqlite3.Connection, file: Path, version: int, *, readonly: bo
 def _upgrade_3(conn: sqlite3.Connection, file: Path) -> None:
     """Format 3 to 4: ``doc_keys`` is built; zlib articles stay as they are (still readable)."""
     with _Transaction(conn, file):
-        _add_doc_keys(conn)
-        _set_version(conn)
+        if _stored_version(conn) == 3:  # another writer may have upgraded it meanwhile
+            _add_doc_keys(conn)
+            _set_version(conn)
+
+
+def _stored_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE name = 'format_version'").fetchone()
+    return int(row[0])
 
 
 def _add_doc_keys(conn: sqlite3.Connection) -> None:
@@ -2045,12 +2065,18 @@ def _add_doc_keys(conn: sqlite3.Connection) -> None:
         conn.execute("SELECT value FROM meta WHERE name = 'dedup'").fetchone()[0]
     )["boilerplate"]
     ddl = _DOC_KEYS + _line_indexes(boilerplate["min_docs"], boilerplate["max_line_words"])
-    for statement in ddl.split(";"):
-        if statement.strip():
-            conn.execute(statement)
+    for statement in _statements(ddl):
+        conn.execute(statement)
+    _fill_doc_keys(conn, None)
+
+
+def _fill_doc_keys(conn: sqlite3.Connection, docs: Sequence[int] | None) -> None:
+    """Write the ``doc_keys`` rows of ``docs`` (None: every document) from ``doc_lines``."""
+    where = "" if docs is None else "WHERE dl.doc IN (SELECT value FROM json_each(?)) "
     cur = conn.execute(
         "SELECT dl.doc, dl.key, l.words FROM doc_lines dl JOIN lines l ON l.key = dl.key "
-        "ORDER BY dl.doc, dl.key"
+        f"{where}ORDER BY dl.doc, dl.key",
+        () if docs is None else (_ids(docs),),
     )
     parts = []
     while rows := cur.fetchmany(1 << 20):
@@ -2062,9 +2088,20 @@ def _add_doc_keys(conn: sqlite3.Connection) -> None:
     starts = np.flatnonzero(np.r_[True, table[1:, 0] != table[:-1, 0]])
     counts = np.diff(np.r_[starts, len(table)]).astype(np.int64)
     conn.executemany(
-        "INSERT INTO doc_keys(doc, keys, words) VALUES (?, ?, ?)",
+        "INSERT OR REPLACE INTO doc_keys(doc, keys, words) VALUES (?, ?, ?)",
         _doc_key_rows(table[starts, 0], counts, table[:, 1], table[:, 2]),
     )
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The SQL statements of ``script``, trigger bodies kept whole (not split at their ``;``)."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending
+            pending = ""
 
 
 def _set_version(conn: sqlite3.Connection) -> None:
