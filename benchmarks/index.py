@@ -64,7 +64,7 @@ from benchmarks._common import (
     warm_page_cache,
     write_json,
 )
-from benchmarks.report import real_days_rows
+from benchmarks.report import cycle_rows, real_days_rows
 from newsingest.config import DedupConfig
 from newsingest.pipeline import dedup, link_documents
 from newsingest.store import Index
@@ -483,17 +483,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{out['whole_corpus_ms_per_article_fitted']:.4f} ms/article)",
             )
         )
-    cycle = out.get("cycle") or {}
-    if cycle.get("complete"):
-        rows.append(
-            (
-                f"synthetic days over one merge cycle ({cycle['days']} days, fresh sessions)",
-                f"mean {cycle['mean']:.2f} s, median {cycle['median']:.2f} s, "
-                f"max {cycle['max_other']:.2f} s, merge day {cycle['merge_day']:.2f} s",
-            )
-        )
-    elif cycle:
-        rows.append(("synthetic merge cycle", f"incomplete after {len(cycle['seconds'])} days"))
+    rows.extend(cycle_rows(out.get("cycle")))
     rows.extend(real_days_rows(out.get("real_days")))
     if "day_vs_whole_ratio" in out:
         rows.append(

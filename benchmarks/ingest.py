@@ -41,6 +41,7 @@ import collections
 import datetime as dt
 import gzip
 import json
+import os
 import sys
 import time
 import traceback
@@ -495,28 +496,30 @@ def child_baseline(root: Path, list_path: Path) -> dict[str, Any]:
     return _measure(run, 1)
 
 
+def _read_exactly(path: str, size: int) -> bytes:
+    """The file's bytes in one read: the size comes from the list, so no fstat and no
+    oversized buffer (os.read allocates what it is asked for)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, size)
+    finally:
+        os.close(fd)
+
+
 def child_read_floor(root: Path, list_path: Path) -> dict[str, Any]:
     """Only open, read and close every listed file: what any per-file pipeline pays first.
 
     No decoding, no Python objects beyond the bytes: the ceiling on MB/s that a
     one-process reader of this corpus can reach on this machine, whatever it does next.
     """
-    import os
-
     docs = root / "docs"
     files = _files_from_list(list_path)
-    # The sizes come from the list: one read of exactly the file, no fstat, and no
-    # oversized buffer (os.read allocates what it is asked for).
     paths = [(str(docs / rel), size) for rel, size in files]
 
     def run() -> dict[str, Any]:
         read = 0
         for path, size in paths:
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                read += len(os.read(fd, size))
-            finally:
-                os.close(fd)
+            read += len(_read_exactly(path, size))
         return {"files": len(files), "bytes": sum(size for _, size in files), "read": read}
 
     return _measure(run, 1)
@@ -530,8 +533,6 @@ def child_record_floor(root: Path, list_path: Path) -> dict[str, Any]:
     into an :class:`~newsingest.records.Article` (first block the title). No
     detection, layout, date, repair or rejection: a ceiling, not a pipeline.
     """
-    import os
-
     from newsingest.records import Article, Decoding
 
     docs = root / "docs"
@@ -542,11 +543,7 @@ def child_record_floor(root: Path, list_path: Path) -> dict[str, Any]:
     def run() -> dict[str, Any]:
         made = 0
         for path, size in paths:
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                data = os.read(fd, size)
-            finally:
-                os.close(fd)
+            data = _read_exactly(path, size)
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError:

@@ -444,6 +444,21 @@ def _slope(xs: Sequence[float], ys: Sequence[float]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / var if var else 0.0
 
 
+def cycle_rows(cycle: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """Table rows for ``benchmarks.index.merge_cycle``: the cycle's days, or that it did not end."""
+    if not cycle:
+        return []
+    if not cycle.get("complete"):
+        return [("synthetic merge cycle", f"incomplete after {len(cycle['seconds'])} days")]
+    return [
+        (
+            f"synthetic days over one merge cycle ({cycle['days']} days, a session each)",
+            f"mean {cycle['mean']:.2f} s, median {cycle['median']:.2f} s, "
+            f"max {cycle['max_other']:.2f} s, merge day {cycle['merge_day']:.2f} s",
+        )
+    ]
+
+
 def real_days_rows(real: dict[str, Any] | None) -> list[tuple[str, str]]:
     """Table rows for :func:`real_days`: the first and last day, and the growth per 100k."""
     days = (real or {}).get("days") or []
@@ -501,15 +516,7 @@ def section_index(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
                 f"{_num(out['real_day_seconds'], '.2f')} s",
             )
         )
-    cycle = out.get("cycle") or {}
-    if cycle.get("complete"):
-        rows.append(
-            (
-                f"synthetic days over one merge cycle ({cycle['days']} days, a session each)",
-                f"mean {_num(cycle['mean'], '.2f')} s, median {_num(cycle['median'], '.2f')} s,"
-                f" merge day {_num(cycle['merge_day'], '.2f')} s",
-            )
-        )
+    rows.extend(cycle_rows(out.get("cycle")))
     if "real_day_cycle_estimate_seconds" in out:
         rows.append(
             (

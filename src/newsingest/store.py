@@ -237,24 +237,26 @@ END;
 """
 
 
-def _line_indexes(min_docs: int, max_words: int) -> str:
-    """Partial indexes on the few ``lines`` rows the verdict update reads every day.
+def _candidate_condition(min_docs: int, max_words: int) -> str:
+    """The ``lines`` rows that are candidate keys, with the index's (fixed) settings as
+    literals: SQLite uses a partial index only for a query with the same terms."""
+    return f"df >= {int(min_docs)} AND words <= {int(max_words)}"
 
-    Their conditions are the index's own (fixed) boilerplate settings, written as
-    literals: SQLite uses a partial index only for a query with the same terms.
-    """
+
+def _line_indexes(min_docs: int, max_words: int) -> str:
+    """Partial indexes on the few ``lines`` rows the verdict update reads every day."""
     return (
         f"CREATE INDEX lines_candidates ON lines(key) "
-        f"WHERE df >= {int(min_docs)} AND words <= {int(max_words)};\n"
+        f"WHERE {_candidate_condition(min_docs, max_words)};\n"
         "CREATE INDEX lines_boilerplate ON lines(key) WHERE boilerplate = 1;\n"
     )
 
 
 def _verdict_key_queries(bp: BoilerplateConfig) -> tuple[str, str]:
-    """The candidate keys and the boilerplate keys, in the terms of ``_line_indexes``."""
+    """The candidate keys and the boilerplate keys, through ``_line_indexes``."""
     return (
-        f"SELECT key FROM lines WHERE df >= {int(bp.min_docs)} "
-        f"AND words <= {int(bp.max_line_words)} ORDER BY key",
+        "SELECT key FROM lines "
+        f"WHERE {_candidate_condition(bp.min_docs, bp.max_line_words)} ORDER BY key",
         "SELECT key FROM lines WHERE boilerplate = 1 ORDER BY key",
     )
 
@@ -1054,14 +1056,14 @@ class Index:
             (keys, words), counts = distinct_keys(
                 *key_paragraph_groups([a.paragraphs for a, _ in fresh])
             )
-            doc_of = np.repeat(np.array(new_docs, dtype=np.int64), counts)
+            doc_arr = np.array(new_docs, dtype=np.int64)
             self._conn.executemany(
                 "INSERT INTO doc_lines(doc, key) VALUES (?, ?)",
-                zip(doc_of.tolist(), keys.tolist(), strict=True),
+                zip(np.repeat(doc_arr, counts).tolist(), keys.tolist(), strict=True),
             )
             self._conn.executemany(
                 "INSERT INTO doc_keys(doc, keys, words) VALUES (?, ?, ?)",
-                _doc_key_rows(np.array(new_docs, dtype=np.int64), counts, keys, words),
+                _doc_key_rows(doc_arr, counts, keys, words),
             )
             uniq, at, df = np.unique(keys, return_index=True, return_counts=True)
             self._conn.executemany(
