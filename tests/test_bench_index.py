@@ -7,7 +7,8 @@ formulas the benchmark reports apply to them.
 from __future__ import annotations
 
 import pytest
-from benchmarks.index import whole_corpus_line
+from benchmarks.index import index_budget, whole_corpus_line
+from benchmarks.report import day_batch_rows
 
 
 def test_line_separates_the_fixed_cost() -> None:
@@ -35,6 +36,25 @@ def test_line_uses_the_two_largest_runs_and_never_a_negative_fixed_part() -> Non
 
 def test_one_run_is_divided_evenly() -> None:
     assert whole_corpus_line([{"documents": 10, "seconds": 2.0}]) == (0.0, 0.2)
+
+
+def test_index_budget_is_what_the_goal_leaves_beside_the_days_own_batch() -> None:
+    figures = index_budget(whole=60.0, own_batch=0.8, real_day=2.0)
+    assert figures["free_index_ratio"] == pytest.approx(75.0)
+    assert figures["index_seconds_in_day"] == pytest.approx(1.2)
+    # 60 s / 50 = 1.2 s for the whole day, of which the batch work takes 0.8 s.
+    assert figures["index_budget_at_50x"] == pytest.approx(0.4)
+    # A day whose own batch exceeds whole / 50 leaves the index a negative budget.
+    assert index_budget(whole=60.0, own_batch=1.5, real_day=2.0)["index_budget_at_50x"] < 0
+
+
+def test_day_batch_rows_only_with_a_measured_batch() -> None:
+    assert day_batch_rows({}) == []
+    out = {"day_batch": {"documents": 10_000}, **index_budget(60.0, 0.8, 2.0)}
+    cells = dict(day_batch_rows(out))
+    assert len(cells) == 4
+    assert "75.0x" in cells.values()
+    assert "0.40 s" in cells.values()
 
 
 def test_scale_goals_read_the_scale_rows() -> None:
