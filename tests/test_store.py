@@ -613,14 +613,12 @@ def test_add_reports_its_stages(tmp_path: Path) -> None:
 
 
 def test_nested_stage_times_are_not_counted_twice() -> None:
-    # A fake clock, so the arithmetic is checked without timing anything:
-    # the outer stage starts at 0, the inner one runs from 1 to 3, the outer ends at 10.
-    report = store._Refresh()
-    with (
-        mock.patch.object(store.time, "perf_counter", side_effect=[0.0, 1.0, 3.0, 10.0]),
-        report.timed("outer"),
-        report.timed("inner"),
-    ):
+    # A given sequence of clock readings, so the arithmetic is checked without timing
+    # anything: the outer stage starts at 0, the inner one runs from 1 to 3, the outer ends
+    # at 10.
+    readings = iter([0.0, 1.0, 3.0, 10.0])
+    report = store._Refresh(clock=lambda: next(readings))
+    with report.timed("outer"), report.timed("inner"):
         pass
     assert dict(report.seconds) == {"outer": 8.0, "inner": 2.0}
 

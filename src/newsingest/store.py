@@ -47,7 +47,7 @@ import threading
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -491,17 +491,18 @@ class _Refresh:
     merged_band_keys: int = 0
     seconds: dict[str, float] = attrs.field(factory=lambda: defaultdict(float))
     """Wall seconds per stage of the update, for ``DedupResult.timings``."""
+    clock: Callable[[], float] = time.perf_counter
     _nested: list[float] = attrs.field(factory=list)
 
     @contextlib.contextmanager
     def timed(self, stage: str) -> Iterator[None]:
         """Add the block's time to ``stage``, less that of stages timed inside it."""
-        start = time.perf_counter()
+        start = self.clock()
         self._nested.append(0.0)
         try:
             yield
         finally:
-            spent = time.perf_counter() - start
+            spent = self.clock() - start
             self.seconds[stage] += spent - self._nested.pop()
             if self._nested:
                 self._nested[-1] += spent
