@@ -575,10 +575,8 @@ class Index:
                 stored = _read_meta(conn, file)
                 # Settings first: a file refused for them is not upgraded either.
                 cfg = _check_config(file, stored, config)
-                if stored["format_version"] in ("1", "2"):
+                if stored["format_version"] != str(FORMAT_VERSION):
                     _upgrade(conn, file, int(stored["format_version"]), readonly=readonly)
-                elif stored["format_version"] == "3" and not readonly:
-                    _upgrade_3(conn, file)
             else:
                 cfg = config or DedupConfig()
                 _create_schema(conn, cfg)
@@ -1469,9 +1467,9 @@ class Index:
             parts.append(part)
             reached = sorted_unique(part[2][np.isin(part[2], candidates)])
             frontier = np.setdiff1d(reached, comp_keys, assume_unique=True)
-            comp_keys = np.union1d(comp_keys, frontier)
+            comp_keys = sorted_unique(np.concatenate((comp_keys, frontier)))
         if not comp_docs:
-            stale = {int(k) for k in np.intersect1d(comp_keys, stored_bp)}
+            stale = {int(k) for k in np.intersect1d(comp_keys, stored_bp, assume_unique=True)}
             self._set_verdicts(stale, 0)
             return stale
         doc_ids = np.concatenate([p[0] for p in parts])
@@ -2008,50 +2006,43 @@ def _read_meta(conn: sqlite3.Connection, file: Path) -> dict[str, str]:
 
 
 def _upgrade(conn: sqlite3.Connection, file: Path, version: int, *, readonly: bool) -> None:
-    """Bring a format-1 or -2 index to the current format, in one transaction.
+    """Bring an older index to the current format, in one transaction.
 
-    Their band keys are all moved into ``bands`` (format 2 kept recent ones in
-    a ``bands_recent`` table) and the fingerprint filter is built from them:
-    a read of every band key, once (24 s for a 1M-document format-2 index).
+    Format 3 is read as it is and gets ``doc_keys`` on its first write; its zlib
+    articles stay as they are (still readable). Formats 1 and 2 must be upgraded
+    before they are read: their band keys are all moved into ``bands`` (format 2
+    kept recent ones in a ``bands_recent`` table) and the fingerprint filter is
+    built from them, a read of every band key, once (24 s for a 1M-document
+    format-2 index).
     """
     if readonly:
+        if version == 3:
+            return
         raise StoreError(
             f"{file}: index format {version} must be upgraded to {FORMAT_VERSION} first: "
             "open it once for writing (any update does it)"
         )
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with _Transaction(conn, file):
         if _stored_version(conn) != version:  # another writer upgraded it meanwhile
-            conn.execute("COMMIT")
             return
-        if version == 2:
-            conn.execute("INSERT OR IGNORE INTO bands SELECT band, key, doc FROM bands_recent")
-            conn.execute("DROP TABLE bands_recent")
-            conn.execute("DELETE FROM meta WHERE name = 'recent_band_rows'")
-        for statement in _RUNS.split(";"):
-            if statement.strip():
+        if version <= 2:
+            if version == 2:
+                conn.execute("INSERT OR IGNORE INTO bands SELECT band, key, doc FROM bands_recent")
+                conn.execute("DROP TABLE bands_recent")
+                conn.execute("DELETE FROM meta WHERE name = 'recent_band_rows'")
+            for statement in _statements(_RUNS):
                 conn.execute(statement)
-        parts = []
-        cur = conn.execute(f"SELECT {_FP_SQL} FROM bands")
-        while rows := cur.fetchmany(1 << 20):
-            parts.append(
-                np.fromiter(itertools.chain.from_iterable(rows), dtype=np.uint32, count=len(rows))
-            )
-        _add_to_filter(conn, np.concatenate(parts) if parts else _EMPTY_FPS.copy())
+            parts = []
+            cur = conn.execute(f"SELECT {_FP_SQL} FROM bands")
+            while rows := cur.fetchmany(1 << 20):
+                parts.append(
+                    np.fromiter(
+                        itertools.chain.from_iterable(rows), dtype=np.uint32, count=len(rows)
+                    )
+                )
+            _add_to_filter(conn, np.concatenate(parts) if parts else _EMPTY_FPS.copy())
         _add_doc_keys(conn)
         _set_version(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
-def _upgrade_3(conn: sqlite3.Connection, file: Path) -> None:
-    """Format 3 to 4: ``doc_keys`` is built; zlib articles stay as they are (still readable)."""
-    with _Transaction(conn, file):
-        if _stored_version(conn) == 3:  # another writer may have upgraded it meanwhile
-            _add_doc_keys(conn)
-            _set_version(conn)
 
 
 def _stored_version(conn: sqlite3.Connection) -> int:
