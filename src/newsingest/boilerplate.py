@@ -63,6 +63,7 @@ __all__ = [
     "strip_boilerplate",
     "strip_by_keys",
     "stripped_text",
+    "stripped_texts",
 ]
 
 KEY_SCHEME = "line-key-v2:nfkc-casefold-punct-xxh64"
@@ -550,6 +551,18 @@ def stripped_text(article: Article, hits: Sequence[bool]) -> str:
         return article.text
     body = "\n\n".join(p for p, hit in zip(article.paragraphs, hits, strict=True) if not hit)
     return f"{article.title}\n\n{body}" if article.title else body
+
+
+def stripped_texts(
+    articles: Sequence[Article], keys: IntArray, lengths: IntArray, boilerplate: IntArray
+) -> list[str]:
+    """Each article's text without its boilerplate paragraphs, no stripped article built.
+
+    ``keys`` holds the articles' paragraph keys one article after another,
+    ``lengths[d]`` each, as :func:`paragraph_hits` takes them.
+    """
+    hits = paragraph_hits(keys, lengths, boilerplate)
+    return [stripped_text(a, hits[d]) if d in hits else a.text for d, a in enumerate(articles)]
 
 
 def drop_paragraphs(article: Article, hits: Sequence[bool]) -> Article:

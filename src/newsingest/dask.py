@@ -56,8 +56,7 @@ from .boilerplate import (
     distinct_keys,
     key_paragraph_groups,
     learn_boilerplate_from_keys,
-    paragraph_hits,
-    stripped_text,
+    stripped_texts,
 )
 from .cluster import count_repairs, day_number
 from .config import BoilerplateConfig, DedupConfig, IngestConfig
@@ -90,7 +89,6 @@ MAX_GROUPS = 16
 _Int = npt.NDArray[np.int64]
 _NO_PAIRS = np.empty((0, 2), dtype=np.int64)
 _NO_ROWS = np.empty((3, 0), dtype=np.int64)
-_DIGEST_BAND = -1
 _FAN = 8  # inputs per task of a tree reduction
 
 
@@ -116,7 +114,6 @@ class _Part:
     lengths: _Int  # ... and how many each article has
     distinct: ParagraphKeys  # each article's distinct (key, words), when learning ...
     counts: _Int  # ... and how many each article has (see boilerplate.distinct_keys)
-    stats: ParagraphKeys  # rows (key, documents, words) of _sum_stats, when learning
     rejections: list[Rejection]
     text_bytes: int
 
@@ -157,15 +154,14 @@ def _ingest_partition(items: Iterable[object], config: IngestConfig, boilerplate
     if not boilerplate:
         none = np.empty((2, 0), dtype=np.int64)
         empty = np.zeros_like(lengths)
-        return _Part(articles, flat, lengths, none, empty, _NO_ROWS, rejections, size)
+        return _Part(articles, flat, lengths, none, empty, rejections, size)
     distinct, counts = distinct_keys(flat, lengths)
-    stats = _sum_stats(distinct, None)
-    return _Part(articles, flat, lengths, distinct, counts, stats, rejections, size)
+    return _Part(articles, flat, lengths, distinct, counts, rejections, size)
 
 
 def _key_stats(*parts: _Part) -> ParagraphKeys:
     """Rows (key, documents holding it, its word count) of a group's partitions."""
-    return _merge_stats([part.stats for part in parts])
+    return _sum_stats(np.concatenate([part.distinct for part in parts], axis=1), None)
 
 
 def _sum_stats(keys: ParagraphKeys, counts: _Int | None) -> ParagraphKeys:
@@ -230,13 +226,10 @@ def _group_table(
     articles = [a for part in parts for a in part.articles]
     # Only the stripped texts are needed (and id, path, date, fixes, which
     # stripping keeps): no stripped Article is built.
-    hits: dict[int, list[bool]] = {}
-    at = 0
-    for part in parts:
-        for d, flags in paragraph_hits(part.flat[0], part.lengths, boilerplate).items():
-            hits[at + d] = flags
-        at += part.lengths.size
-    texts = [stripped_text(a, hits[i]) if i in hits else a.text for i, a in enumerate(articles)]
+    none = np.empty(0, dtype=np.int64)
+    keys = np.concatenate([part.flat[0] for part in parts] or [none])
+    lengths = np.concatenate([part.lengths for part in parts] or [none])
+    texts = stripped_texts(articles, keys, lengths, boilerplate)
     sigs, sizes, digests = fingerprint_batch(texts, config.fingerprint)
     n = len(articles)
     node = [
@@ -272,14 +265,13 @@ def _table_and_bands(
 # ---------------------------------------------------------------- exchanges
 
 
-def _owner(nodes: _Int, group_of: _Int) -> _Int:
-    """The group holding each node's document (``group_of`` maps partition to group)."""
-    owner: _Int = group_of[nodes >> 32]
-    return owner
-
-
-def _split(rows: dict[str, Any], dest: _Int, groups: int) -> tuple[dict[str, Any], ...]:
-    """``rows`` (equal-length arrays) cut into one piece per destination group."""
+def _split_to_owners(
+    rows: dict[str, Any], nodes: _Int, group_of: _Int
+) -> tuple[dict[str, Any], ...]:
+    """``rows`` (equal-length arrays) cut into one piece per group: row ``i`` goes to the
+    group holding the document of ``nodes[i]`` (``group_of`` maps partition to group)."""
+    groups = int(group_of.max()) + 1
+    dest = group_of[nodes >> 32]
     order = np.argsort(dest, kind="stable")
     cuts = np.searchsorted(dest[order], np.arange(1, groups))
     pieces = [{} for _ in range(groups)]  # type: list[dict[str, Any]]
@@ -477,12 +469,7 @@ def _small_run_pairs(starts: _Int, lengths: _Int) -> _Int:
 
 
 def _route_pairs(pairs: _Int, group_of: _Int, side: int) -> tuple[dict[str, Any], ...]:
-    return _split({"pair": pairs}, _owner(pairs[:, side], group_of), _count(group_of))
-
-
-def _count(group_of: _Int) -> int:
-    """The number of groups."""
-    return int(group_of.max()) + 1
+    return _split_to_owners({"pair": pairs}, pairs[:, side], group_of)
 
 
 def _attach(
@@ -492,7 +479,7 @@ def _attach(
     pairs = _concat(pieces)["pair"] if pieces else _NO_PAIRS
     at = table.rows(pairs[:, 1])
     rows = {"pair": pairs, "sig": table.sigs[at], "size": table.sizes[at], "id": table.ids[at]}
-    return _split(rows, _owner(pairs[:, 0], group_of), _count(group_of))
+    return _split_to_owners(rows, pairs[:, 0], group_of)
 
 
 def _verify_at(pieces: Sequence[dict[str, Any]], table: _Table, config: DedupConfig) -> _Int:
@@ -543,7 +530,7 @@ def _forest_split(edge_sets: Sequence[_Int], group_of: _Int) -> tuple[dict[str, 
     roots = sorted_unique(forest[:, 1])
     node = np.r_[forest[:, 0], roots]
     label = np.r_[forest[:, 1], roots]
-    return _split({"node": node, "label": label}, _owner(node, group_of), _count(group_of))
+    return _split_to_owners({"node": node, "label": label}, node, group_of)
 
 
 def _rank_rows(labelled: dict[str, Any], table: _Table) -> dict[str, Any]:

@@ -456,12 +456,12 @@ def _strip_fingerprint(store: Store, task: _Strip) -> _Printed:
         np.cumsum(_concat(store.get("lengths", [])), out=store["offsets"][1:])
     flat, offsets = store["flat"], store["offsets"]
     keys = flat[0, int(offsets[task.lo]) : int(offsets[task.hi])]
-    hits = _bp.paragraph_hits(keys, np.diff(offsets[task.lo : task.hi + 1]), task.boilerplate)
+    lengths = np.diff(offsets[task.lo : task.hi + 1])
     mine = articles[task.lo : task.hi]
     if not task.want_articles:
         # Only the stripped texts are needed: no stripped Article is built.
-        texts = [_bp.stripped_text(a, hits[j]) if j in hits else a.text for j, a in enumerate(mine)]
-        return _print(texts, None, task)
+        return _print(_bp.stripped_texts(mine, keys, lengths, task.boilerplate), None, task)
+    hits = _bp.paragraph_hits(keys, lengths, task.boilerplate)
     stripped = [_bp.drop_paragraphs(a, hits[j]) if j in hits else a for j, a in enumerate(mine)]
     return _print([a.text for a in stripped], stripped, task)
 
