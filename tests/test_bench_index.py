@@ -43,14 +43,14 @@ def test_index_budget_is_what_the_goal_leaves_beside_the_days_own_batch() -> Non
     assert figures["free_index_ratio"] == pytest.approx(75.0)
     assert figures["index_seconds_in_day"] == pytest.approx(1.2)
     # 60 s / 50 = 1.2 s for the whole day, of which the batch work takes 0.8 s.
-    assert figures["index_budget_at_50x"] == pytest.approx(0.4)
+    assert figures["index_budget_at_goal"] == pytest.approx(0.4)
     # A day whose own batch exceeds whole / 50 leaves the index a negative budget.
-    assert index_budget(whole=60.0, own_batch=1.5, real_day=2.0)["index_budget_at_50x"] < 0
+    assert index_budget(whole=60.0, own_batch=1.5, real_day=2.0)["index_budget_at_goal"] < 0
 
 
 def test_day_batch_rows_only_with_a_measured_batch() -> None:
     assert day_batch_rows({}) == []
-    out = {"day_batch": {"documents": 10_000}, **index_budget(60.0, 0.8, 2.0)}
+    out = {"day_batch": {"documents": 10_000, "seconds": 0.8}, **index_budget(60.0, 0.8, 2.0)}
     cells = dict(day_batch_rows(out))
     assert len(cells) == 4
     assert "75.0x" in cells.values()
