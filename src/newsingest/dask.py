@@ -61,7 +61,13 @@ from .boilerplate import (
 from .cluster import count_repairs, day_number
 from .config import BoilerplateConfig, DedupConfig, IngestConfig
 from .fingerprint import fingerprint_batch
-from .index import BIG_BUCKET_ANCHORS, DEFAULT_MAX_BUCKET, bands_for_config, hash_columns
+from .index import (
+    BIG_BUCKET_ANCHORS,
+    DEFAULT_MAX_BUCKET,
+    bands_for_config,
+    hash_columns,
+    ordered_bucket_pairs,
+)
 from .pipeline import ParagraphKeys, ingest_or_reject
 from .read import iter_documents
 from .records import Article, Decision, RawDocument, Rejection
@@ -433,10 +439,7 @@ def _lsh_reduce(pieces: Sequence[_Bucketed]) -> tuple[_Int, _Int]:
             # The local index orders a big bucket by content hash, then by index (= id order).
             span = slice(start, start + length)
             ordered = doc[span][np.lexsort((rank[span], content[doc[span]]))]
-            chain = np.stack([ordered[:-1], ordered[1:]], axis=1)
-            heads, rest = ordered[:BIG_BUCKET_ANCHORS], ordered[BIG_BUCKET_ANCHORS:]
-            star = np.stack([np.repeat(heads, rest.size), np.tile(rest, heads.size)], axis=1)
-            pairs += [chain, star]
+            pairs.append(ordered_bucket_pairs(ordered, BIG_BUCKET_ANCHORS))
     found = node[np.concatenate(pairs)]
     if found.shape[0] == 0:
         return _NO_PAIRS, exact_edges

@@ -38,6 +38,7 @@ __all__ = [
     "design_threshold",
     "find_candidate_pairs",
     "hash_columns",
+    "ordered_bucket_pairs",
 ]
 
 EMPTY_VALUE = np.uint32(0xFFFFFFFF)
@@ -183,14 +184,15 @@ def _pairs_in_big_bucket(
     """
     rows = sigs[members]
     content = hash_columns(rows, 0, rows.shape[1])
-    ordered = members[np.lexsort((members, content))]
+    return ordered_bucket_pairs(members[np.lexsort((members, content))], anchors)
+
+
+def ordered_bucket_pairs(ordered: _Int64Array, anchors: int) -> _Int64Array:
+    """The pairs of a big bucket whose members are in order: each member with its
+    successor (a chain) and with the first ``anchors`` members (a star)."""
     chain = np.stack([ordered[:-1], ordered[1:]], axis=1)
-    heads = ordered[:anchors]
-    rest = ordered[anchors:]
-    star = np.stack(
-        [np.repeat(heads, rest.size), np.tile(rest, heads.size)],
-        axis=1,
-    )
+    heads, rest = ordered[:anchors], ordered[anchors:]
+    star = np.stack([np.repeat(heads, rest.size), np.tile(rest, heads.size)], axis=1)
     return np.concatenate([chain, star])
 
 
