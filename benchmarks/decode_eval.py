@@ -24,8 +24,8 @@ from typing import Any
 
 import chardet
 
-from newsingest.decode import decode_bytes
 from newsingest.errors import DecodeError
+from newsingest.ingest.decode import decode_bytes
 
 # Manifest labels Python does not know under that spelling, or at all.
 _MANIFEST_CODECS = {

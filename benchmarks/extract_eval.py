@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from newsingest.errors import ExtractError
-from newsingest.extract import extract_article
+from newsingest.ingest.extract import extract_article
 from newsingest.records import DecodedText, Decoding
 
 _UTF8 = Decoding(encoding="utf-8", method="utf-8", confidence=1.0)

@@ -48,13 +48,13 @@ def load_texts(data: Path, megabytes: float) -> list[str]:
 def run_method(method: str, texts: list[str]) -> dict[str, Any]:
     """Time one method on ``texts`` in this process."""
     from newsingest.config import FingerprintConfig  # noqa: PLC0415 - per child, for its RSS
-    from newsingest.shingle import iter_shingles  # noqa: PLC0415 - per child, for its RSS
+    from newsingest.matching.shingle import iter_shingles  # noqa: PLC0415 - per child, for its RSS
 
     config = FingerprintConfig()
     extra: dict[str, Any] = {}
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if method == "newsingest":
-        from newsingest.fingerprint import fingerprint_batch, warm_up  # noqa: PLC0415 - per child, for its RSS
+        from newsingest.matching.fingerprint import fingerprint_batch, warm_up  # noqa: PLC0415 - per child, for its RSS
 
         extra["warm_up_s"] = round(warm_up(), 3)
 

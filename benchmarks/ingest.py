@@ -234,7 +234,7 @@ def eval_replacement_chars(data: Path) -> dict[str, Any]:
 
 def eval_ftfy_cases(data: Path) -> dict[str, Any]:
     """Row 3: ftfy's ``expect: pass`` cases, split into repairs and must-not-change cases."""
-    from newsingest.repair import repair_text
+    from newsingest.ingest.repair import repair_text
 
     path = data / "encoding" / "ftfy_cases.jsonl"
     # split("\n"), not splitlines(): the cases hold U+2028 and other line separators.
@@ -425,11 +425,11 @@ def child_newsingest(root: Path, list_path: Path, jobs: int, whole: bool) -> dic
 def split_stages(paths: Sequence[str]) -> dict[str, float]:
     """CPU seconds per stage over ``paths``, the stages called one by one (after the run)."""
 
-    from newsingest.decode import decode_document
-    from newsingest.extract import extract_article, extract_repaired_text
-    from newsingest.read import iter_documents
+    from newsingest.ingest.decode import decode_document
+    from newsingest.ingest.extract import extract_article, extract_repaired_text
+    from newsingest.ingest.read import iter_documents
+    from newsingest.ingest.repair import repair_article, repair_text
     from newsingest.records import Rejection
-    from newsingest.repair import repair_article, repair_text
 
     clock = time.process_time
     spent = dict.fromkeys(("read", "decode", "extract", "repair"), 0.0)

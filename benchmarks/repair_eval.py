@@ -25,7 +25,7 @@ from pathlib import Path
 import ftfy
 
 from newsingest.config import RepairConfig
-from newsingest.repair import ftfy_config, needs_repair, repair_text
+from newsingest.ingest.repair import ftfy_config, needs_repair, repair_text
 
 DISABLED_OPTIONS = ("uncurl_quotes", "fix_latin_ligatures", "fix_character_width")
 

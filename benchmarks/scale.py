@@ -110,7 +110,7 @@ def generate(root: Path, n: int, seed: int = 1) -> list[str]:
 
 def run_one(mode: str, shards: list[str]) -> dict[str, Any]:
     from newsingest.config import DedupConfig  # noqa: PLC0415
-    from newsingest.fingerprint import warm_up  # noqa: PLC0415
+    from newsingest.matching.fingerprint import warm_up  # noqa: PLC0415
 
     warm_up()
     load = os.getloadavg()[0]
@@ -169,7 +169,7 @@ def _warm_worker() -> None:
     import dask.dataframe  # noqa: F401, PLC0415
 
     import newsingest.dask  # noqa: F401, PLC0415
-    from newsingest.fingerprint import warm_up  # noqa: PLC0415
+    from newsingest.matching.fingerprint import warm_up  # noqa: PLC0415
 
     warm_up()
 

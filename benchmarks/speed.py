@@ -64,8 +64,8 @@ def measure_newsingest(folder: Path, jobs: int, profile: Path | None = None) -> 
     started = time.perf_counter()
     # Imported here: import time is part of the cost, and each child loads only its own tool.
     from newsingest.config import DedupConfig  # noqa: PLC0415
+    from newsingest.output.report import write_report  # noqa: PLC0415
     from newsingest.pipeline import dedup  # noqa: PLC0415
-    from newsingest.report import write_report  # noqa: PLC0415
 
     imported = time.perf_counter()
     profiler = cProfile.Profile() if profile else None

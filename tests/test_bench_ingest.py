@@ -25,7 +25,7 @@ from benchmarks.corpus import (
 )
 from benchmarks.ingest import _throughput_rows, baseline_title
 
-from newsingest.decode import decode_bytes
+from newsingest.ingest.decode import decode_bytes
 
 PAIRS = [
     (

@@ -15,26 +15,24 @@ from pathlib import Path
 import attrs
 import numpy as np
 import pytest
-from tests.factories import article_text, sentence, story, write, write_rejected_files
 
 from newsingest import pipeline
 from newsingest._parallel import chunked, imap_bounded, open_crew, resolve_jobs
-from newsingest.boilerplate import learn_boilerplate
 from newsingest.config import DedupConfig, FingerprintConfig, IngestConfig, ReadConfig
-from newsingest.fingerprint import fingerprint_batch
+from newsingest.ingest import run
+from newsingest.ingest.read import iter_documents
+from newsingest.ingest.run import _read_unit, iter_articles, iter_units
+from newsingest.matching.boilerplate import learn_boilerplate
+from newsingest.matching.fingerprint import fingerprint_batch
+from newsingest.matching.link import count_repairs, day_number, link_documents, resolve_clusters
 from newsingest.pipeline import (
-    _path_units,
-    _read_unit,
     dedup,
-    iter_articles,
     learn_boilerplate_keys,
-    link_documents,
     paragraph_keys,
-    resolve_clusters,
     strip_corpus_boilerplate,
 )
-from newsingest.read import iter_documents
 from newsingest.records import Article, DedupResult, RawDocument, Rejection
+from tests.factories import article_text, sentence, story, write, write_rejected_files
 
 OUTLETS = [
     ("Subscribe to the Morning Ledger for one dollar a week!", ["Morning Ledger, since 1887."]),
@@ -98,7 +96,24 @@ def reference(root: Path, config: DedupConfig) -> DedupResult:
     articles = strip_corpus_boilerplate(articles, config)
     sigs, sizes, digests = fingerprint_batch([a.text for a in articles], config.fingerprint)
     links = link_documents(sigs, sizes, digests, config)
-    decisions, clusters = resolve_clusters(articles, rejections, sigs, sizes, links.edges)
+
+    def ranks(members: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        chosen = [articles[i] for i in members.tolist()]
+        return (
+            np.array([day_number(a.date) for a in chosen], dtype=np.int64),
+            np.array([count_repairs(a.fixes) for a in chosen], dtype=np.int64),
+            np.array([len(a.text) for a in chosen], dtype=np.int64),
+        )
+
+    decisions, clusters = resolve_clusters(
+        [a.id for a in articles],
+        [a.path for a in articles],
+        rejections,
+        sigs,
+        sizes,
+        edges=links.edges,
+        ranks=ranks,
+    )
     return DedupResult(
         decisions=decisions,
         clusters=clusters,
@@ -259,16 +274,16 @@ def test_workers_get_entries_and_large_containers_are_split(
 ) -> None:
     paths = build_folders(tmp_path / "in", tmp_path / "outside")
     config = IngestConfig()
-    units = list(_path_units(paths, config, jobs=2))
+    units = list(iter_units(paths, config, jobs=2))
     flat = [x for unit in units for x in unit]
     assert not any(isinstance(x, RawDocument) for x in flat), "the main process read a file"
-    assert all(len(unit) <= pipeline._CHUNK for unit in units)
+    assert all(len(unit) <= run.UNIT_DOCUMENTS for unit in units)
     expected = list(iter_documents(paths))
     assert list(_read_unit(flat, config)) == expected
-    # A container above the cap is read here and spread over units of _CHUNK documents.
-    monkeypatch.setattr(pipeline, "_WORKER_FILE_BYTES", 100)
-    monkeypatch.setattr(pipeline, "_CHUNK", 1)
-    units = list(_path_units(paths, config, jobs=2))
+    # A container above the cap is read here and spread over units of UNIT_DOCUMENTS documents.
+    monkeypatch.setattr(run, "_WORKER_FILE_BYTES", 100)
+    monkeypatch.setattr(run, "UNIT_DOCUMENTS", 1)
+    units = list(iter_units(paths, config, jobs=2))
     feed = [x for unit in units for x in unit if "feed.jsonl" in x.id]
     assert feed
     assert all(isinstance(x, RawDocument | Rejection) for x in feed)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from .config import (
+from newsingest.config import (
     BoilerplateConfig,
     DecodeConfig,
     DedupConfig,
@@ -23,8 +23,7 @@ from .config import (
     ReadConfig,
     RepairConfig,
 )
-from .decode import decode_bytes, decode_document
-from .errors import (
+from newsingest.errors import (
     ConfigError,
     DecodeError,
     ExtractError,
@@ -34,12 +33,20 @@ from .errors import (
     ReadError,
     StoreError,
 )
-from .explain import Explanation, explain
-from .extract import extract_article
-from .fingerprint import Fingerprint, FingerprintParams, fingerprint_article, fingerprint_text
-from .pipeline import dedup, ingest_document, iter_articles
-from .read import iter_documents
-from .records import (
+from newsingest.ingest.decode import decode_bytes, decode_document
+from newsingest.ingest.extract import extract_article
+from newsingest.ingest.read import iter_documents
+from newsingest.ingest.repair import repair_article, repair_text
+from newsingest.matching.fingerprint import (
+    Fingerprint,
+    FingerprintParams,
+    fingerprint_article,
+    fingerprint_text,
+)
+from newsingest.output.explain import Explanation, explain
+from newsingest.output.report import write_report
+from newsingest.pipeline import dedup, ingest_document, iter_articles
+from newsingest.records import (
     Article,
     Cluster,
     Decision,
@@ -51,9 +58,7 @@ from .records import (
     RawDocument,
     Rejection,
 )
-from .repair import repair_article, repair_text
-from .report import write_report
-from .store import Index
+from newsingest.store import Index
 
 __version__ = "0.1.0"
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["expand_ranges", "sorted_unique"]
+__all__ = ["equal_runs", "expand_ranges", "sorted_unique"]
 
 
 def sorted_unique(values: npt.ArrayLike, *, overwrite: bool = False) -> npt.NDArray[Any]:
@@ -42,3 +42,17 @@ def expand_ranges(
     first = np.cumsum(lengths) - lengths
     pos = np.repeat(starts, lengths) + (np.arange(total, dtype=np.int64) - first[owner])
     return owner, pos
+
+
+def equal_runs(values: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Where each run of equal neighbours starts in ``values`` (sorted, or grouped) and how
+    long it is: ``values[starts[i] : starts[i] + lengths[i]]`` are equal."""
+    arr = np.asarray(values)
+    if arr.shape[0] == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    change = arr[1:] != arr[:-1]
+    if change.ndim > 1:  # rows of a 2-D array: a run ends where any column changes
+        change = change.any(axis=tuple(range(1, change.ndim)))
+    starts = np.flatnonzero(np.r_[True, change]).astype(np.int64)
+    lengths = np.diff(np.r_[starts, arr.shape[0]]).astype(np.int64)
+    return starts, lengths

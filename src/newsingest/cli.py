@@ -18,19 +18,25 @@ from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 
-from . import __version__
-from ._atomic import atomic_writer
-from ._progress import Progress
-from .config import BoilerplateConfig, DedupConfig, ExtractConfig, IngestConfig, ReadConfig
-from .errors import ConfigError, NewsIngestError
-from .explain import explain, format_explanation
-from .kept import copy_kept
-from .pipeline import dedup, iter_articles
-from .records import DedupResult, Rejection
-from .report import format_summary, write_report
-from .review import write_review
-from .serialize import to_dict
-from .store import Index, format_index_summary
+from newsingest import __version__
+from newsingest._atomic import atomic_writer
+from newsingest._progress import Progress
+from newsingest.config import (
+    BoilerplateConfig,
+    DedupConfig,
+    ExtractConfig,
+    IngestConfig,
+    ReadConfig,
+)
+from newsingest.errors import ConfigError, NewsIngestError
+from newsingest.output.explain import explain, format_explanation
+from newsingest.output.kept import copy_kept
+from newsingest.output.report import format_summary, write_report
+from newsingest.output.review import write_review
+from newsingest.pipeline import dedup, iter_articles
+from newsingest.records import DedupResult, Rejection
+from newsingest.serialize import to_dict
+from newsingest.store import Index, format_index_summary
 
 __all__ = ["main"]
 

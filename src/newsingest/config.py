@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from .errors import ConfigError
+from newsingest.errors import ConfigError
 
 __all__ = [
     "BoilerplateConfig",
@@ -155,7 +155,7 @@ class BoilerplateConfig:
 
     A line is a boilerplate candidate when it appears in at least ``min_docs``
     documents; it is removed only when those documents are otherwise unrelated
-    (see :mod:`newsingest.boilerplate`), so that a paragraph repeated because a
+    (see :mod:`newsingest.matching.boilerplate`), so that a paragraph repeated because a
     whole article was syndicated stays.
     """
 
@@ -194,7 +194,7 @@ class DedupConfig:
     of the longer: a 40-shingle brief inside a long digest is not a copy of it."""
     bands: int | None = None
     """LSH bands; ``None`` chooses bands for 99% recall at the lowest Jaccard an
-    accepted pair can have (see :func:`newsingest.index.design_threshold`)."""
+    accepted pair can have (see :func:`newsingest.matching.lsh.design_threshold`)."""
     jobs: int = attrs.field(default=1, validator=_at_least(0))
     """Worker processes for the per-document stages; 0 means one per core."""
     ingest: IngestConfig = IngestConfig()

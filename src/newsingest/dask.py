@@ -17,7 +17,7 @@ of ``G × G`` pieces, with no synchronisation in between:
   a ``(n, num_perm)`` uint32 array);
 * boilerplate: key document-frequencies by a tree reduction; only the
   documents holding a frequent key travel, as integers, to the one task that
-  makes the one-story-or-many decision (:mod:`newsingest.boilerplate`);
+  makes the one-story-or-many decision (:mod:`newsingest.matching.boilerplate`);
 * one exchange keyed by (band, band key) — with one extra "band" keyed by the
   exact digest — finds the exact copies and the LSH candidate pairs at once:
   every copy of a text lands in the same bucket of every band, so a bucket
@@ -49,29 +49,30 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 
-from ._arrays import expand_ranges, sorted_unique
-from ._gc import pausing
-from ._unionfind import connected_components
-from .boilerplate import (
+from newsingest._arrays import expand_ranges, sorted_unique
+from newsingest._gc import pausing
+from newsingest.config import BoilerplateConfig, DedupConfig, IngestConfig
+from newsingest.ingest.read import iter_documents
+from newsingest.ingest.run import ingest_or_reject
+from newsingest.matching._unionfind import connected_components
+from newsingest.matching.boilerplate import (
     distinct_keys,
     key_paragraph_groups,
     learn_boilerplate_from_keys,
     stripped_texts,
 )
-from .cluster import count_repairs, day_number
-from .config import BoilerplateConfig, DedupConfig, IngestConfig
-from .fingerprint import fingerprint_batch
-from .index import (
+from newsingest.matching.fingerprint import fingerprint_batch
+from newsingest.matching.link import count_repairs, day_number
+from newsingest.matching.lsh import (
     BIG_BUCKET_ANCHORS,
     DEFAULT_MAX_BUCKET,
     bands_for_config,
     hash_columns,
     ordered_bucket_pairs,
 )
-from .pipeline import ParagraphKeys, ingest_or_reject
-from .read import iter_documents
-from .records import Article, Decision, RawDocument, Rejection
-from .verify import score_against, verify_pairs
+from newsingest.matching.verify import score_against, verify_pairs
+from newsingest.pipeline import ParagraphKeys
+from newsingest.records import Article, Decision, RawDocument, Rejection
 
 if TYPE_CHECKING:
     import dask.bag as db
@@ -370,7 +371,7 @@ def _runs(*columns: npt.NDArray[Any]) -> tuple[_Int, _Int]:
 def _lsh_reduce(pieces: Sequence[_Bucketed]) -> tuple[_Int, _Int]:
     """(candidate pairs, exact-copy edges) of the buckets in this piece, as node pairs.
 
-    Band by band, as :func:`~newsingest.index.find_candidate_pairs` does: most
+    Band by band, as :func:`~newsingest.matching.lsh.find_candidate_pairs` does: most
     buckets hold one document and are dropped after a sort of integers. Ids
     are compared only where the local pipeline's id order decides something:
     which copy of a text represents it, and the order of a bucket too big for

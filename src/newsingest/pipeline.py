@@ -10,7 +10,6 @@ incremental index (:mod:`newsingest.store`) and the Dask backend
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import logging
 import os
@@ -23,38 +22,42 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from . import boilerplate as _bp
-from ._arrays import expand_ranges, sorted_unique
-from ._gc import pausing
-from ._parallel import Crew, Store, chunked, imap_bounded, open_crew, pool_context, resolve_jobs
-from .boilerplate import BoilerplateModel, learn_boilerplate, strip_boilerplate
-from .cluster import (
-    CanonicalKey,
-    build_clusters,
-    choose_canonicals_from_arrays,
-    connected_components,
+from newsingest._arrays import expand_ranges
+from newsingest._gc import pausing
+from newsingest._parallel import (
+    Crew,
+    Store,
+    chunked,
+    open_crew,
+    pool_context,
+    resolve_jobs,
+)
+from newsingest.config import BoilerplateConfig, DedupConfig, FingerprintConfig, IngestConfig
+from newsingest.ingest.run import (
+    UNIT_DOCUMENTS,
+    PathLike,
+    Unread,
+    ingest_document,
+    ingest_or_reject,
+    ingest_unit,
+    iter_articles,
+    iter_units,
+)
+from newsingest.matching import boilerplate as _bp
+from newsingest.matching.boilerplate import BoilerplateModel, learn_boilerplate, strip_boilerplate
+from newsingest.matching.fingerprint import fingerprint_batch, warm_up
+from newsingest.matching.link import (
+    Links,
     count_repairs,
     day_number,
-    explain_wins,
+    link_documents,
+    resolve_clusters,
 )
-from .config import BoilerplateConfig, DedupConfig, FingerprintConfig, IngestConfig
-from .decode import decode_document
-from .errors import InputError
-from .extract import extract_article, extract_repaired_text
-from .fingerprint import fingerprint_batch, warm_up
-from .index import bands_for_config, find_candidate_pairs
-from .read import Entry, iter_documents, iter_entries, read_entry
-from .records import (
+from newsingest.records import (
     Article,
-    Cluster,
-    Decision,
     DedupResult,
-    RawDocument,
     Rejection,
-    Stage,
 )
-from .repair import repair_article, repair_text
-from .verify import score_against, verify_pairs
 
 __all__ = [
     "Links",
@@ -69,87 +72,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-PathLike = str | os.PathLike[str]
 Progress = Callable[[Article | Rejection], None]
-
-_CHUNK = 64
-_LOCAL_CHUNK = 512
-
-
-def ingest_document(raw: RawDocument, config: IngestConfig = IngestConfig()) -> Article:
-    """Decode, extract and repair one document; raises :class:`~newsingest.errors.InputError`."""
-    return _ingest(raw, config, [])
-
-
-def _ingest(raw: RawDocument, config: IngestConfig, stage: list[Stage]) -> Article:
-    """The per-document stages; ``stage`` tracks where a failure happened."""
-    stage[:] = ["decode"]
-    decoded = decode_document(raw, config.decode)
-    if decoded.format == "text":
-        # Plain text is repaired whole before it is parsed: mojibake and entities
-        # change line lengths, and re-joining hard-wrapped lines depends on them.
-        # (HTML must be parsed before entities are touched; JSON before its fields
-        # are.) The fields are then pieces of repaired text: no second pass.
-        stage[:] = ["repair"]
-        text, fixes = repair_text(decoded.text, config.repair, field="text")
-        stage[:] = ["extract"]
-        return extract_repaired_text(decoded, text, fixes, config.extract)
-    stage[:] = ["extract"]
-    article = extract_article(decoded, config.extract)
-    stage[:] = ["repair"]
-    return repair_article(article, config.repair)
-
-
-def ingest_or_reject(
-    raw: RawDocument, config: IngestConfig = IngestConfig()
-) -> Article | Rejection:
-    """:func:`ingest_document` for batch runs: a failure becomes a Rejection naming the stage."""
-    stage: list[Stage] = ["decode"]
-    try:
-        return _ingest(raw, config, stage)
-    except InputError as exc:
-        reason = str(exc)
-    except Exception as exc:  # a bug or a library failure must not end a batch run
-        log.debug("unexpected error on %s", raw.id, exc_info=True)
-        reason = f"internal error ({type(exc).__name__}: {exc}); please report it"
-    return Rejection(id=raw.id, path=raw.path, line=raw.line, stage=stage[0], reason=reason)
-
-
-def _ingest_chunk(chunk: Sequence[_Unread], config: IngestConfig) -> list[Article | Rejection]:
-    return [
-        ingest_or_reject(item, config) if isinstance(item, RawDocument) else item
-        for item in _read_unit(chunk, config)
-    ]
-
-
-def _read_unit(unit: Iterable[_Unread], config: IngestConfig) -> Iterator[_Input]:
-    """A unit's items with its entries read, in order: as the reader yields them."""
-    for item in unit:
-        if isinstance(item, Entry):
-            yield from read_entry(item, config.read)
-        else:
-            yield item
-
-
-def iter_articles(
-    paths: Iterable[PathLike],
-    config: IngestConfig = IngestConfig(),
-    *,
-    jobs: int = 1,
-) -> Iterator[Article | Rejection]:
-    """Every document under ``paths`` as an :class:`Article`, or a :class:`Rejection` saying why.
-
-    Lazy and streaming: memory stays constant in the number of files. Output
-    order is the reader's deterministic order whatever ``jobs`` is (``0``
-    means one worker process per core).
-
-    >>> for item in iter_articles(["examples/articles"]):  # doctest: +SKIP
-    ...     print(item.id, getattr(item, "title", item))
-    """
-    jobs = resolve_jobs(jobs)
-    work = partial(_ingest_chunk, config=config)
-    for results in imap_bounded(work, _path_units(paths, config, jobs), jobs=jobs):
-        yield from results
 
 
 # ---------------------------------------------------------------- dedup
@@ -175,16 +98,6 @@ ParagraphKeys = npt.NDArray[np.int64]
 """Shape ``(2, paragraphs)``: each paragraph's boilerplate line key, and its word count."""
 
 _Item = Article | Rejection
-_Input = RawDocument | Rejection | Article
-_Unread = _Input | Entry
-"""A unit item: an Entry is read by the process that ingests it."""
-
-# A JSON Lines or compressed file at most this large is read by the worker that ingests
-# it (the main process only stats it); a larger one is read here and spread over chunks.
-_WORKER_FILE_BYTES = 32 << 20
-_BYTES_PER_DOCUMENT = 4096
-"""How many bytes of a JSON Lines or compressed file count as one document when
-entries are grouped into units: a unit holds about ``_CHUNK`` documents."""
 _PASS2_BATCH = 4096
 
 
@@ -216,14 +129,14 @@ def paragraph_keys(article: Article) -> ParagraphKeys:
 
 
 def _ingest_keyed_unit(
-    store: Store, unit: Sequence[_Unread], *, config: IngestConfig, send_items: bool
+    store: Store, unit: Sequence[Unread], *, config: IngestConfig, send_items: bool
 ) -> _Keyed:
     """Pass 1 in a crew worker: (read,) ingest and key a unit; keep its articles and keys."""
     items: list[_Item] = []
     articles: list[Article] = store.setdefault("articles", [])
     got: list[Article] = []
     rejected: dict[int, Rejection] = {}
-    for done in _ingest_chunk(unit, config):
+    for done in ingest_unit(unit, config):
         if isinstance(done, Article):
             got.append(done)
         else:
@@ -253,57 +166,13 @@ def _ingest_keyed_unit(
 
 def _units(
     inputs: Iterable[PathLike | Article], config: IngestConfig, jobs: int
-) -> Iterator[Sequence[_Unread]]:
+) -> Iterator[Sequence[Unread]]:
     """Pass-1 work: chunks of given articles, then the units of the path inputs."""
     items = list(inputs)
-    given: list[_Unread] = [x for x in items if isinstance(x, Article)]
+    given: list[Unread] = [x for x in items if isinstance(x, Article)]
     paths = [os.fsdecode(x) for x in items if not isinstance(x, Article)]
-    yield from chunked(given, _CHUNK)
-    yield from _path_units(paths, config, jobs)
-
-
-def _path_units(
-    paths: Iterable[PathLike], config: IngestConfig, jobs: int
-) -> Iterator[Sequence[_Unread]]:
-    """The reader's output in units of about ``_CHUNK`` documents, in the reader's order.
-
-    With workers, this process only walks: files travel as entries and the
-    worker that ingests them reads them, so the bytes are not read, pickled and
-    sent from here. A JSON Lines or compressed file above ``_WORKER_FILE_BYTES``
-    is read here and spread over several units, so that no worker gets it whole.
-    """
-    if jobs <= 1:
-        # In this process there is no worker to balance: larger units, fewer per-unit costs.
-        yield from chunked(iter_documents(paths, config.read), _LOCAL_CHUNK)
-        return
-    unit: list[_Unread] = []
-    weight = 0
-    for item in iter_entries(paths, config.read):
-        cost = 1
-        if isinstance(item, Entry) and (item.format == "jsonl" or item.compression is not None):
-            size = _file_size(item.path)
-            if size > _WORKER_FILE_BYTES:
-                if unit:
-                    yield unit
-                    unit, weight = [], 0
-                yield from chunked(read_entry(item, config.read), _CHUNK)
-                continue
-            cost = 1 + size // _BYTES_PER_DOCUMENT
-        unit.append(item)
-        weight += cost
-        if weight >= _CHUNK:
-            yield unit
-            unit, weight = [], 0
-    if unit:
-        yield unit
-
-
-def _file_size(path: str) -> int:
-    """The size of a file to weigh it by; 0 if it cannot be stat-ed (its reader says why)."""
-    try:
-        return os.stat(path).st_size  # noqa: PTH116
-    except OSError:
-        return 0
+    yield from chunked(given, UNIT_DOCUMENTS)
+    yield from iter_units(paths, config, jobs)
 
 
 @attrs.frozen
@@ -412,7 +281,7 @@ def _concat(arrays: Iterable[npt.NDArray[Any]], dtype: type = np.int64) -> npt.N
 def learn_boilerplate_keys(
     keys: Sequence[ParagraphKeys], config: BoilerplateConfig
 ) -> BoilerplateModel:
-    """:func:`~newsingest.boilerplate.learn_boilerplate` from precomputed paragraph keys.
+    """:func:`~newsingest.matching.boilerplate.learn_boilerplate` from precomputed paragraph keys.
 
     Equal to learning from the articles (tested): the keys are what the
     learner would compute, and its decisions depend on document sets only.
@@ -533,127 +402,6 @@ def _boilerplate_keys(collected: _Collected, config: BoilerplateConfig) -> npt.N
     return np.sort(np.fromiter(model.boilerplate, dtype=np.int64, count=len(model.boilerplate)))
 
 
-def _exact_groups(digests: Sequence[bytes]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Representatives (first index of each distinct digest) and edges joining copies to them."""
-    first: dict[bytes, int] = {}
-    edges: list[tuple[int, int]] = []
-    for i, d in enumerate(digests):
-        j = first.setdefault(d, i)
-        if j != i:
-            edges.append((j, i))
-    reps = np.fromiter(first.values(), dtype=np.int64, count=len(first))
-    return reps, np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-
-
-@attrs.frozen(kw_only=True)
-class Links:
-    """The verified pairs of a corpus: edges between documents that are copies.
-
-    ``edges`` holds index pairs into the fingerprint arrays; the counts are
-    kept for the report's parameters.
-    """
-
-    edges: npt.NDArray[np.int64] = attrs.field(eq=False, repr=False)
-    bands: int
-    rows: int
-    candidate_pairs: int
-    accepted_pairs: int
-    exact_duplicates: int
-
-
-def link_documents(
-    sigs: npt.NDArray[np.uint32],
-    sizes: npt.NDArray[np.int64],
-    digests: Sequence[bytes],
-    config: DedupConfig,
-) -> Links:
-    """Exact copies by digest, near copies by LSH candidates verified from signatures."""
-    bands, rows = bands_for_config(config, config.fingerprint.num_perm)
-    # Exact copies are joined to their first representative without LSH: a
-    # story re-posted 500 times would otherwise fill one bucket per band.
-    reps, exact_edges = _exact_groups(digests)
-    if reps.size:
-        local = find_candidate_pairs(sigs[reps], bands, rows, sizes=sizes[reps])
-        candidates = reps[local] if local.size else local.reshape(-1, 2)
-    else:
-        candidates = np.empty((0, 2), dtype=np.int64)
-    _, _, accepted = verify_pairs(sigs, sizes, candidates, config)
-    return Links(
-        edges=np.concatenate([candidates[accepted], exact_edges]),
-        bands=bands,
-        rows=rows,
-        candidate_pairs=int(candidates.shape[0]),
-        accepted_pairs=int(accepted.sum()),
-        exact_duplicates=int(exact_edges.shape[0]),
-    )
-
-
-def resolve_clusters(
-    articles: Sequence[Article],
-    rejections: Sequence[Rejection],
-    sigs: npt.NDArray[np.uint32],
-    sizes: npt.NDArray[np.int64],
-    edges: npt.NDArray[np.int64],
-) -> tuple[tuple[Decision, ...], tuple[Cluster, ...]]:
-    """Connected components of ``edges``, a canonical copy each, and one decision per document.
-
-    ``articles`` must be sorted by id and aligned with ``sigs``/``sizes``.
-    """
-
-    def ranks(members: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
-        chosen = [articles[i] for i in members.tolist()]
-        return (
-            np.asarray([day_number(a.date) for a in chosen], np.int64),
-            np.asarray([count_repairs(a.fixes) for a in chosen], dtype=np.int64),
-            np.asarray([len(a.text) for a in chosen], dtype=np.int64),
-        )
-
-    ids = [a.id for a in articles]
-    return _resolve_clusters(
-        ids, [a.path for a in articles], rejections, sigs, sizes, edges=edges, ranks=ranks
-    )
-
-
-def _resolve_clusters(
-    ids: Sequence[str],
-    paths: Sequence[str],
-    rejections: Sequence[Rejection],
-    sigs: npt.NDArray[np.uint32],
-    sizes: npt.NDArray[np.int64],
-    *,
-    edges: npt.NDArray[np.int64],
-    ranks: Callable[[npt.NDArray[np.int64]], tuple[npt.NDArray[np.int64], ...]],
-) -> tuple[tuple[Decision, ...], tuple[Cluster, ...]]:
-    """:func:`resolve_clusters` on the articles' ids and paths; ``ranks(members)`` gives
-    the date ordinals (0 for none), repair counts and text lengths of those articles
-    (only members of a cluster need them)."""
-    n = len(ids)
-    labels = connected_components(n, edges)
-    _, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
-    multi = np.flatnonzero(counts[inverse.reshape(-1)] >= 2)
-    days = np.zeros(n, dtype=np.int64)
-    repairs = np.zeros(n, dtype=np.int64)
-    lengths = np.zeros(n, dtype=np.int64)
-    if multi.size:  # a singleton is its own canonical: it needs no key
-        days[multi], repairs[multi], lengths[multi] = ranks(multi)
-    canonical, runner_up = choose_canonicals_from_arrays(
-        labels, days=days, shingles=sizes, repairs=repairs, lengths=lengths
-    )
-    keys = {
-        i: CanonicalKey(
-            id=ids[i],
-            date=dt.date.fromordinal(int(days[i])) if days[i] else None,
-            shingles=int(sizes[i]),
-            length=int(lengths[i]),
-            repairs=int(repairs[i]),
-        )
-        for i in sorted_unique(np.r_[canonical[multi], runner_up[multi]]).tolist()
-    }
-    whys = explain_wins(labels, canonical, runner_up, keys)
-    clusters = build_clusters(ids, labels, canonical, whys)
-    return _decide(ids, paths, rejections, sigs, sizes, canonical=canonical), clusters
-
-
 def strip_corpus_boilerplate(articles: Sequence[Article], config: DedupConfig) -> list[Article]:
     """Learn the corpus's boilerplate lines and strip them from every article."""
     if not (config.boilerplate.enabled and articles):
@@ -729,7 +477,7 @@ def _dedup(
     links = link_documents(sigs, sizes, digests, config)
     clock.lap("link")
     days, repairs, lengths = collected.days, collected.repairs, printed.lengths
-    decisions, clusters = _resolve_clusters(
+    decisions, clusters = resolve_clusters(
         collected.ids,
         collected.paths,
         rejections,
@@ -761,40 +509,3 @@ def _dedup(
         timings=clock.total(),
         articles=tuple(printed.articles or ()),
     )
-
-
-def _decide(
-    ids: Sequence[str],
-    paths: Sequence[str],
-    rejections: Sequence[Rejection],
-    sigs: npt.NDArray[np.uint32],
-    sizes: npt.NDArray[np.int64],
-    *,
-    canonical: npt.NDArray[np.int64],
-) -> tuple[Decision, ...]:
-    dup = np.flatnonzero(canonical != np.arange(len(ids)))
-    sim, cont = score_against(sigs, sizes, dup, canonical[dup])
-    scores = dict(zip(dup.tolist(), zip(sim.tolist(), cont.tolist(), strict=True), strict=True))
-    rows: list[Decision] = []
-    for i, (id_, path, c) in enumerate(zip(ids, paths, canonical.tolist(), strict=True)):
-        if c == i:
-            rows.append(Decision(id=id_, path=path, status="kept", cluster=id_))
-            continue
-        similarity, containment = scores[i]
-        canon_id = ids[c]
-        rows.append(
-            Decision(
-                id=id_,
-                path=path,
-                status="duplicate",
-                cluster=canon_id,
-                duplicate_of=canon_id,
-                similarity=similarity,
-                containment=containment,
-            )
-        )
-    rows.extend(
-        Decision(id=r.id, path=r.path, status="rejected", reason=r.summary) for r in rejections
-    )
-    rows.sort(key=lambda d: d.id)
-    return tuple(rows)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, TypeVar
 
-from .records import (
+from newsingest.records import (
     Article,
     Decision,
     Decoding,

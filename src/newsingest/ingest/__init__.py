@@ -1,0 +1,1 @@
+"""Per-document stages: read, decode, extract, repair, and the per-document run."""

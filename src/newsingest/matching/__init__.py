@@ -1,0 +1,2 @@
+"""The dedup stages: boilerplate, shingles, fingerprints, LSH candidates, verification,
+and the linking core."""
