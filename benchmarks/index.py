@@ -140,8 +140,8 @@ def add_day(db: Path, paths: list[str], jobs: int) -> dict[str, Any]:
         "real_day_documents": len(result.decisions),
         "real_day_rejected": len(result.rejections),
         "real_day_timings": result.timings,
-        "real_day_joined_existing": result.params["joined_existing"],
-        "real_day_accepted_pairs": result.params["accepted_pairs"],
+        "real_day_joined_existing": result.params.index.joined_existing,
+        "real_day_accepted_pairs": result.params.accepted_pairs,
     }
 
 
@@ -220,7 +220,7 @@ def merge_cycle(db: Path, corpus: SyntheticCorpus, day: int, limit: int) -> dict
         with Index.open(db) as index:
             params = index.add_fingerprints(ids, sigs, sizes, digests)
         seconds.append(time.perf_counter() - t0)
-        merged.append(bool(params["merged_band_keys"]))
+        merged.append(bool(params.merged_band_keys))
         print(f"  cycle day {len(seconds)}: {seconds[-1]:.2f} s{' (merge)' if merged[-1] else ''}")
     out: dict[str, Any] = {"seconds": seconds, "merged": merged, "complete": sum(merged) == 2}
     if out["complete"]:
@@ -267,7 +267,7 @@ def real_days(work: Path, days: int, per_day: int, seed: int) -> dict[str, Any]:
                 "stored_before": day * per_day,
                 "seconds": seconds,
                 "timings": dict(result.timings),
-                "merged": bool(result.params["merged_band_keys"]),
+                "merged": bool(result.params.index.merged_band_keys),
             }
         )
         verdicts = result.timings.get("boilerplate verdicts", 0.0)
@@ -369,7 +369,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         t0 = time.perf_counter()
         day_params = index.add_fingerprints(ids, sigs, sizes, digests)
         out["day_add_seconds"] = time.perf_counter() - t0
-        out["day_joined_existing"] = day_params["joined_existing"]
+        out["day_joined_existing"] = day_params.joined_existing
 
     # The batch alternative: link the whole corpus again (fingerprints given, no ingest).
     t0 = time.perf_counter()

@@ -36,6 +36,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from benchmarks._common import (
     MB,
     cpu_seconds,
@@ -90,7 +92,7 @@ def measure_newsingest(folder: Path, jobs: int, profile: Path | None = None) -> 
         "report_s": finished - imported - result.timings.get("total", 0.0),
         "cpu_s": cpu_seconds() + cpu_seconds(children=True),
         "timings": result.timings,
-        "params": result.params,
+        "params": attrs.asdict(result.params) if result.params is not None else None,
         "peak_rss_mib": peak_rss_mb() * MB / MiB,
         "workers_peak_rss_mib": ru_maxrss_mb(children=True) * MB / MiB,
     }

@@ -126,7 +126,8 @@ def test_corpus_exercises_every_path(single: DedupResult) -> None:
     assert {r.id for r in single.rejections} == REJECTED
     assert any(a.dropped for a in single.articles), "no boilerplate was stripped"
     assert max(len(c.members) for c in single.clusters) > 100
-    assert int(single.params["exact_duplicates"]) > 0  # type: ignore[call-overload]
+    assert single.params is not None
+    assert single.params.exact_duplicates > 0
     statuses = {d.status for d in single.decisions}
     assert statuses == {"kept", "duplicate", "rejected"}
 

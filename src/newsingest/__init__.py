@@ -49,14 +49,17 @@ from newsingest.pipeline import dedup, ingest_document, iter_articles
 from newsingest.records import (
     Article,
     Cluster,
+    ClusterChange,
     Decision,
     DecodedText,
     Decoding,
     DedupResult,
     DroppedLine,
     Fix,
+    IndexUpdate,
     RawDocument,
     Rejection,
+    RunParams,
 )
 from newsingest.store import Index
 
@@ -68,6 +71,7 @@ __all__ = [
     "Article",
     "BoilerplateConfig",
     "Cluster",
+    "ClusterChange",
     "ConfigError",
     "Decision",
     "DecodeConfig",
@@ -86,6 +90,7 @@ __all__ = [
     "FingerprintParams",
     "Fix",
     "Index",
+    "IndexUpdate",
     "IngestConfig",
     "InputError",
     "NewsIngestError",
@@ -94,6 +99,7 @@ __all__ = [
     "ReadError",
     "Rejection",
     "RepairConfig",
+    "RunParams",
     "StoreError",
     "__version__",
     "decode_bytes",

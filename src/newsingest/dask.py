@@ -56,9 +56,11 @@ from newsingest.ingest.read import iter_documents
 from newsingest.ingest.run import ingest_or_reject
 from newsingest.matching._unionfind import connected_components
 from newsingest.matching.boilerplate import (
+    ParagraphKeys,
+    boilerplate_keys,
     distinct_keys,
+    is_candidate,
     key_paragraph_groups,
-    learn_boilerplate_from_keys,
     stripped_texts,
 )
 from newsingest.matching.fingerprint import fingerprint_batch
@@ -71,7 +73,6 @@ from newsingest.matching.lsh import (
     ordered_bucket_pairs,
 )
 from newsingest.matching.verify import score_against, verify_pairs
-from newsingest.pipeline import ParagraphKeys
 from newsingest.records import Article, Decision, RawDocument, Rejection
 
 if TYPE_CHECKING:
@@ -822,7 +823,7 @@ def _learn_boilerplate(
 def _frequent_keys(bp: BoilerplateConfig, *stats: ParagraphKeys) -> _Int:
     """The keys of the merged ``stats`` that are boilerplate candidates, sorted."""
     total = _merge_stats(list(stats))
-    keep = (total[1] >= bp.min_docs) & (total[2] <= bp.max_line_words)
+    keep = is_candidate(total[1], total[2], bp)
     return np.sort(total[0, keep])
 
 
@@ -838,8 +839,7 @@ def _decide_boilerplate(
     # Documents in id order, as the local pipeline lays them out.
     order = np.argsort(ids, kind="stable")
     _, take = expand_ranges((np.cumsum(lengths) - lengths)[order], lengths[order])
-    model = learn_boilerplate_from_keys(flat[0, take], flat[1, take], lengths[order], bp)
-    return np.array(sorted(model.boilerplate), dtype=np.int64)
+    return boilerplate_keys(flat[0, take], flat[1, take], lengths[order], bp)
 
 
 def to_decisions(frame: pd.DataFrame) -> tuple[Decision, ...]:

@@ -44,7 +44,12 @@ from newsingest.ingest.run import (
     iter_units,
 )
 from newsingest.matching import boilerplate as _bp
-from newsingest.matching.boilerplate import BoilerplateModel, learn_boilerplate, strip_boilerplate
+from newsingest.matching.boilerplate import (
+    BoilerplateModel,
+    ParagraphKeys,
+    learn_boilerplate,
+    strip_boilerplate,
+)
 from newsingest.matching.fingerprint import fingerprint_batch, warm_up
 from newsingest.matching.link import (
     Links,
@@ -53,11 +58,7 @@ from newsingest.matching.link import (
     link_documents,
     resolve_clusters,
 )
-from newsingest.records import (
-    Article,
-    DedupResult,
-    Rejection,
-)
+from newsingest.records import Article, DedupResult, Rejection, RunParams
 
 __all__ = [
     "Links",
@@ -93,9 +94,6 @@ class _Clock:
     def total(self) -> dict[str, float]:
         return {**self.timings, "total": time.perf_counter() - self._start}
 
-
-ParagraphKeys = npt.NDArray[np.int64]
-"""Shape ``(2, paragraphs)``: each paragraph's boilerplate line key, and its word count."""
 
 _Item = Article | Rejection
 _PASS2_BATCH = 4096
@@ -392,16 +390,6 @@ def _pass2(crew: Crew, collected: _Collected, task: _Strip) -> _Printed:
     )
 
 
-def _boilerplate_keys(collected: _Collected, config: BoilerplateConfig) -> npt.NDArray[np.int64]:
-    """The learned boilerplate line keys, sorted (an empty array when there are none)."""
-    if not (config.enabled and collected.ids):
-        return np.empty(0, dtype=np.int64)
-    model = _bp.learn_boilerplate_from_keys(
-        collected.distinct[0], collected.distinct[1], np.diff(collected.offsets), config
-    )
-    return np.sort(np.fromiter(model.boilerplate, dtype=np.int64, count=len(model.boilerplate)))
-
-
 def strip_corpus_boilerplate(articles: Sequence[Article], config: DedupConfig) -> list[Article]:
     """Learn the corpus's boilerplate lines and strip them from every article."""
     if not (config.boilerplate.enabled and articles):
@@ -465,7 +453,12 @@ def _dedup(
     collected = _collect_keyed(inputs, config, on_item, crew, on_progress)
     clock.lap("ingest")
     task = _Strip(
-        boilerplate=_boilerplate_keys(collected, config.boilerplate),
+        boilerplate=_bp.boilerplate_keys(
+            collected.distinct[0],
+            collected.distinct[1],
+            np.diff(collected.offsets),
+            config.boilerplate,
+        ),
         fingerprint=config.fingerprint,
         want_articles=keep_articles,
     )
@@ -488,19 +481,19 @@ def _dedup(
     )
     clock.lap("cluster")
 
-    params: dict[str, object] = {
-        "threshold": config.threshold,
-        "containment": config.containment,
-        "min_shingles": config.min_shingles,
-        "min_size_ratio": config.min_size_ratio,
-        "bands": links.bands,
-        "rows": links.rows,
-        "candidate_pairs": links.candidate_pairs,
-        "accepted_pairs": links.accepted_pairs,
-        "exact_duplicates": links.exact_duplicates,
-        "boilerplate": config.boilerplate.enabled,
-        "fingerprint": attrs.asdict(config.fingerprint),
-    }
+    params = RunParams(
+        threshold=config.threshold,
+        containment=config.containment,
+        min_shingles=config.min_shingles,
+        min_size_ratio=config.min_size_ratio,
+        bands=links.bands,
+        rows=links.rows,
+        boilerplate=config.boilerplate.enabled,
+        fingerprint=config.fingerprint,
+        candidate_pairs=links.candidate_pairs,
+        accepted_pairs=links.accepted_pairs,
+        exact_duplicates=links.exact_duplicates,
+    )
     return DedupResult(
         decisions=decisions,
         clusters=clusters,

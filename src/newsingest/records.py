@@ -20,9 +20,13 @@ from typing import Literal, cast
 
 import attrs
 
+from newsingest.config import FingerprintConfig
+
 __all__ = [
     "Article",
+    "ChangeReason",
     "Cluster",
+    "ClusterChange",
     "Decision",
     "DecodedText",
     "Decoding",
@@ -30,8 +34,10 @@ __all__ = [
     "DroppedLine",
     "Fix",
     "Format",
+    "IndexUpdate",
     "RawDocument",
     "Rejection",
+    "RunParams",
 ]
 
 Format = Literal["text", "html", "jsonl"]
@@ -243,6 +249,63 @@ class Cluster:
     why: str
 
 
+ChangeReason = Literal["canonical changed", "canonical removed", "split", "joined"]
+"""Why a stored document's cluster changed in an index update: a better copy arrived or
+the cluster merged with one whose canonical won; its canonical was removed; its links to
+the old canonical are gone; or a singleton became a member of a cluster."""
+
+
+@attrs.frozen(kw_only=True)
+class ClusterChange:
+    """A stored document whose cluster (its canonical copy) changed during an index update."""
+
+    id: str
+    path: str
+    old_cluster: str
+    new_cluster: str
+    reason: ChangeReason
+
+
+@attrs.frozen(kw_only=True)
+class IndexUpdate:
+    """What one update of the on-disk index did, besides the batch's own rows.
+
+    ``joined_existing`` counts batch documents now in a cluster with older
+    documents; ``changes`` lists the stored documents whose cluster changed.
+    """
+
+    index: str
+    documents: int  # stored after the update
+    new: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    joined_existing: int = 0
+    canonical_changes: int = 0
+    refingerprinted: int = 0
+    boilerplate_flips: int = 0
+    merged_band_keys: int = 0
+    changes: tuple[ClusterChange, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class RunParams:
+    """The settings a dedup run decided with, and what its candidate search found."""
+
+    threshold: float
+    containment: float
+    min_shingles: int
+    min_size_ratio: float
+    bands: int
+    rows: int
+    boilerplate: bool
+    fingerprint: FingerprintConfig
+    candidate_pairs: int = 0
+    accepted_pairs: int = 0
+    exact_duplicates: int = 0
+    index: IndexUpdate | None = None
+    """Set by an index update (``dedup --index``, :meth:`Index.add`)."""
+
+
 @attrs.frozen(kw_only=True)
 class DedupResult:
     """Everything a dedup run decided, with the parameters and timings that produced it.
@@ -254,7 +317,7 @@ class DedupResult:
     decisions: tuple[Decision, ...]
     clusters: tuple[Cluster, ...]
     rejections: tuple[Rejection, ...]
-    params: dict[str, object] = attrs.field(factory=dict, eq=False)
+    params: RunParams | None = attrs.field(default=None, eq=False)
     timings: dict[str, float] = attrs.field(factory=dict, eq=False, repr=False)
     articles: tuple[Article, ...] = attrs.field(default=(), eq=False, repr=False)
     """The articles as fingerprinted (boilerplate stripped), sorted by id: for

@@ -117,8 +117,8 @@ def test_incremental_equals_batch(
             assert index.check() == "ok"
             before = index.stats()
             again = index.add(everything)
-            assert again.params["changes"] == ()
-            assert again.params["unchanged"] == len(everything)
+            assert again.params.index.changes == ()
+            assert again.params.index.unchanged == len(everything)
             after = index.stats()
             assert {k: v for k, v in after.items() if k != "updated"} == {
                 k: v for k, v in before.items() if k != "updated"
@@ -155,8 +155,8 @@ def test_boilerplate_learned_later_strips_older_documents(tmp_path: Path) -> Non
         index.add(first)
         assert index.stats()["boilerplate_lines"] == 0
         result = index.add(later)
-        assert result.params["boilerplate_flips"] >= 2
-        assert result.params["refingerprinted"] == 2
+        assert result.params.index.boilerplate_flips >= 2
+        assert result.params.index.refingerprinted == 2
         assert tuple(index.export_clusters()) == dedup(first + later).decisions
 
 
@@ -169,17 +169,17 @@ def test_new_copy_joins_existing_cluster(tmp_path: Path) -> None:
         assert rows["c"].status == "duplicate"
         assert rows["c"].duplicate_of == "a"
         assert rows["z"].status == "kept"
-        assert result.params["joined_existing"] == 1
-        assert result.params["changes"] == ()
-        assert result.params["canonical_changes"] == 0
+        assert result.params.index.joined_existing == 1
+        assert result.params.index.changes == ()
+        assert result.params.index.canonical_changes == 0
 
 
 def test_better_canonical_is_reported(tmp_path: Path) -> None:
     with Index.open(tmp_path / "x.db") as index:
         index.add([make_article("late1", 1, day=5), make_article("late2", 1, keep=5, day=6)])
         result = index.add([make_article("early", 1, keep=5, day=1)])
-        assert result.params["canonical_changes"] == 1
-        changes = {c.id: c for c in result.params["changes"]}  # type: ignore[attr-defined]
+        assert result.params.index.canonical_changes == 1
+        changes = {c.id: c for c in result.params.index.changes}
         assert set(changes) == {"late1", "late2"}
         assert changes["late1"].old_cluster == "late1"
         assert changes["late1"].new_cluster == "early"
@@ -233,7 +233,7 @@ def test_changed_content_replaces_the_stored_document(tmp_path: Path) -> None:
     with Index.open(tmp_path / "x.db") as index:
         index.add([make_article("a", 1), make_article("b", 2)])
         result = index.add([make_article("b", 1, day=1)])
-        assert result.params["replaced"] == 1
+        assert result.params.index.replaced == 1
         assert {d.id: d.cluster for d in index.export_clusters()} == {"a": "b", "b": "b"}
 
 
@@ -483,7 +483,7 @@ def test_bucket_cap_gives_only_the_oldest_members(tmp_path: Path, cap: int, edge
         Index.open(tmp_path / "cap.db", bucket_cap=cap) as index,
     ):
         first = index.add_fingerprints(["a", "b"], np.vstack([sig, sig]), [100, 100], [b"a", b"b"])
-        assert first["merged_band_keys"] == 2 * index.bands  # a and b are now in bands
+        assert first.merged_band_keys == 2 * index.bands  # a and b are now in bands
         index.add_fingerprints(["c"], sig, [100], [b"c"])
         # c's buckets hold a and b; with a cap of 1 only a (the oldest) is a candidate.
         assert index.stats()["edges"] == edges
@@ -659,9 +659,9 @@ def test_format_3_is_read_as_it_is_and_upgraded_on_first_write(tmp_path: Path) -
     with Index.open(db) as index:
         assert index.stats()["format_version"] == store.FORMAT_VERSION == 4
         assert doc_key_rows(index._conn) == doc_keys  # rebuilt from doc_lines and lines
-        assert index.add(first[:1]).params["unchanged"] == 1  # compared with a zlib article
+        assert index.add(first[:1]).params.index.unchanged == 1  # compared with a zlib article
         # The promo turns boilerplate: a and b are stripped again from their zlib articles.
-        assert index.add(later).params["refingerprinted"] == 2
+        assert index.add(later).params.index.refingerprinted == 2
         assert tuple(index.export_clusters()) == dedup(first + later).decisions
         assert index.check() == "ok"
 
@@ -705,7 +705,7 @@ def test_documents_an_older_writer_added_get_their_doc_keys(tmp_path: Path) -> N
         index.add(first)
         rows = doc_key_rows(index._conn)
         index._conn.execute("DELETE FROM doc_keys")
-        assert index.add(later).params["refingerprinted"] == 2  # the promo turns boilerplate
+        assert index.add(later).params.index.refingerprinted == 2  # the promo turns boilerplate
         assert doc_key_rows(index._conn)[:2] == rows
         assert tuple(index.export_clusters()) == dedup(first + later).decisions
         index.remove(["a"])  # doc_keys follows doc_lines, whoever deletes

@@ -52,8 +52,12 @@ __all__ = [
     "KEY_SCHEME",
     "BoilerplateModel",
     "BoilerplateRule",
+    "ParagraphKeys",
+    "boilerplate_keys",
+    "candidate_sql",
     "distinct_keys",
     "drop_paragraphs",
+    "is_candidate",
     "key_paragraph_groups",
     "key_paragraphs",
     "learn_boilerplate",
@@ -96,6 +100,35 @@ class BoilerplateRule:
 
 
 BOILERPLATE_DEFAULTS = BoilerplateRule()
+
+ParagraphKeys = npt.NDArray[np.int64]
+"""Shape ``(2, paragraphs)``: each paragraph's line key, and its word count."""
+
+# Candidacy: a line is judged only when at least ``min_docs`` documents hold it and it
+# has at most ``max_line_words`` words. The one definition, as (column, comparison,
+# BoilerplateConfig field); is_candidate evaluates it, candidate_sql writes it as SQL.
+_CANDIDACY = (("df", ">=", "min_docs"), ("words", "<=", "max_line_words"))
+
+
+def is_candidate(
+    df: npt.ArrayLike, words: npt.ArrayLike, config: BoilerplateConfig
+) -> npt.NDArray[np.bool_]:
+    """Which lines, given their document frequency and word count, the rule judges."""
+    columns = {"df": np.asarray(df), "words": np.asarray(words)}
+    out = np.ones(np.shape(columns["df"]), dtype=bool)
+    for column, op, field in _CANDIDACY:
+        limit = getattr(config, field)
+        values = columns[column]
+        out &= values >= limit if op == ">=" else values <= limit
+    return out
+
+
+def candidate_sql(config: BoilerplateConfig) -> str:
+    """:func:`is_candidate` as an SQL condition on columns ``df`` and ``words``, with the
+    settings as literals (SQLite uses a partial index only for a query with the same terms)."""
+    return " AND ".join(
+        f"{column} {op} {int(getattr(config, field))}" for column, op, field in _CANDIDACY
+    )
 
 
 def _is_plain_separator(ch: str) -> bool:
@@ -418,28 +451,65 @@ def learn_boilerplate_from_keys(
             rule=rule,
         )
 
+    uniq, df, is_cand, chosen = _judge(keys, words, sizes, config, rule)
+    cand = np.flatnonzero(is_cand)
+    return make_model(
+        frozenset(uniq[chosen].tolist()),
+        dict(zip(uniq[cand].tolist(), df[cand].tolist(), strict=True)),
+    )
+
+
+def boilerplate_keys(
+    flat_keys: npt.ArrayLike,
+    flat_words: npt.ArrayLike,
+    lengths: npt.ArrayLike,
+    config: BoilerplateConfig = BoilerplateConfig(),
+    rule: BoilerplateRule = BOILERPLATE_DEFAULTS,
+) -> IntArray:
+    """The boilerplate rule: the keys judged boilerplate among these documents, sorted.
+
+    Document ``d``'s ``lengths[d]`` distinct paragraph keys follow one another
+    in ``flat_keys``, ``flat_words`` their word counts; a key's document
+    frequency is counted among these documents. Every backend decides with
+    this function: the batch run on the corpus, the index on the closed
+    component of the keys a batch touches, Dask on the documents that hold a
+    candidate key.
+    """
+    keys = np.ascontiguousarray(flat_keys, dtype=np.int64)
+    words = np.ascontiguousarray(flat_words, dtype=np.int64)
+    sizes = np.ascontiguousarray(lengths, dtype=np.int64)
+    uniq, _, _, chosen = _judge(keys, words, sizes, config, rule)
+    return uniq[chosen]
+
+
+def _judge(
+    keys: IntArray,
+    words: IntArray,
+    sizes: IntArray,
+    config: BoilerplateConfig,
+    rule: BoilerplateRule,
+) -> tuple[IntArray, IntArray, npt.NDArray[np.bool_], IntArray]:
+    """The distinct keys, their document frequencies, which are candidates, and the
+    indices of those judged boilerplate."""
+    none = np.empty(0, dtype=np.int64)
     if not config.enabled or keys.size == 0:
-        return make_model(frozenset(), {})
-    offsets = np.cumsum(sizes) - sizes
+        return none, none, np.empty(0, dtype=bool), none
     uniq, first_at, kid, df = np.unique(
         keys, return_index=True, return_inverse=True, return_counts=True
     )
-    kid = kid.reshape(-1).astype(np.int64)
     key_words = words[first_at]
-    is_cand = (df >= config.min_docs) & (key_words <= config.max_line_words)
-    cand_ids = np.flatnonzero(is_cand)
-    if len(cand_ids) == 0:
-        return make_model(frozenset(), {})
-    df_map = {int(uniq[i]): int(df[i]) for i in cand_ids}
-    bp_keys = _decide(
-        kid=kid,
+    is_cand = is_candidate(df, key_words, config)
+    if not is_cand.any():
+        return uniq, df, is_cand, none
+    chosen = _decide(
+        kid=kid.reshape(-1).astype(np.int64),
         key_words=key_words,
         lengths=sizes,
-        offsets=offsets,
+        offsets=np.cumsum(sizes) - sizes,
         is_cand=is_cand,
         rule=rule,
     )
-    return make_model(frozenset(int(k) for k in uniq[bp_keys]), df_map)
+    return uniq, df, is_cand, chosen
 
 
 def _decide(

@@ -343,18 +343,16 @@ def _header(result: DedupResult, threshold: float) -> str:
         ("rejected", len(statuses) - kept - dup),
     ]
     p = result.params
-    fp = p.get("fingerprint")
     params = [f"threshold {threshold:g}"]
-    if "containment" in p:
-        params.append(f"containment {p['containment']}")
-    if "min_shingles" in p:
-        params.append(f"min shingles {p['min_shingles']}")
-    if "bands" in p and "rows" in p:
-        params.append(f"LSH {p['bands']} bands × {p['rows']} rows")
-    if isinstance(fp, dict):
-        params.append(f"{fp.get('shingle_size')}-word shingles, {fp.get('num_perm')} permutations")
-    if "boilerplate" in p:
-        params.append("boilerplate stripped" if p["boilerplate"] else "boilerplate kept")
+    if p is not None:
+        fp = p.fingerprint
+        params += [
+            f"containment {p.containment}",
+            f"min shingles {p.min_shingles}",
+            f"LSH {p.bands} bands × {p.rows} rows",
+            f"{fp.shingle_size}-word shingles, {fp.num_perm} permutations",
+            "boilerplate stripped" if p.boilerplate else "boilerplate kept",
+        ]
     if "total" in result.timings:
         params.append(f"time {result.timings['total']:.2f}s")
     cells = "".join(
@@ -503,8 +501,8 @@ def render_review(
     ``config`` gives the shingle parameters for highlighting; by default they
     are read from ``result.params``.
     """
-    fingerprint = config.fingerprint if config else _fingerprint_from(result.params)
-    threshold = config.threshold if config else float(_number(result.params, "threshold", 0.5))
+    run = config or result.params or DedupConfig()
+    fingerprint, threshold = run.fingerprint, run.threshold
     limits = _Limits(
         max_clusters=max(0, max_clusters),
         max_copies=max(0, max_copies),
@@ -566,21 +564,3 @@ def write_review(
     )
     with atomic_writer(path) as out:
         out.write(page)
-
-
-def _number(params: Mapping[str, object], key: str, default: float) -> float:
-    value = params.get(key, default)
-    return float(value) if isinstance(value, int | float) else default
-
-
-def _fingerprint_from(params: Mapping[str, object]) -> FingerprintConfig:
-    """The shingle sizes the run used, so highlights match what was compared."""
-    fp = params.get("fingerprint")
-    default = FingerprintConfig()
-    if not isinstance(fp, dict):
-        return default
-    size = fp.get("shingle_size", default.shingle_size)
-    cjk = fp.get("cjk_shingle_size", default.cjk_shingle_size)
-    if isinstance(size, int) and isinstance(cjk, int) and size > 0 and cjk > 0:
-        return FingerprintConfig(shingle_size=size, cjk_shingle_size=cjk)
-    return default

@@ -65,7 +65,8 @@ from newsingest.matching.boilerplate import (
     BOILERPLATE_DEFAULTS,
     KEY_SCHEME,
     BoilerplateModel,
-    _decide,
+    boilerplate_keys,
+    candidate_sql,
     distinct_keys,
     key_paragraph_groups,
     key_paragraphs,
@@ -81,7 +82,17 @@ from newsingest.matching.link import (
 )
 from newsingest.matching.lsh import bands_for_config, hash_columns
 from newsingest.matching.verify import score_pair, verify_pairs
-from newsingest.records import Article, Cluster, Decision, DedupResult, Rejection
+from newsingest.records import (
+    Article,
+    ChangeReason,
+    Cluster,
+    ClusterChange,
+    Decision,
+    DedupResult,
+    IndexUpdate,
+    Rejection,
+    RunParams,
+)
 from newsingest.serialize import from_dict, to_dict
 
 __all__ = [
@@ -153,23 +164,6 @@ class Match:
     cluster: str
 
 
-@attrs.frozen(kw_only=True)
-class ClusterChange:
-    """A stored document whose cluster (its canonical copy) changed during an update.
-
-    ``reason`` is one of ``"canonical changed"`` (a better copy arrived, or the
-    cluster merged with one whose canonical won), ``"canonical removed"``,
-    ``"split"`` (the document's links to its old canonical are gone), or
-    ``"joined"`` (a singleton became a member of a cluster).
-    """
-
-    id: str
-    path: str
-    old_cluster: str
-    new_cluster: str
-    reason: str
-
-
 _SCHEMA = """
 CREATE TABLE meta(
     name TEXT PRIMARY KEY,
@@ -237,17 +231,10 @@ END;
 """
 
 
-def _candidate_condition(min_docs: int, max_words: int) -> str:
-    """The ``lines`` rows that are candidate keys, with the index's (fixed) settings as
-    literals: SQLite uses a partial index only for a query with the same terms."""
-    return f"df >= {int(min_docs)} AND words <= {int(max_words)}"
-
-
-def _line_indexes(min_docs: int, max_words: int) -> str:
+def _line_indexes(bp: BoilerplateConfig) -> str:
     """Partial indexes on the few ``lines`` rows the verdict update reads every day."""
     return (
-        f"CREATE INDEX lines_candidates ON lines(key) "
-        f"WHERE {_candidate_condition(min_docs, max_words)};\n"
+        f"CREATE INDEX lines_candidates ON lines(key) WHERE {candidate_sql(bp)};\n"
         "CREATE INDEX lines_boilerplate ON lines(key) WHERE boilerplate = 1;\n"
     )
 
@@ -255,8 +242,7 @@ def _line_indexes(min_docs: int, max_words: int) -> str:
 def _verdict_key_queries(bp: BoilerplateConfig) -> tuple[str, str]:
     """The candidate keys and the boilerplate keys, through ``_line_indexes``."""
     return (
-        "SELECT key FROM lines "
-        f"WHERE {_candidate_condition(bp.min_docs, bp.max_line_words)} ORDER BY key",
+        f"SELECT key FROM lines WHERE {candidate_sql(bp)} ORDER BY key",
         "SELECT key FROM lines WHERE boilerplate = 1 ORDER BY key",
     )
 
@@ -756,9 +742,9 @@ class Index:
         One transaction: either the whole batch is in the index or none of it.
         The result has one decision per document of the batch (its cluster in
         the updated index) and rejected rows; stored documents whose cluster
-        changed are listed in ``params["changes"]`` (:class:`ClusterChange`),
-        with the counts ``params["joined_existing"]`` (batch documents now in
-        a cluster with older documents) and ``params["canonical_changes"]``.
+        changed are listed in ``params.index.changes`` (:class:`ClusterChange`),
+        with the counts ``params.index.joined_existing`` (batch documents now in
+        a cluster with older documents) and ``params.index.canonical_changes``.
         Adding a document already stored with the same content changes
         nothing; with other content it replaces the stored one.
         """
@@ -808,9 +794,12 @@ class Index:
             ]
             decisions.sort(key=lambda d: d.id)
             clusters = tuple(self._clusters_of(a.id for a in articles))
-            params = self._params(report)
-        params.update(new=len(fresh) - len(replaced), replaced=len(replaced))
-        params["unchanged"] = len(articles) - len(fresh)
+            params = self._params(
+                report,
+                new=len(fresh) - len(replaced),
+                replaced=len(replaced),
+                unchanged=len(articles) - len(fresh),
+            )
         return DedupResult(
             decisions=tuple(decisions),
             clusters=clusters,
@@ -828,7 +817,7 @@ class Index:
         *,
         dates: Sequence[dt.date | None] | None = None,
         lengths: npt.ArrayLike | None = None,
-    ) -> dict[str, Any]:
+    ) -> IndexUpdate:
         """Add documents by fingerprint only (no article, no boilerplate): the bulk path.
 
         For pipelines that fingerprint elsewhere and for the benchmarks; such
@@ -880,9 +869,9 @@ class Index:
                 fingerprinted=True,
             )
             self._touch()
-        params = self._params(report)
-        params["new"] = len(rows)
-        return params
+        update = self._params(report, new=len(rows)).index
+        assert update is not None
+        return update
 
     def remove(self, ids: Iterable[str]) -> int:
         """Remove documents by id; returns how many were stored.
@@ -939,27 +928,30 @@ class Index:
     def _next_doc(self) -> int:
         return self._one("SELECT COALESCE(MAX(doc), 0) + 1 FROM documents")
 
-    def _params(self, report: _Refresh) -> dict[str, object]:
-        return {
-            "index": str(self.path),
-            "threshold": self.config.threshold,
-            "containment": self.config.containment,
-            "min_shingles": self.config.min_shingles,
-            "min_size_ratio": self.config.min_size_ratio,
-            "bands": self.bands,
-            "rows": self.rows,
-            "candidate_pairs": report.candidate_pairs,
-            "accepted_pairs": report.accepted_pairs,
-            "boilerplate": self.config.boilerplate.enabled,
-            "fingerprint": attrs.asdict(self.config.fingerprint),
-            "joined_existing": report.joined,
-            "canonical_changes": report.canonical_changes,
-            "refingerprinted": report.refingerprinted,
-            "boilerplate_flips": report.verdict_flips,
-            "merged_band_keys": report.merged_band_keys,
-            "changes": tuple(report.changes),
-            "documents": self._one("SELECT COUNT(*) FROM documents"),
-        }
+    def _params(self, report: _Refresh, **counts: int) -> RunParams:
+        return RunParams(
+            threshold=self.config.threshold,
+            containment=self.config.containment,
+            min_shingles=self.config.min_shingles,
+            min_size_ratio=self.config.min_size_ratio,
+            bands=self.bands,
+            rows=self.rows,
+            boilerplate=self.config.boilerplate.enabled,
+            fingerprint=self.config.fingerprint,
+            candidate_pairs=report.candidate_pairs,
+            accepted_pairs=report.accepted_pairs,
+            index=IndexUpdate(
+                index=str(self.path),
+                documents=self._one("SELECT COUNT(*) FROM documents"),
+                joined_existing=report.joined,
+                canonical_changes=report.canonical_changes,
+                refingerprinted=report.refingerprinted,
+                boilerplate_flips=report.verdict_flips,
+                merged_band_keys=report.merged_band_keys,
+                changes=tuple(report.changes),
+                **counts,
+            ),
+        )
 
     def _collect(
         self, inputs: Iterable[PathLike | Article]
@@ -1078,9 +1070,9 @@ class Index:
         return {
             r[0]
             for r in self._conn.execute(
-                "SELECT key FROM lines WHERE df >= ? AND words <= ? AND key IN "
+                f"SELECT key FROM lines WHERE {candidate_sql(bp)} AND key IN "
                 "(SELECT value FROM json_each(?))",
-                (bp.min_docs, bp.max_line_words, _ids(keys)),
+                (_ids(keys),),
             )
         }
 
@@ -1482,23 +1474,10 @@ class Index:
         _, pos = expand_ranges(offsets[order], lengths[order])
         keys, words, lengths = keys[pos], words[pos], lengths[order]
         offsets = np.cumsum(lengths) - lengths
-        uniq, first_at, kid = np.unique(keys, return_index=True, return_inverse=True)
-        kid = kid.reshape(-1).astype(np.int64)
-        key_words = words[first_at]
-        in_component = np.bincount(kid, minlength=len(uniq))
-        is_cand = (in_component >= bp.min_docs) & (key_words <= bp.max_line_words)
-        verdict = np.zeros(len(uniq), dtype=bool)
-        if is_cand.any():
-            verdict[
-                _decide(
-                    kid=kid,
-                    key_words=key_words,
-                    lengths=lengths,
-                    offsets=offsets,
-                    is_cand=is_cand,
-                    rule=BOILERPLATE_DEFAULTS,
-                )
-            ] = True
+        # Counted among the component's documents, a key's frequency is its document
+        # frequency wherever that decides candidacy (see above).
+        uniq = sorted_unique(keys)
+        verdict = np.isin(uniq, boilerplate_keys(keys, words, lengths, bp), assume_unique=True)
         stored = np.isin(uniq, stored_bp)
         flips = {int(k) for k in uniq[verdict != stored]}
         self._set_verdicts({int(k) for k in uniq[verdict & ~stored]}, 1)
@@ -1780,6 +1759,7 @@ class Index:
                 continue
             old_pos = np.searchsorted(docs, old_cluster)
             old_here = old_pos < len(docs) and docs[old_pos] == old_cluster
+            reason: ChangeReason
             if old_cluster not in id_of:
                 reason = "canonical removed"
             elif old_here and labels[old_pos] == labels[i]:
@@ -1857,12 +1837,12 @@ class Index:
 
 def format_index_summary(result: DedupResult) -> str:
     """One line for a person: what an :meth:`Index.add` did to the stored clusters."""
-    p = result.params
-    joined = int(p.get("joined_existing", 0))  # type: ignore[call-overload]
-    changed = int(p.get("canonical_changes", 0))  # type: ignore[call-overload]
-    total = int(p.get("documents", 0))  # type: ignore[call-overload]
+    p = result.params.index if result.params is not None else None
+    if p is None:
+        return "no index was updated"
+    joined, changed, total = p.joined_existing, p.canonical_changes, p.documents
     return (
-        f"index {p.get('index')}: {joined:,} joined existing clusters, "
+        f"index {p.index}: {joined:,} joined existing clusters, "
         f"{changed:,} canonical{'s' if changed != 1 else ''} changed, "
         f"{total:,} documents stored"
     )
@@ -1963,7 +1943,7 @@ def _create_schema(conn: sqlite3.Connection, config: DedupConfig) -> None:
         f"PRAGMA user_version = {FORMAT_VERSION};"
         + _SCHEMA
         + _DOC_KEYS
-        + _line_indexes(config.boilerplate.min_docs, config.boilerplate.max_line_words)
+        + _line_indexes(config.boilerplate)
         + _RUNS
     )
     try:
@@ -2058,7 +2038,7 @@ def _add_doc_keys(conn: sqlite3.Connection) -> None:
     boilerplate = json.loads(
         conn.execute("SELECT value FROM meta WHERE name = 'dedup'").fetchone()[0]
     )["boilerplate"]
-    ddl = _DOC_KEYS + _line_indexes(boilerplate["min_docs"], boilerplate["max_line_words"])
+    ddl = _DOC_KEYS + _line_indexes(BoilerplateConfig(**boilerplate))
     for statement in _statements(ddl):
         conn.execute(statement)
     _fill_doc_keys(conn, None)
