@@ -7,6 +7,7 @@ same seed always makes the same story.
 
 from __future__ import annotations
 
+import json
 import random
 import string
 from pathlib import Path
@@ -60,3 +61,46 @@ def write_rejected_files(root: Path) -> list[str]:
     write(root / "image.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     write(root / "notes.pdf", b"%PDF-1.4")
     return ["empty.txt", "image.txt", "notes.pdf"]
+
+
+OUTLETS = [
+    ("Subscribe to the Morning Ledger for one dollar a week!", ["Morning Ledger, since 1887."]),
+    ("WIRE DESK: news as it happens", ["Reporting by our correspondents; editing by the desk."]),
+    ("Follow the Evening Post on every network", ["Evening Post. All rights reserved."]),
+]
+REJECTED = {"empty.txt", "image.txt", "notes.pdf", "feed.jsonl#4"}
+
+
+def build_corpus(root: Path, stories: int = 24, variants: int = 104) -> None:
+    """The shared corpus of the equivalence tests (batch = jobs = index = Dask): outlet
+    boilerplate, near and exact copies, a bucket over the LSH cap, rejected files.
+
+    ``variants`` near-copies of one story (each with its own extra sentence)
+    share LSH buckets of more than 100 documents, the capped-bucket path.
+    """
+    rng = random.Random(7)
+    for seed in range(stories):
+        title, paras = story(100 + seed)
+        promo, footer = OUTLETS[seed % 3]
+        write(
+            root / f"o{seed % 3}/s{seed}.txt",
+            article_text(title, paras, promo=promo, footer=footer),
+        )
+        if seed % 4 == 0:  # a truncated copy at another outlet
+            promo, footer = OUTLETS[(seed + 1) % 3]
+            write(
+                root / f"o{(seed + 1) % 3}/copy{seed}.txt",
+                article_text(title.upper(), paras[:4], promo=promo, footer=footer),
+            )
+        if seed % 6 == 0:  # exact copies under other names
+            for k in range(3):
+                write(root / f"mirror{k}/s{seed}.txt", article_text(title, paras))
+    title, paras = story(7)
+    for k in range(variants):
+        extra = sentence(rng, 12)
+        date = f"March {1 + k % 28}, 2024"
+        write(root / f"wire/v{k:03d}.txt", article_text(title, [*paras, extra], date=date))
+    rows = [json.dumps({"title": t, "text": "\n\n".join(p)}) for t, p in (story(5), story(100))]
+    rows += [json.dumps({"title": "x", "text": "\n\n".join(story(101)[1][:3])}), "{not json"]
+    write(root / "feed.jsonl", "\n".join(rows) + "\n")
+    write_rejected_files(root)

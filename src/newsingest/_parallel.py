@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 
 __all__ = [
     "Crew",
-    "Store",
+    "WorkerState",
     "chunked",
     "imap_bounded",
     "open_crew",
@@ -118,14 +118,14 @@ def imap_bounded(
             future.cancel()
 
 
-Store = dict[str, Any]
+WorkerState = dict[str, Any]
 """What one crew worker keeps between its tasks."""
 
 
 class Crew:
     """Worker processes that keep what their tasks leave behind.
 
-    A task is ``fn(store, arg)`` run by one worker, where ``store`` is that
+    A task is ``fn(state, arg)`` run by one worker, where ``state`` is that
     worker's own dict, kept between tasks: a later task sent to every worker
     (:meth:`each`) works on what the earlier ones kept, so that data never
     crosses a pipe. With one job the crew is this process and nothing is
@@ -133,7 +133,7 @@ class Crew:
     """
 
     def __init__(self, jobs: int, context: BaseContext | None = None) -> None:
-        self._store: Store = {}
+        self._state: WorkerState = {}
         self._procs: list[BaseProcess] = []
         self._tasks: list[Connection] = []
         self._replies: list[Connection] = []
@@ -161,13 +161,13 @@ class Crew:
 
     def imap(
         self,
-        fn: Callable[[Store, T], R],
+        fn: Callable[[WorkerState, T], R],
         items: Iterable[T],
         *,
         depth: int = 2,
         window: int | None = None,
     ) -> Iterator[tuple[int, R]]:
-        """``(worker, fn(store, item))`` for each item, in input order.
+        """``(worker, fn(state, item))`` for each item, in input order.
 
         A worker holds at most ``depth`` tasks and the next task goes to the
         worker that finishes first, so the workers end the stream together;
@@ -175,7 +175,7 @@ class Crew:
         """
         if not self._procs:
             for item in items:
-                yield 0, fn(self._store, item)
+                yield 0, fn(self._state, item)
             return
         self._check()
         window = window or 4 * len(self._procs)
@@ -213,9 +213,9 @@ class Crew:
             refill()
 
     def each(
-        self, fn: Callable[[Store, T], R], tasks: Sequence[Iterable[T]]
+        self, fn: Callable[[WorkerState, T], R], tasks: Sequence[Iterable[T]]
     ) -> Iterator[tuple[int, T, R]]:
-        """``(worker, arg, fn(store, arg))`` for each ``arg`` of ``tasks[worker]``, run on
+        """``(worker, arg, fn(state, arg))`` for each ``arg`` of ``tasks[worker]``, run on
         what that worker kept; as the results come, each worker's in order.
 
         ``tasks`` has one entry per worker (:attr:`size`); all are sent at once.
@@ -224,7 +224,7 @@ class Crew:
             raise ValueError(f"{len(tasks)} task lists for {self.size} workers")
         if not self._procs:
             for arg in tasks[0]:
-                yield 0, arg, fn(self._store, arg)
+                yield 0, arg, fn(self._state, arg)
             return
         self._check()
         sent: list[deque[T]] = [deque() for _ in self._procs]
@@ -243,7 +243,7 @@ class Crew:
         if self._broken or any(self._queued):
             raise RuntimeError("the crew was left with unfinished tasks")
 
-    def _send(self, w: int, fn: Callable[[Store, T], R], arg: T) -> None:
+    def _send(self, w: int, fn: Callable[[WorkerState, T], R], arg: T) -> None:
         self._broken = True  # until the reply is in: a failure in between leaves it unusable
         self._tasks[w].send((fn, arg))
 
@@ -274,7 +274,7 @@ class Crew:
         for conn in (*self._tasks, *self._replies):
             conn.close()
         self._procs.clear()
-        self._store.clear()
+        self._state.clear()
 
 
 @contextlib.contextmanager
@@ -289,26 +289,28 @@ def open_crew(jobs: int, context: BaseContext | None = None) -> Iterator[Crew]:
     crew.close()
 
 
-_KEPT: list[Store] = []
+_KEPT: list[WorkerState] = []
 
 
 def _serve(tasks: Connection, replies: Connection) -> None:
-    """A crew worker: run each ``(fn, arg)`` on this worker's store, in order, until ``None``."""
+    """A crew worker: run each ``(fn, arg)`` on this worker's state, in order, until ``None``."""
     # A reader thread takes tasks off the pipe as they come: the main process
     # then never blocks sending a task while this worker blocks sending a reply.
-    inbox: queue.SimpleQueue[tuple[Callable[[Store, Any], Any], Any] | None] = queue.SimpleQueue()
+    inbox: queue.SimpleQueue[tuple[Callable[[WorkerState, Any], Any], Any] | None] = (
+        queue.SimpleQueue()
+    )
     threading.Thread(target=_pump, args=(tasks, inbox), daemon=True).start()
-    store: Store = {}
-    # Referenced from here, the store outlives this function: the process exits
+    state: WorkerState = {}
+    # Referenced from here, the state outlives this function: the process exits
     # without freeing what it kept object by object, which its parent waits for.
-    _KEPT.append(store)
+    _KEPT.append(state)
     while (task := inbox.get()) is not None:
         fn, arg = task
         try:
-            reply: tuple[bool, Any] = (True, fn(store, arg))
+            reply: tuple[bool, Any] = (True, fn(state, arg))
         except Exception as exc:  # the main process re-raises it
             reply = (False, exc)
-        # What the store keeps lives until the end: the collector need not
+        # What the state keeps lives until the end: the collector need not
         # walk it again after every task.
         gc.freeze()
         try:

@@ -26,7 +26,7 @@ from newsingest._arrays import expand_ranges
 from newsingest._gc import pausing
 from newsingest._parallel import (
     Crew,
-    Store,
+    WorkerState,
     chunked,
     open_crew,
     pool_context,
@@ -57,8 +57,9 @@ from newsingest.matching.link import (
     day_number,
     link_documents,
     resolve_clusters,
+    run_params,
 )
-from newsingest.records import Article, DedupResult, Rejection, RunParams
+from newsingest.records import Article, DedupResult, Rejection
 
 __all__ = [
     "Links",
@@ -127,11 +128,11 @@ def paragraph_keys(article: Article) -> ParagraphKeys:
 
 
 def _ingest_keyed_unit(
-    store: Store, unit: Sequence[Unread], *, config: IngestConfig, send_items: bool
+    state: WorkerState, unit: Sequence[Unread], *, config: IngestConfig, send_items: bool
 ) -> _Keyed:
     """Pass 1 in a crew worker: (read,) ingest and key a unit; keep its articles and keys."""
     items: list[_Item] = []
-    articles: list[Article] = store.setdefault("articles", [])
+    articles: list[Article] = state.setdefault("articles", [])
     got: list[Article] = []
     rejected: dict[int, Rejection] = {}
     for done in ingest_unit(unit, config):
@@ -143,8 +144,8 @@ def _ingest_keyed_unit(
     articles.extend(got)
     # The unit's paragraphs keyed in one kernel call.
     flat, lengths = _bp.key_paragraph_groups([a.paragraphs for a in got])
-    store.setdefault("flat", []).append(flat)
-    store.setdefault("lengths", []).append(lengths)
+    state.setdefault("flat", []).append(flat)
+    state.setdefault("lengths", []).append(lengths)
     distinct, counts = _bp.distinct_keys(flat, lengths)
     return _Keyed(
         ids=[x.id for x in items],
@@ -312,16 +313,16 @@ class _Printed:
     articles: list[Article] | None  # the stripped articles, when the caller keeps them
 
 
-def _strip_fingerprint(store: Store, task: _Strip) -> _Printed:
+def _strip_fingerprint(state: WorkerState, task: _Strip) -> _Printed:
     """Pass 2 in a crew worker: strip and fingerprint articles ``task.lo:task.hi`` of those
     it kept."""
-    articles: list[Article] = store.get("articles", [])
-    if "offsets" not in store:
-        flats = store.get("flat", [])
-        store["flat"] = np.concatenate(flats or [np.empty((2, 0), np.int64)], axis=1)
-        store["offsets"] = np.zeros(len(articles) + 1, dtype=np.int64)
-        np.cumsum(_concat(store.get("lengths", [])), out=store["offsets"][1:])
-    flat, offsets = store["flat"], store["offsets"]
+    articles: list[Article] = state.get("articles", [])
+    if "offsets" not in state:
+        flats = state.get("flat", [])
+        state["flat"] = np.concatenate(flats or [np.empty((2, 0), np.int64)], axis=1)
+        state["offsets"] = np.zeros(len(articles) + 1, dtype=np.int64)
+        np.cumsum(_concat(state.get("lengths", [])), out=state["offsets"][1:])
+    flat, offsets = state["flat"], state["offsets"]
     keys = flat[0, int(offsets[task.lo]) : int(offsets[task.hi])]
     lengths = np.diff(offsets[task.lo : task.hi + 1])
     mine = articles[task.lo : task.hi]
@@ -481,15 +482,8 @@ def _dedup(
     )
     clock.lap("cluster")
 
-    params = RunParams(
-        threshold=config.threshold,
-        containment=config.containment,
-        min_shingles=config.min_shingles,
-        min_size_ratio=config.min_size_ratio,
-        bands=links.bands,
-        rows=links.rows,
-        boilerplate=config.boilerplate.enabled,
-        fingerprint=config.fingerprint,
+    params = run_params(
+        config,
         candidate_pairs=links.candidate_pairs,
         accepted_pairs=links.accepted_pairs,
         exact_duplicates=links.exact_duplicates,

@@ -42,7 +42,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from newsingest._arrays import expand_ranges
+from newsingest._arrays import equal_runs, expand_ranges
 from newsingest.config import BoilerplateConfig
 from newsingest.matching import _kernels
 from newsingest.records import Article, DroppedLine
@@ -537,9 +537,8 @@ def _decide(
 
     # Keys with one exact document set form one group, decided once: the set is
     # identified by two independent 64-bit sums of mixed doc ids (plus its size).
-    starts = np.flatnonzero(np.r_[True, c_key[1:] != c_key[:-1]])
+    starts, run_len = equal_runs(c_key)
     run_key = c_key[starts]
-    run_len = np.diff(np.r_[starts, len(c_key)])
     udoc = c_doc.astype(np.uint64)
     h1 = np.add.reduceat(_mix64(udoc, 1), starts)
     h2 = np.add.reduceat(_mix64(udoc, 2), starts)

@@ -35,11 +35,12 @@ from newsingest.config import DedupConfig
 from newsingest.matching._unionfind import connected_components
 from newsingest.matching.lsh import bands_for_config, find_candidate_pairs
 from newsingest.matching.verify import score_against, verify_pairs
-from newsingest.records import Cluster, Decision, Fix, Rejection
+from newsingest.records import Cluster, Decision, Fix, IndexUpdate, Rejection, RunParams
 
 __all__ = [
     "CanonicalKey",
     "Links",
+    "Resolved",
     "build_clusters",
     "choose_canonicals",
     "choose_canonicals_from_arrays",
@@ -56,6 +57,8 @@ __all__ = [
     "rank_terms",
     "rejected_decision",
     "resolve_clusters",
+    "resolve_components",
+    "run_params",
 ]
 
 _Int64Array = npt.NDArray[np.int64]
@@ -316,6 +319,32 @@ def link_documents(
     )
 
 
+def run_params(
+    config: DedupConfig,
+    *,
+    candidate_pairs: int,
+    accepted_pairs: int,
+    exact_duplicates: int = 0,
+    index: IndexUpdate | None = None,
+) -> RunParams:
+    """The parameters a run decided with, as every backend reports them."""
+    bands, rows = bands_for_config(config, config.fingerprint.num_perm)
+    return RunParams(
+        threshold=config.threshold,
+        containment=config.containment,
+        min_shingles=config.min_shingles,
+        min_size_ratio=config.min_size_ratio,
+        bands=bands,
+        rows=rows,
+        boilerplate=config.boilerplate.enabled,
+        fingerprint=config.fingerprint,
+        candidate_pairs=candidate_pairs,
+        accepted_pairs=accepted_pairs,
+        exact_duplicates=exact_duplicates,
+        index=index,
+    )
+
+
 # ---------------------------------------------------------------- clusters and rows
 
 Ranks = Callable[[_Int64Array], tuple[_Int64Array, _Int64Array, _Int64Array]]
@@ -325,14 +354,13 @@ those documents; asked only for members of multi-member components."""
 
 @attrs.frozen(kw_only=True)
 class Resolved:
-    """Components resolved: per document its label, canonical and runner-up index; the
-    ``why`` of each multi-member component (by label) and its Cluster records."""
+    """Components resolved: per document its label, canonical and runner-up index, and
+    the ``why`` of each multi-member component (by label)."""
 
     labels: _Int64Array = attrs.field(eq=False, repr=False)
     canonical: _Int64Array = attrs.field(eq=False, repr=False)
     runner_up: _Int64Array = attrs.field(eq=False, repr=False)
     whys: Mapping[int, str]
-    clusters: tuple[Cluster, ...]
 
 
 def resolve_components(
@@ -343,7 +371,7 @@ def resolve_components(
     *,
     id_rank: _Int64Array | None = None,
 ) -> Resolved:
-    """Canonical, runner-up and ``why`` of every component of ``labels``, and its Cluster.
+    """Canonical, runner-up and ``why`` of every component of ``labels``.
 
     ``ids`` are sorted unless ``id_rank`` gives each id's position in id order.
     """
@@ -369,13 +397,11 @@ def resolve_components(
         )
         for i in sorted_unique(np.r_[canonical[multi], runner_up[multi]]).tolist()
     }
-    whys = explain_wins(lab, canonical, runner_up, keys)
     return Resolved(
         labels=lab,
         canonical=canonical,
         runner_up=runner_up,
-        whys=whys,
-        clusters=build_clusters(ids, lab, canonical, whys),
+        whys=explain_wins(lab, canonical, runner_up, keys),
     )
 
 
@@ -448,4 +474,4 @@ def resolve_clusters(
     rows = decision_rows(
         ids, paths, rejections, sigs=sigs, sizes=sizes, canonical=resolved.canonical
     )
-    return rows, resolved.clusters
+    return rows, build_clusters(ids, labels, resolved.canonical, resolved.whys)

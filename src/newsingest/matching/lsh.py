@@ -23,7 +23,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from newsingest._arrays import sorted_unique
+from newsingest._arrays import equal_runs, sorted_unique
 from newsingest.config import DedupConfig
 from newsingest.matching.verify import jaccard_from_containment
 
@@ -239,10 +239,7 @@ def find_candidate_pairs(
         keys = hash_columns(sigs, band * rows, (band + 1) * rows)[valid]
         # Any order of equal keys gives the same pairs, so the fast unstable sort will do.
         order = np.argsort(keys)
-        sorted_keys = keys[order]
-        change = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-        starts = np.concatenate([[0], change]).astype(np.int64)
-        lengths = np.diff(np.concatenate([starts, [valid.size]])).astype(np.int64)
+        starts, lengths = equal_runs(keys[order])
         shared = lengths >= 2
         small = shared & (lengths <= max_bucket)
         pos_pairs = _pairs_in_small_runs(starts[small], lengths[small])
