@@ -135,9 +135,10 @@ def iter_units(
 ) -> Iterator[Sequence[Unread]]:
     """The reader's output in units of about ``UNIT_DOCUMENTS`` documents, in the reader's order.
 
-    With workers, this process only walks: files travel as entries and the
-    worker that ingests them reads them, so the bytes are not read, pickled and
-    sent from here. A JSON Lines or compressed file above ``_WORKER_FILE_BYTES``
+    In one process (``jobs <= 1``) units hold ``LOCAL_UNIT_DOCUMENTS`` documents,
+    read here. With workers, this process only walks: files travel as entries
+    and the worker that ingests them reads them, so the bytes are not read,
+    pickled and sent from here. A JSON Lines or compressed file above ``_WORKER_FILE_BYTES``
     is read here and spread over several units, so that no worker gets it whole.
     """
     if jobs <= 1:

@@ -1,38 +1,36 @@
-"""Parse an article (title, date, byline, body paragraphs) out of decoded text.
+"""The plain-text layout: promo lines, a title, a date line and byline, then the body.
 
-:func:`extract_article` dispatches on ``DecodedText.format``:
-
-* ``text`` — the scraped-news layout: optional promo lines, a title line, an
-  optional date line and byline, then the body. Blocks are separated by blank
-  lines; inside a block, hard-wrapped lines are re-joined (see
-  :func:`split_paragraphs`), otherwise each line is a paragraph.
-* ``html`` — trafilatura's main-content extraction, with a plain ``<p>`` dump
-  as the fallback.
-* ``jsonl`` — one JSON object; which fields hold title, text and date is set by
-  :class:`~newsingest.config.ExtractConfig`.
-
-Text is not repaired here (the repair stage runs ftfy); line ends are
-normalised to LF and trailing whitespace is stripped. Every decision is
-written to ``Article.notes`` and every line taken out to ``Article.dropped``.
+Blocks are separated by blank lines; inside a block, hard-wrapped lines are
+re-joined (see :func:`split_paragraphs`), otherwise each line is a paragraph.
+The first blocks are the head: up to ``ExtractConfig.max_promo_lines`` promo
+lines, the title line, an optional date line and byline. JSON Lines text
+fields are laid out the same way, so :mod:`.jsonl` splits them with
+:func:`split_lines` and :func:`parse_byline` from here.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import importlib
-import json
-import logging
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from newsingest.config import ExtractConfig
 from newsingest.errors import ExtractError
 from newsingest.ingest.dates import DateMatch, match_date_line, search_date
+from newsingest.ingest.extract._common import build_article, normalize_lines
 from newsingest.records import Article, DecodedText, DroppedLine, Fix
 
-__all__ = ["extract_article", "extract_repaired_text", "parse_byline", "split_paragraphs"]
+__all__ = [
+    "MAX_TITLE_CHARS",
+    "TYPICAL_WRAP_WIDTH",
+    "WRAP_MAX_WIDTH",
+    "Para",
+    "extract_text",
+    "parse_byline",
+    "split_lines",
+    "split_paragraphs",
+]
 
 MAX_TITLE_CHARS = 300
 """A longer first line is a paragraph, not a headline."""
@@ -80,19 +78,18 @@ _NAME = rf"[A-ZÀ-ÖØ-Þ][\w'’.-]*(?:\s+{_NAME_WORD}){{0,4}}"
 _NAMES_RE = re.compile(rf"{_NAME}(?:(?:\s*,\s*|\s+and\s+|\s*&\s*){_NAME})*")
 _BY_RE = re.compile(r"by[:\s]\s*", re.IGNORECASE)
 _BYLINE_SEP_RE = re.compile(r"\s*[|•·]\s*|\s+[–—-]\s+")
-_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
-
-_logger = logging.getLogger(__name__)
 
 
-class _Para(NamedTuple):
+class Para(NamedTuple):
+    """A paragraph of plain text, as :func:`split_lines` makes it."""
+
     text: str
     lines: int
     """Source lines it was made of: a title is always a single line."""
 
 
-_new_para: Callable[[tuple[str, int]], _Para] = functools.partial(tuple.__new__, _Para)
-"""``_Para(text, lines)`` from a pair, without NamedTuple's Python-level ``__new__``."""
+_new_para: Callable[[tuple[str, int]], Para] = functools.partial(tuple.__new__, Para)
+"""``Para(text, lines)`` from a pair, without NamedTuple's Python-level ``__new__``."""
 
 
 class _Head(NamedTuple):
@@ -106,15 +103,6 @@ class _Head(NamedTuple):
 
 # ---------------------------------------------------------------------------
 # lines and paragraphs
-
-
-def _normalize_lines(text: str) -> list[str]:
-    """LF line ends, no BOM, no trailing whitespace."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return list(map(str.rstrip, text.split("\n")))
 
 
 def _iter_blocks(lines: Sequence[str]) -> list[list[str]]:
@@ -241,7 +229,7 @@ def _join_block(
     *,
     head_lines: int,
     strict: int,
-) -> list[_Para]:
+) -> list[Para]:
     """Re-join the hard-wrapped lines of one block into paragraphs.
 
     A line continues into the next when the next line's first word would not
@@ -283,7 +271,7 @@ def _join_block(
             breaks[i] = bool(head[i]) or (i + 1 < len(head) and bool(head[i + 1]))
     # A line ending in "-" may be a word broken at its hyphen: rare, and slow to join.
     hyphens = "-\n" in "\n".join(lines)
-    paras: list[_Para] = []
+    paras: list[Para] = []
     start = 0
     for end in [j for j, broken in enumerate(breaks, 1) if broken] + [len(lines)]:
         group = stripped_lines[start:end]
@@ -314,9 +302,9 @@ def _join_hyphenated(parts: list[str]) -> str:
     return " ".join(out)
 
 
-def _split_lines(
+def split_lines(
     lines: Sequence[str], head_lines: int, keep_head: bool = False
-) -> tuple[list[_Para], list[str]]:
+) -> tuple[list[Para], list[str]]:
     """Paragraphs of a text: blank-line blocks, then hard wraps or one per line.
 
     The first ``head_lines`` lines of the first blocks get the head-line
@@ -325,7 +313,7 @@ def _split_lines(
     """
     blocks = _iter_blocks(lines)
     wrap = _wrap_width(blocks)
-    paras: list[_Para] = []
+    paras: list[Para] = []
     notes: list[str] = []
     if wrap is None:
         split_any = False
@@ -357,7 +345,7 @@ def split_paragraphs(text: str) -> tuple[str, ...]:
     >>> split_paragraphs("One line\\nwrapped.\\n\\nSecond.")
     ('One line wrapped.', 'Second.')
     """
-    paras, _ = _split_lines(_normalize_lines(text), head_lines=0)
+    paras, _ = split_lines(normalize_lines(text), head_lines=0)
     return tuple(p.text for p in paras)
 
 
@@ -402,7 +390,7 @@ def parse_byline(line: str) -> tuple[str, DateMatch | None] | None:
     return rest, date
 
 
-def _looks_like_title(para: _Para) -> bool:
+def _looks_like_title(para: Para) -> bool:
     text = para.text
     if para.lines != 1 or len(text) > MAX_TITLE_CHARS:
         return False
@@ -410,7 +398,7 @@ def _looks_like_title(para: _Para) -> bool:
     return not (len(text) > 150 and _ends_sentence(text))
 
 
-def _classify(para: _Para, maybe_date: bool = True) -> str:
+def _classify(para: Para, maybe_date: bool = True) -> str:
     """The paragraph's kind; ``maybe_date=False`` when it is known not to be a date line."""
     if para.lines == 1:
         text = para.text
@@ -430,7 +418,7 @@ class _Kinds:
     test on each, and the full classification of the first one or two.
     """
 
-    def __init__(self, paras: Sequence[_Para]) -> None:
+    def __init__(self, paras: Sequence[Para]) -> None:
         self._paras = paras
         self._kinds: list[str | None] = [None] * len(paras)
         self._no_date = 0
@@ -473,7 +461,7 @@ class _Kinds:
         return True
 
 
-def _read_head(paras: Sequence[_Para], max_promo: int) -> _Head:
+def _read_head(paras: Sequence[Para], max_promo: int) -> _Head:
     """Find promo lines, title, date line and byline among the first blocks."""
     limit = min(len(paras), max_promo + _HEAD_EXTRA)
     kinds = _Kinds(paras[: limit + 1])
@@ -558,62 +546,25 @@ def _take_byline_and_date(text: str, notes: list[str]) -> tuple[str, DateMatch |
     return parsed
 
 
-def _date_notes(date: DateMatch | None, notes: list[str]) -> None:
-    if date is not None and date.ambiguous:
-        notes.append("date ambiguous: numeric date read by convention")
-
-
 # ---------------------------------------------------------------------------
-# formats
+# the article
 
 
-def _article(
-    doc: DecodedText,
-    *,
-    title: str | None,
-    date: DateMatch | None,
-    byline: str | None,
-    paragraphs: Sequence[str],
-    dropped: Sequence[DroppedLine],
-    notes: list[str],
-    source_id: str | None = None,
-    fixes: tuple[Fix, ...] = (),
-) -> Article:
-    _date_notes(date, notes)
-    if not paragraphs:
-        notes.append("no body")
-    return Article(
-        id=doc.id,
-        path=doc.path,
-        format=doc.format,
-        line=doc.line,
-        title=title,
-        date=date.date if date is not None else None,
-        date_raw=date.raw if date is not None else None,
-        byline=byline,
-        paragraphs=tuple(paragraphs),
-        decoding=doc.decoding,
-        dropped=tuple(dropped),
-        notes=tuple(notes),
-        source_id=source_id,
-        fixes=fixes,
-    )
-
-
-def _extract_text(
+def extract_text(
     doc: DecodedText,
     config: ExtractConfig,
     text: str | None = None,
     fixes: tuple[Fix, ...] = (),
 ) -> Article:
-    lines = _normalize_lines(doc.text if text is None else text)
-    paras, layout = _split_lines(
+    """The article of plain text ``doc``, or of ``text`` (its repaired text) made by ``fixes``."""
+    lines = normalize_lines(doc.text if text is None else text)
+    paras, layout = split_lines(
         lines, head_lines=config.max_promo_lines + _HEAD_EXTRA, keep_head=True
     )
     if not paras:
         raise ExtractError(f"{doc.id}: the text is empty or only whitespace; no article in it")
     head = _read_head(paras, config.max_promo_lines)
-    return _article(
+    return build_article(
         doc,
         title=head.title,
         date=head.date,
@@ -623,263 +574,3 @@ def _extract_text(
         notes=head.notes + layout,
         fixes=fixes,
     )
-
-
-def extract_repaired_text(
-    doc: DecodedText, text: str, fixes: tuple[Fix, ...], config: ExtractConfig | None = None
-) -> Article:
-    """The article of plain text ``doc`` after its text was repaired to ``text`` by ``fixes``.
-
-    Equal to ``attrs.evolve(extract_article(attrs.evolve(doc, text=text)), fixes=fixes)``,
-    without building the two intermediate records: the pipeline repairs plain text whole
-    before parsing it, and this is most of the documents it reads.
-    """
-    if doc.format != "text":
-        raise ValueError(f"{doc.id}: extract_repaired_text takes plain text, not {doc.format!r}")
-    return _extract_text(doc, config if config is not None else ExtractConfig(), text, fixes)
-
-
-def _date_from_field(value: object, field: str, notes: list[str]) -> DateMatch | None:
-    if not isinstance(value, str) or not value.strip():
-        notes.append(f"jsonl: date field {field!r} empty or not a string")
-        return None
-    raw = value.strip()
-    try:
-        return DateMatch(date=dt.datetime.fromisoformat(raw).date(), raw=raw)
-    except ValueError:
-        pass
-    found = match_date_line(raw) or search_date(raw)
-    if found is None:
-        notes.append(f"jsonl: date field {field!r} not understood")
-        return None
-    return DateMatch(date=found.date, raw=raw, ambiguous=found.ambiguous)
-
-
-def _extract_jsonl(doc: DecodedText, config: ExtractConfig) -> Article:
-    try:
-        record = json.loads(doc.text)
-    except (ValueError, RecursionError) as exc:
-        raise ExtractError(f"{doc.id}: not a valid JSON line ({exc}); expected one object") from exc
-    if not isinstance(record, dict):
-        raise ExtractError(
-            f"{doc.id}: the JSON line is a {type(record).__name__}, not an object; "
-            "expected one article object per line"
-        )
-    text_field = config.jsonl_text_field
-    text = record.get(text_field)
-    if text is None:
-        raise ExtractError(
-            f"{doc.id}: the JSON object has no {text_field!r} field; "
-            "set ExtractConfig.jsonl_text_field to the field holding the article text"
-        )
-    if not isinstance(text, str):
-        raise ExtractError(f"{doc.id}: field {text_field!r} is not a string")
-    lines = _normalize_lines(text)
-    notes: list[str] = []
-    title: str | None = None
-    title_field = config.jsonl_title_field
-    raw_title = record.get(title_field)
-    has_title = isinstance(raw_title, str) and bool(raw_title.strip())
-    if not any(lines):
-        if not has_title:
-            raise ExtractError(f"{doc.id}: field {text_field!r} is empty and there is no title")
-        # A title-only record (a wire "stub") is kept as such, as the same stub
-        # saved as a text file would be.
-        notes.append(f"jsonl: field {text_field!r} is empty, title only")
-        lines = []
-    if has_title:
-        assert isinstance(raw_title, str)
-        title = " ".join(t for t in (s.strip() for s in _normalize_lines(raw_title)) if t)
-        notes.append(f"jsonl: title from field {title_field!r}")
-        first = next((i for i, line in enumerate(lines) if line), None)
-        if first is not None and lines[first].strip() == title:
-            lines = lines[first + 1 :]
-            notes.append("jsonl: title line repeated in text removed")
-    elif config.title_from_first_line:
-        first_line = lines[0].strip()
-        if not first_line:
-            notes.append("jsonl: first line empty, no title")
-        elif len(first_line) > MAX_TITLE_CHARS:
-            notes.append("jsonl: first line too long for a title, no title")
-        elif len(lines) > 1 and lines[1].lstrip()[:1].islower():
-            notes.append("jsonl: first line runs on into the next, no title")
-        else:
-            title = first_line
-            lines = lines[1:]
-            notes.append("jsonl: title from first line")
-    else:
-        notes.append(f"jsonl: no title field {title_field!r}")
-
-    date: DateMatch | None = None
-    date_field = config.jsonl_date_field
-    if record.get(date_field) is not None:
-        date = _date_from_field(record[date_field], date_field, notes)
-        if date is not None:
-            notes.append(f"jsonl: date from field {date_field!r}")
-
-    paras, layout = _split_lines(lines, head_lines=2)
-    byline: str | None = None
-    start = 0
-    # A date line or byline may follow the title inside the text.
-    while start < min(2, len(paras)) and paras[start].lines == 1:
-        line = paras[start].text
-        found = match_date_line(line)
-        if found is not None:
-            if date is None:
-                date = found
-                notes.append("date line found")
-            else:
-                notes.append("date line dropped, date from field kept")
-            start += 1
-            continue
-        parsed = parse_byline(line) if byline is None else None
-        if parsed is None:
-            break
-        byline = parsed[0]
-        notes.append("byline found")
-        if date is None and parsed[1] is not None:
-            date = parsed[1]
-            notes.append("date from byline")
-        start += 1
-    dropped = [
-        DroppedLine(text=p.text, reason="date line")
-        for p in paras[:start]
-        if match_date_line(p.text) is not None
-    ]
-    if date is None:
-        notes.append("no date")
-    raw_id = record.get(config.jsonl_id_field)
-    # The export's own id, so report rows can be joined back to the source system
-    # (the document id stays FILE#N: export ids are neither unique nor always present).
-    source_id = (
-        str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else None
-    )
-    return _article(
-        doc,
-        title=title,
-        date=date,
-        byline=byline,
-        paragraphs=[p.text for p in paras[start:]],
-        dropped=dropped,
-        notes=notes + layout,
-        source_id=source_id,
-    )
-
-
-def _quiet_loggers() -> None:
-    # trafilatura and htmldate log every page they find little in; keep that
-    # out of the user's logs unless the user configured those loggers.
-    for name in ("trafilatura", "htmldate", "courlan", "justext"):
-        lg = logging.getLogger(name)
-        if lg.level == logging.NOTSET:
-            lg.setLevel(logging.CRITICAL)
-
-
-def _run_trafilatura(html: str, notes: list[str]) -> dict[str, Any] | None:
-    try:
-        import trafilatura  # noqa: PLC0415 (heavy import, only for HTML)
-    except ImportError as exc:
-        notes.append(f"html: trafilatura unavailable ({exc.__class__.__name__})")
-        _logger.debug("trafilatura cannot be imported: %s", exc)
-        return None
-    _quiet_loggers()
-    try:
-        result = trafilatura.bare_extraction(
-            html, with_metadata=True, include_comments=False, include_tables=True
-        )
-    except Exception as exc:  # a third-party parser on arbitrary input: fall back
-        notes.append(f"html: trafilatura failed ({exc.__class__.__name__})")
-        return None
-    if result is None:
-        return None
-    data: dict[str, Any] = result if isinstance(result, dict) else result.as_dict()
-    return data
-
-
-def _html_fallback(html: str) -> tuple[str | None, list[str]]:
-    """Title (``<h1>`` or ``<title>``) and the text of every ``<p>``: crude but safe."""
-    # lxml ships no type stubs; importing by name keeps mypy strict quiet.
-    lxml_etree: Any = importlib.import_module("lxml.etree")
-    lxml_html: Any = importlib.import_module("lxml.html")
-    html = _XML_DECL_RE.sub("", html, count=1)
-    try:
-        root = lxml_html.fromstring(html)
-    except (lxml_etree.ParserError, ValueError):
-        return None, []
-    paragraphs = [" ".join(p.text_content().split()) for p in root.iter("p")]
-    title = None
-    for tag in ("h1", "title"):
-        element = next(root.iter(tag), None)
-        if element is not None:
-            text = " ".join(element.text_content().split())
-            if text:
-                title = text
-                break
-    return title, [p for p in paragraphs if p]
-
-
-def _extract_html(doc: DecodedText, config: ExtractConfig) -> Article:
-    html = doc.text
-    if not html.strip():
-        raise ExtractError(f"{doc.id}: the HTML is empty; no article in it")
-    notes: list[str] = []
-    data = _run_trafilatura(html, notes)
-    body = data.get("text") if data is not None else None
-    if data is not None and isinstance(body, str) and body.strip():
-        notes.append("html: trafilatura")
-        title = data.get("title") or None
-        paragraphs = [p.strip() for p in _normalize_lines(body) if p.strip()]
-        if title and paragraphs and paragraphs[0] == title:
-            paragraphs = paragraphs[1:]
-        author = data.get("author") or None
-        date: DateMatch | None = None
-        raw_date = data.get("date")
-        if isinstance(raw_date, str) and raw_date:
-            date = _date_from_field(raw_date, "date", notes)
-        notes.append("html: byline from author" if author else "no byline")
-        if date is None:
-            notes.append("no date")
-        return _article(
-            doc,
-            title=title,
-            date=date,
-            byline=author,
-            paragraphs=paragraphs,
-            dropped=(),
-            notes=notes,
-        )
-    notes.append("html: trafilatura found no body, <p> fallback")
-    title, paragraphs = _html_fallback(html)
-    if not paragraphs:
-        raise ExtractError(
-            f"{doc.id}: no article body found in the HTML (trafilatura and <p> fallback)"
-        )
-    if title and paragraphs[0] == title:
-        paragraphs = paragraphs[1:]
-    notes.append("title from <h1>/<title>" if title else "no title")
-    return _article(
-        doc,
-        title=title,
-        date=None,
-        byline=None,
-        paragraphs=paragraphs,
-        dropped=(),
-        notes=notes,
-    )
-
-
-def extract_article(doc: DecodedText, config: ExtractConfig | None = None) -> Article:
-    """Parse the article in ``doc`` according to its format.
-
-    Raises :class:`~newsingest.errors.ExtractError` when there is no article:
-    empty text, a line that is not a JSON object or lacks its text field, or
-    HTML with no body.
-    """
-    config = config if config is not None else ExtractConfig()
-    if doc.format == "text":
-        return _extract_text(doc, config)
-    if doc.format == "jsonl":
-        return _extract_jsonl(doc, config)
-    if doc.format == "html":
-        return _extract_html(doc, config)
-    raise ExtractError(f"{doc.id}: unknown format {doc.format!r}")
