@@ -12,95 +12,34 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from pathlib import Path
-from unittest import mock
 
-import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from newsingest import store
 from newsingest.cli import main
 from newsingest.config import DedupConfig, FingerprintConfig
 from newsingest.errors import FingerprintError
 from newsingest.pipeline import dedup
-from newsingest.records import Article, Decoding
+from newsingest.records import Article
 from newsingest.store import Index, StoreError
 from tests._store_worker import PER_BATCH
 from tests.factories import article_text, story, write
+from tests.store.helpers import (
+    SETTINGS,
+    UTF8,
+    batch_clusters,
+    build,
+    clusters_of,
+    doc_spec,
+    make_article,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
-OUTLETS = [
-    ("Subscribe to the Daily Planet for just one dollar a week!", "Daily Planet, all rights kept."),
-    (
-        "WIRE SERVICE news as it happens around the clock",
-        "Reporting by our desk; editing by staff.",
-    ),
-    ("Follow the Evening Post on every social network today", "Evening Post, since 1901"),
-]
-UTF8 = Decoding(encoding="utf-8", method="utf-8", confidence=1.0)
 
-
-def make_article(
-    doc_id: str,
-    seed: int,
-    *,
-    outlet: int | None = None,
-    keep: int = 6,
-    day: int | None = 3,
-) -> Article:
-    """A copy of story ``seed``: its first ``keep`` paragraphs, wrapped by an outlet's lines."""
-    title, paras = story(seed)
-    body = paras[:keep]
-    if outlet is not None:
-        promo, footer = OUTLETS[outlet]
-        body = [promo, *body, footer]
-    return Article(
-        id=doc_id,
-        path=doc_id + ".txt",
-        format="text",
-        title=title,
-        date=dt.date(2024, 3, day) if day else None,
-        paragraphs=tuple(body),
-        decoding=UTF8,
-    )
-
-
-doc_spec = st.tuples(
-    st.integers(0, 5),  # story
-    st.one_of(st.none(), st.integers(0, 2)),  # outlet
-    st.integers(2, 6),  # paragraphs kept
-    st.one_of(st.none(), st.integers(1, 9)),  # day
-    st.integers(0, 2),  # which part (A, B or C) it is added in
-)
-
-
-def build(specs: list[tuple[int, int | None, int, int | None, int]]) -> list[tuple[Article, int]]:
-    return [
-        (make_article(f"d{i:02d}", s, outlet=o, keep=k, day=d), part)
-        for i, (s, o, k, d, part) in enumerate(specs)
-    ]
-
-
-def clusters_of(index: Index) -> set[tuple[str, tuple[str, ...], str]]:
-    return {(c.canonical, c.members, c.why) for c in index.iter_clusters()}
-
-
-def batch_clusters(articles: list[Article]) -> set[tuple[str, tuple[str, ...], str]]:
-    return {(c.canonical, c.members, c.why) for c in dedup(articles).clusters}
-
-
-_SETTINGS = settings(
-    max_examples=int(os.environ.get("STORE_EXAMPLES", "25")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-
-
-@_SETTINGS
+@SETTINGS
 @given(st.lists(doc_spec, min_size=1, max_size=14))
 def test_incremental_equals_batch(
     specs: list[tuple[int, int | None, int, int | None, int]],
@@ -130,7 +69,7 @@ def test_incremental_equals_batch(
             assert tuple(index.export_clusters()) == expected.decisions
 
 
-@_SETTINGS
+@SETTINGS
 @given(st.lists(doc_spec, min_size=1, max_size=14), st.randoms(use_true_random=False))
 def test_remove_equals_batch_without_them(
     specs: list[tuple[int, int | None, int, int | None, int]], rng: random.Random
@@ -356,20 +295,6 @@ def test_readonly_index_refuses_writes(tmp_path: Path) -> None:
             index.remove(["a"])
 
 
-def test_failed_batch_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    db = tmp_path / "x.db"
-    with Index.open(db) as index:
-        index.add([make_article("a", 1)])
-
-        def boom(*_args: object, **_kw: object) -> None:
-            raise RuntimeError("boom")
-
-        monkeypatch.setattr(index, "_recluster", boom)
-        with pytest.raises(RuntimeError):
-            index.add([make_article("b", 1), make_article("c", 2)])
-        assert [d.id for d in index.export_clusters()] == ["a"]
-
-
 # ------------------------------------------------------------------ crash safety
 
 
@@ -472,303 +397,3 @@ def test_cli_index_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "bad.db" in capsys.readouterr().err
     assert main(["index", "stats", str(tmp_path / "none.db")]) == 1
     assert "no index there" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize(("cap", "edges"), [(1, 2), (1000, 3)])
-def test_bucket_cap_gives_only_the_oldest_members(tmp_path: Path, cap: int, edges: int) -> None:
-    sig = np.arange(128, dtype=np.uint32).reshape(1, -1)
-    with (
-        mock.patch.object(store, "_MERGE_MIN_DOCS", 0),
-        mock.patch.object(store, "_MERGE_SHARE", 10**9),
-        Index.open(tmp_path / "cap.db", bucket_cap=cap) as index,
-    ):
-        first = index.add_fingerprints(["a", "b"], np.vstack([sig, sig]), [100, 100], [b"a", b"b"])
-        assert first.merged_band_keys == 2 * index.bands  # a and b are now in bands
-        index.add_fingerprints(["c"], sig, [100], [b"c"])
-        # c's buckets hold a and b; with a cap of 1 only a (the oldest) is a candidate.
-        assert index.stats()["edges"] == edges
-        assert len(next(index.iter_clusters()).members) == 3
-
-
-@_SETTINGS
-@given(st.lists(doc_spec, min_size=1, max_size=14), st.randoms(use_true_random=False))
-def test_merging_recent_band_keys_changes_nothing(
-    specs: list[tuple[int, int | None, int, int | None, int]], rng: random.Random
-) -> None:
-    # Every add merges the runs into bands: adds and removals still equal batch.
-    docs = build(specs)
-    everything = [a for a, _ in docs]
-    gone = {a.id for a in everything if rng.random() < 0.3}
-    rest = [a for a in everything if a.id not in gone]
-    with (
-        mock.patch.object(store, "_MERGE_MIN_DOCS", 0),
-        mock.patch.object(store, "_MERGE_SHARE", 10**9),
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        db = Path(tmp) / "m.db"
-        with Index.open(db) as index:
-            for part in range(3):
-                index.add([a for a, p in docs if p == part])
-            assert tuple(index.export_clusters()) == dedup(everything).decisions
-            index.remove(sorted(gone))
-            assert tuple(index.export_clusters()) == (dedup(rest).decisions if rest else ())
-            assert clusters_of(index) == (batch_clusters(rest) if rest else set())
-        conn = sqlite3.connect(db)
-        # Removals after the last merge left the runs (a removal merges nothing).
-        assert conn.execute("SELECT COUNT(*) FROM band_runs").fetchone()[0] == 0
-        assert conn.execute("SELECT COUNT(*) FROM bands").fetchone()[0] > 0 or not rest
-        assert_filter_covers_bands(conn)
-        conn.close()
-
-
-def assert_filter_covers_bands(conn: sqlite3.Connection) -> None:
-    fps = store._read_filter(conn)
-    assert np.all(np.diff(fps.astype(np.int64)) > 0)  # sorted, distinct
-    stored = {r[0] for r in conn.execute(f"SELECT {store._FP_SQL} FROM bands")}
-    assert stored <= set(fps.tolist())
-    bands = np.array(conn.execute("SELECT band, key FROM bands").fetchall(), np.int64)
-    if len(bands):  # numpy computes the fingerprints SQLite computes
-        assert set(store._fingerprints(bands[:, 0], bands[:, 1]).tolist()) == stored
-
-
-def run_rows(conn: sqlite3.Connection) -> list[tuple[int, int, int]]:
-    """Every (band, key, doc) stored in the runs."""
-    out = []
-    for bounds, keys, docs in conn.execute("SELECT bounds, keys, docs FROM band_runs"):
-        band = np.repeat(np.arange(len(bounds) // 8 - 1), np.diff(np.frombuffer(bounds, "<i8")))
-        k, d = np.frombuffer(keys, "<i8"), np.frombuffer(docs, "<i8")
-        out += list(zip(band.tolist(), k.tolist(), d.tolist(), strict=True))
-    return out
-
-
-def doc_key_rows(conn: sqlite3.Connection) -> list[tuple[int, bytes, bytes]]:
-    return conn.execute("SELECT doc, keys, words FROM doc_keys ORDER BY doc").fetchall()
-
-
-def drop_format_4(conn: sqlite3.Connection) -> None:
-    """Remove what format 4 added to format 3's schema."""
-    conn.execute("DROP TRIGGER doc_keys_follow")
-    conn.execute("DROP TABLE doc_keys")
-    conn.execute("DROP INDEX lines_candidates")
-    conn.execute("DROP INDEX lines_boilerplate")
-
-
-@pytest.mark.parametrize("version", [1, 2])
-def test_older_formats_are_upgraded(tmp_path: Path, version: int) -> None:
-    db = tmp_path / "old.db"
-    first = [make_article("a", 1), make_article("b", 2)]
-    with Index.open(db) as index:
-        index.add(first)
-    # Make it an old file. Format 1: every band key in bands; format 2: new ones
-    # in a bands_recent table, counted in meta; neither had runs nor filter.
-    conn = sqlite3.connect(db, isolation_level=None)
-    rows = run_rows(conn)
-    assert rows
-    if version == 2:
-        conn.execute(
-            "CREATE TABLE bands_recent(band INTEGER NOT NULL, key INTEGER NOT NULL, "
-            "doc INTEGER NOT NULL, PRIMARY KEY(band, key, doc)) WITHOUT ROWID"
-        )
-        conn.executemany("INSERT INTO bands_recent VALUES (?, ?, ?)", rows)
-        conn.execute(f"INSERT INTO meta VALUES ('recent_band_rows', '{len(rows)}')")
-    else:
-        conn.executemany("INSERT INTO bands VALUES (?, ?, ?)", rows)
-    conn.execute("DROP TABLE band_runs")
-    conn.execute("DROP TABLE band_filter")
-    doc_keys = doc_key_rows(conn)
-    assert doc_keys
-    drop_format_4(conn)
-    conn.execute(f"UPDATE meta SET value = '{version}' WHERE name = 'format_version'")
-    conn.close()
-    with pytest.raises(StoreError, match="open it once for writing"):
-        Index.open(db, readonly=True)
-    with Index.open(db) as index:
-        assert index.stats()["format_version"] == store.FORMAT_VERSION
-        assert index.check() == "ok"
-        later = [make_article("c", 1, keep=5), make_article("d", 3)]
-        index.add(later)
-        assert tuple(index.export_clusters()) == dedup(first + later).decisions
-        # "a" is found through bands (the old file's), "c" through a run.
-        assert {m.id for m in index.query(make_article("q", 1, keep=4))} == {"a", "c"}
-    conn = sqlite3.connect(db)
-    assert set(doc_key_rows(conn)) >= set(doc_keys)  # rebuilt for a and b, then c and d added
-    assert conn.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == len(rows)
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert "bands_recent" not in tables
-    assert (
-        conn.execute("SELECT COUNT(*) FROM meta WHERE name = 'recent_band_rows'").fetchone()[0] == 0
-    )
-    assert_filter_covers_bands(conn)
-    conn.close()
-
-
-def test_add_reports_its_stages(tmp_path: Path) -> None:
-    with Index.open(tmp_path / "t.db") as index:
-        index.add([make_article("a", 1, outlet=0), make_article("b", 2, outlet=0)])
-        timings = index.add(
-            [make_article("c", 3, outlet=0), make_article("d", 1, outlet=1, keep=5)]
-        ).timings
-    stages = {"ingest", "store articles", "boilerplate verdicts", "fingerprint", "link"}
-    assert stages | {"verify", "band runs", "clusters", "commit", "report", "total"} <= set(timings)
-
-
-def test_nested_stage_times_are_not_counted_twice() -> None:
-    # A given sequence of clock readings, so the arithmetic is checked without timing
-    # anything: the outer stage starts at 0, the inner one runs from 1 to 3, the outer ends
-    # at 10.
-    readings = iter([0.0, 1.0, 3.0, 10.0])
-    report = store._Refresh(clock=lambda: next(readings))
-    with report.timed("outer"), report.timed("inner"):
-        pass
-    assert dict(report.seconds) == {"outer": 8.0, "inner": 2.0}
-
-
-def test_verdict_update_reads_lines_through_partial_indexes(tmp_path: Path) -> None:
-    # The daily verdict update must not scan every paragraph key ever stored.
-    with Index.open(tmp_path / "p.db") as index:
-        index.add([make_article("a", 1, outlet=0)])
-        plans = [
-            " ".join(str(row[-1]) for row in index._conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
-            for sql in store._verdict_key_queries(index.config.boilerplate)
-        ]
-    assert "lines_candidates" in plans[0]
-    assert "lines_boilerplate" in plans[1]
-
-
-def test_format_3_is_read_as_it_is_and_upgraded_on_first_write(tmp_path: Path) -> None:
-    db = tmp_path / "v3.db"
-    # Two copies of an outlet's promo: not boilerplate until the third arrives.
-    first = [make_article("a", 1, outlet=0), make_article("b", 2, outlet=0)]
-    with Index.open(db) as index:
-        index.add(first)
-    # Format 3 stored articles as zlib; format 4 writes zstd.
-    conn = sqlite3.connect(db, isolation_level=None)
-    blobs = conn.execute("SELECT doc, article FROM documents").fetchall()
-    assert all(blob.startswith(b"\x28\xb5\x2f\xfd") for _, blob in blobs)
-    conn.executemany(
-        "UPDATE documents SET article = ? WHERE doc = ?",
-        [(zlib.compress(store._article_bytes(blob)), doc) for doc, blob in blobs],
-    )
-    doc_keys = doc_key_rows(conn)
-    conn.close()
-    make_format_3(db)  # format 3 had only doc_lines
-    with Index.open(db, readonly=True) as index:  # read as it is, not changed
-        assert index.stats()["format_version"] == 3
-        assert {m.id for m in index.query(make_article("q", 1, outlet=0))} == {"a"}
-    later = [make_article("c", 3, outlet=0), make_article("e", 1, outlet=1, keep=5)]
-    with Index.open(db) as index:
-        assert index.stats()["format_version"] == store.FORMAT_VERSION == 4
-        assert doc_key_rows(index._conn) == doc_keys  # rebuilt from doc_lines and lines
-        assert index.add(first[:1]).params.index.unchanged == 1  # compared with a zlib article
-        # The promo turns boilerplate: a and b are stripped again from their zlib articles.
-        assert index.add(later).params.index.refingerprinted == 2
-        assert tuple(index.export_clusters()) == dedup(first + later).decisions
-        assert index.check() == "ok"
-
-
-def make_format_3(db: Path) -> None:
-    conn = sqlite3.connect(db, isolation_level=None)
-    drop_format_4(conn)
-    conn.execute("UPDATE meta SET value = '3' WHERE name = 'format_version'")
-    conn.execute("PRAGMA user_version = 3")
-    conn.close()
-
-
-def test_two_writers_opening_a_format_3_file_upgrade_it_once(tmp_path: Path) -> None:
-    db = tmp_path / "v3.db"
-    with Index.open(db) as index:
-        index.add([make_article("a", 1, outlet=0), make_article("b", 2, outlet=0)])
-    make_format_3(db)
-    read_meta = store._read_meta
-
-    def another_writer_meanwhile(conn: sqlite3.Connection, file: Path) -> dict[str, str]:
-        meta = read_meta(conn, file)  # this writer has seen format 3 ...
-        if meta["format_version"] == "3":
-            with mock.patch.object(store, "_read_meta", read_meta):
-                Index.open(file).close()  # ... and another one upgrades the file now
-        return meta
-
-    with mock.patch.object(store, "_read_meta", another_writer_meanwhile):
-        index = Index.open(db)
-    with index:
-        assert index.stats()["format_version"] == 4
-        assert len(doc_key_rows(index._conn)) == 2
-        assert index.check() == "ok"
-
-
-def test_documents_an_older_writer_added_get_their_doc_keys(tmp_path: Path) -> None:
-    # An older newsingest whose session began before the upgrade writes doc_lines but
-    # not doc_keys; the verdict update makes the missing rows instead of reading none.
-    first = [make_article("a", 1, outlet=0), make_article("b", 2, outlet=0)]
-    later = [make_article("c", 3, outlet=0)]
-    with Index.open(tmp_path / "mixed.db") as index:
-        index.add(first)
-        rows = doc_key_rows(index._conn)
-        index._conn.execute("DELETE FROM doc_keys")
-        assert index.add(later).params.index.refingerprinted == 2  # the promo turns boilerplate
-        assert doc_key_rows(index._conn)[:2] == rows
-        assert tuple(index.export_clusters()) == dedup(first + later).decisions
-        index.remove(["a"])  # doc_keys follows doc_lines, whoever deletes
-        assert [r[0] for r in doc_key_rows(index._conn)] == [2, 3]
-
-
-def test_runs_stay_few_and_removals_reach_them(tmp_path: Path) -> None:
-    # Runs merge four at a time like a counter in base 4, so equal batches leave at
-    # most three runs of each size: O(log batches) runs.
-    sigs = np.random.default_rng(3).integers(0, 2**32 - 1, (40, 128), dtype=np.uint32)
-    with (
-        mock.patch.object(store, "_MERGE_MIN_DOCS", 10**9),
-        Index.open(tmp_path / "runs.db") as index,
-    ):
-        for k in range(16):
-            ids = [f"d{k:02d}{i}" for i in range(2)]
-            index.add_fingerprints(
-                ids, sigs[2 * k : 2 * k + 2], [100, 100], [i.encode() for i in ids]
-            )
-            conn = sqlite3.connect(tmp_path / "runs.db")
-            runs = conn.execute("SELECT COUNT(*) FROM band_runs").fetchone()[0]
-            assert runs == sum(map(int, np.base_repr(k + 1, 4)))
-            assert len(run_rows(conn)) == 2 * (k + 1) * index.bands
-            conn.close()
-        # A near copy of d000 (one value changed) is found, and no longer once d000 is gone.
-        near = sigs[0].copy()
-        near[5] += 1
-        assert [m.id for m in index.query_fingerprint(near, 100, b"q")] == ["d000"]
-        index.remove(["d000"])
-        assert index.query_fingerprint(near, 100, b"q") == []
-        conn = sqlite3.connect(tmp_path / "runs.db")
-        assert len(run_rows(conn)) == 31 * index.bands
-        conn.close()
-
-
-def test_a_second_reader_sees_new_runs(tmp_path: Path) -> None:
-    # Runs are cached per Index; another connection's update must not be missed.
-    sig = np.arange(128, dtype=np.uint32).reshape(1, -1)
-    db = tmp_path / "two.db"
-    with Index.open(db) as writer, Index.open(db, readonly=True) as reader:
-        writer.add_fingerprints(["a"], sig, [100], [b"a"])
-        assert [m.id for m in reader.query_fingerprint(sig[0], 100, b"q")] == ["a"]
-        writer.add_fingerprints(["b"], sig + 1, [100], [b"b"])
-        assert [m.id for m in reader.query_fingerprint(sig[0] + 1, 100, b"q")] == ["b"]
-        writer.remove(["a"])
-        assert reader.query_fingerprint(sig[0], 100, b"q") == []
-
-
-@pytest.mark.parametrize("count", [0, 1, 5000, 200_000])
-def test_filter_finds_exactly_its_fingerprints(tmp_path: Path, count: int) -> None:
-    rng = np.random.default_rng(count)
-    drawn = rng.integers(0, 2**32, count, dtype=np.int64)
-    # Crowd one bucket and use both ends of the range, where the searches turn.
-    crowd = 0x12340000 + np.arange(3000, dtype=np.int64)
-    stored = np.unique(np.concatenate([drawn, [0, 2**32 - 1], crowd]))
-    asked = np.concatenate([stored[::3], rng.integers(0, 2**32, 5000, dtype=np.int64)])
-    asked = np.sort(np.concatenate([asked, asked + 1, asked - 1]) % 2**32).astype(np.uint32)
-    conn = sqlite3.connect(tmp_path / "f.db")
-    conn.execute("CREATE TABLE band_filter(part, token, counts, low)")
-    # Added in two steps, as merges do; repeats are dropped.
-    store._add_to_filter(conn, stored[::2].astype(np.uint32))
-    store._add_to_filter(conn, stored[::-1].astype(np.uint32))
-    assert np.array_equal(store._read_filter(conn), stored.astype(np.uint32))
-    found = store._filter_contains(store._filter_parts(conn), asked)
-    assert np.array_equal(found, np.isin(asked, stored))
-    conn.close()

@@ -1,0 +1,124 @@
+"""What the index tests share: generated articles and corpora, and readers of the file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from newsingest.pipeline import dedup
+from newsingest.records import Article, Decoding
+from newsingest.store import Index
+from newsingest.store import bands as store_bands
+from tests.factories import story
+
+OUTLETS = [
+    ("Subscribe to the Daily Planet for just one dollar a week!", "Daily Planet, all rights kept."),
+    (
+        "WIRE SERVICE news as it happens around the clock",
+        "Reporting by our desk; editing by staff.",
+    ),
+    ("Follow the Evening Post on every social network today", "Evening Post, since 1901"),
+]
+UTF8 = Decoding(encoding="utf-8", method="utf-8", confidence=1.0)
+
+
+def make_article(
+    doc_id: str,
+    seed: int,
+    *,
+    outlet: int | None = None,
+    keep: int = 6,
+    day: int | None = 3,
+) -> Article:
+    """A copy of story ``seed``: its first ``keep`` paragraphs, wrapped by an outlet's lines."""
+    title, paras = story(seed)
+    body = paras[:keep]
+    if outlet is not None:
+        promo, footer = OUTLETS[outlet]
+        body = [promo, *body, footer]
+    return Article(
+        id=doc_id,
+        path=doc_id + ".txt",
+        format="text",
+        title=title,
+        date=dt.date(2024, 3, day) if day else None,
+        paragraphs=tuple(body),
+        decoding=UTF8,
+    )
+
+
+doc_spec = st.tuples(
+    st.integers(0, 5),  # story
+    st.one_of(st.none(), st.integers(0, 2)),  # outlet
+    st.integers(2, 6),  # paragraphs kept
+    st.one_of(st.none(), st.integers(1, 9)),  # day
+    st.integers(0, 2),  # which part (A, B or C) it is added in
+)
+
+
+def build(specs: list[tuple[int, int | None, int, int | None, int]]) -> list[tuple[Article, int]]:
+    return [
+        (make_article(f"d{i:02d}", s, outlet=o, keep=k, day=d), part)
+        for i, (s, o, k, d, part) in enumerate(specs)
+    ]
+
+
+def clusters_of(index: Index) -> set[tuple[str, tuple[str, ...], str]]:
+    return {(c.canonical, c.members, c.why) for c in index.iter_clusters()}
+
+
+def batch_clusters(articles: list[Article]) -> set[tuple[str, tuple[str, ...], str]]:
+    return {(c.canonical, c.members, c.why) for c in dedup(articles).clusters}
+
+
+SETTINGS = settings(
+    max_examples=int(os.environ.get("STORE_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def run_rows(conn: sqlite3.Connection) -> list[tuple[int, int, int]]:
+    """Every (band, key, doc) stored in the runs."""
+    out = []
+    for bounds, keys, docs in conn.execute("SELECT bounds, keys, docs FROM band_runs"):
+        band = np.repeat(np.arange(len(bounds) // 8 - 1), np.diff(np.frombuffer(bounds, "<i8")))
+        k, d = np.frombuffer(keys, "<i8"), np.frombuffer(docs, "<i8")
+        out += list(zip(band.tolist(), k.tolist(), d.tolist(), strict=True))
+    return out
+
+
+def doc_key_rows(conn: sqlite3.Connection) -> list[tuple[int, bytes, bytes]]:
+    return conn.execute("SELECT doc, keys, words FROM doc_keys ORDER BY doc").fetchall()
+
+
+def assert_filter_covers_bands(conn: sqlite3.Connection) -> None:
+    fps = store_bands.read_filter(conn)
+    assert np.all(np.diff(fps.astype(np.int64)) > 0)  # sorted, distinct
+    stored = {r[0] for r in conn.execute(f"SELECT {store_bands.FP_SQL} FROM bands")}
+    assert stored <= set(fps.tolist())
+    bands = np.array(conn.execute("SELECT band, key FROM bands").fetchall(), np.int64)
+    if len(bands):  # numpy computes the fingerprints SQLite computes
+        assert set(store_bands.fingerprints(bands[:, 0], bands[:, 1]).tolist()) == stored
+
+
+def drop_format_4(conn: sqlite3.Connection) -> None:
+    """Remove what format 4 added to format 3's schema."""
+    conn.execute("DROP TRIGGER doc_keys_follow")
+    conn.execute("DROP TABLE doc_keys")
+    conn.execute("DROP INDEX lines_candidates")
+    conn.execute("DROP INDEX lines_boilerplate")
+
+
+def make_format_3(db: Path) -> None:
+    conn = sqlite3.connect(db, isolation_level=None)
+    drop_format_4(conn)
+    conn.execute("UPDATE meta SET value = '3' WHERE name = 'format_version'")
+    conn.execute("PRAGMA user_version = 3")
+    conn.close()

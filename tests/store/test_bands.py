@@ -1,0 +1,187 @@
+"""Band keys of the index: bucket cap, runs and their merge, the fingerprint filter."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import tempfile
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
+
+from newsingest.config import DedupConfig
+from newsingest.pipeline import dedup
+from newsingest.store import Index, schema
+from newsingest.store import bands as store_bands
+from tests.store.helpers import (
+    SETTINGS,
+    assert_filter_covers_bands,
+    batch_clusters,
+    build,
+    clusters_of,
+    doc_spec,
+    run_rows,
+)
+
+
+@pytest.mark.parametrize(("cap", "edges"), [(1, 2), (1000, 3)])
+def test_bucket_cap_gives_only_the_oldest_members(tmp_path: Path, cap: int, edges: int) -> None:
+    sig = np.arange(128, dtype=np.uint32).reshape(1, -1)
+    with (
+        mock.patch.object(store_bands, "_MERGE_MIN_DOCS", 0),
+        mock.patch.object(store_bands, "_MERGE_SHARE", 10**9),
+        Index.open(tmp_path / "cap.db", bucket_cap=cap) as index,
+    ):
+        first = index.add_fingerprints(["a", "b"], np.vstack([sig, sig]), [100, 100], [b"a", b"b"])
+        assert first.merged_band_keys == 2 * index.bands  # a and b are now in bands
+        index.add_fingerprints(["c"], sig, [100], [b"c"])
+        # c's buckets hold a and b; with a cap of 1 only a (the oldest) is a candidate.
+        assert index.stats()["edges"] == edges
+        assert len(next(index.iter_clusters()).members) == 3
+
+
+@SETTINGS
+@given(st.lists(doc_spec, min_size=1, max_size=14), st.randoms(use_true_random=False))
+def test_merging_recent_band_keys_changes_nothing(
+    specs: list[tuple[int, int | None, int, int | None, int]], rng: random.Random
+) -> None:
+    # Every add merges the runs into bands: adds and removals still equal batch.
+    docs = build(specs)
+    everything = [a for a, _ in docs]
+    gone = {a.id for a in everything if rng.random() < 0.3}
+    rest = [a for a in everything if a.id not in gone]
+    with (
+        mock.patch.object(store_bands, "_MERGE_MIN_DOCS", 0),
+        mock.patch.object(store_bands, "_MERGE_SHARE", 10**9),
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        db = Path(tmp) / "m.db"
+        with Index.open(db) as index:
+            for part in range(3):
+                index.add([a for a, p in docs if p == part])
+            assert tuple(index.export_clusters()) == dedup(everything).decisions
+            index.remove(sorted(gone))
+            assert tuple(index.export_clusters()) == (dedup(rest).decisions if rest else ())
+            assert clusters_of(index) == (batch_clusters(rest) if rest else set())
+        conn = sqlite3.connect(db)
+        # Removals after the last merge left the runs (a removal merges nothing).
+        assert conn.execute("SELECT COUNT(*) FROM band_runs").fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM bands").fetchone()[0] > 0 or not rest
+        assert_filter_covers_bands(conn)
+        conn.close()
+
+
+def test_runs_stay_few_and_removals_reach_them(tmp_path: Path) -> None:
+    # Runs merge four at a time like a counter in base 4, so equal batches leave at
+    # most three runs of each size: O(log batches) runs.
+    sigs = np.random.default_rng(3).integers(0, 2**32 - 1, (40, 128), dtype=np.uint32)
+    with (
+        mock.patch.object(store_bands, "_MERGE_MIN_DOCS", 10**9),
+        Index.open(tmp_path / "runs.db") as index,
+    ):
+        for k in range(16):
+            ids = [f"d{k:02d}{i}" for i in range(2)]
+            index.add_fingerprints(
+                ids, sigs[2 * k : 2 * k + 2], [100, 100], [i.encode() for i in ids]
+            )
+            conn = sqlite3.connect(tmp_path / "runs.db")
+            runs = conn.execute("SELECT COUNT(*) FROM band_runs").fetchone()[0]
+            assert runs == sum(map(int, np.base_repr(k + 1, 4)))
+            assert len(run_rows(conn)) == 2 * (k + 1) * index.bands
+            conn.close()
+        # A near copy of d000 (one value changed) is found, and no longer once d000 is gone.
+        near = sigs[0].copy()
+        near[5] += 1
+        assert [m.id for m in index.query_fingerprint(near, 100, b"q")] == ["d000"]
+        index.remove(["d000"])
+        assert index.query_fingerprint(near, 100, b"q") == []
+        conn = sqlite3.connect(tmp_path / "runs.db")
+        assert len(run_rows(conn)) == 31 * index.bands
+        conn.close()
+
+
+def test_a_second_reader_sees_new_runs(tmp_path: Path) -> None:
+    # Runs are cached per Index; another connection's update must not be missed.
+    sig = np.arange(128, dtype=np.uint32).reshape(1, -1)
+    db = tmp_path / "two.db"
+    with Index.open(db) as writer, Index.open(db, readonly=True) as reader:
+        writer.add_fingerprints(["a"], sig, [100], [b"a"])
+        assert [m.id for m in reader.query_fingerprint(sig[0], 100, b"q")] == ["a"]
+        writer.add_fingerprints(["b"], sig + 1, [100], [b"b"])
+        assert [m.id for m in reader.query_fingerprint(sig[0] + 1, 100, b"q")] == ["b"]
+        writer.remove(["a"])
+        assert reader.query_fingerprint(sig[0], 100, b"q") == []
+
+
+@pytest.mark.parametrize("count", [0, 1, 5000, 200_000])
+def test_filter_finds_exactly_its_fingerprints(tmp_path: Path, count: int) -> None:
+    rng = np.random.default_rng(count)
+    drawn = rng.integers(0, 2**32, count, dtype=np.int64)
+    # Crowd one bucket and use both ends of the range, where the searches turn.
+    crowd = 0x12340000 + np.arange(3000, dtype=np.int64)
+    stored = np.unique(np.concatenate([drawn, [0, 2**32 - 1], crowd]))
+    asked = np.concatenate([stored[::3], rng.integers(0, 2**32, 5000, dtype=np.int64)])
+    asked = np.sort(np.concatenate([asked, asked + 1, asked - 1]) % 2**32).astype(np.uint32)
+    conn = sqlite3.connect(tmp_path / "f.db")
+    conn.execute("CREATE TABLE band_filter(part, token, counts, low)")
+    # Added in two steps, as merges do; repeats are dropped.
+    store_bands.add_to_filter(conn, stored[::2].astype(np.uint32))
+    store_bands.add_to_filter(conn, stored[::-1].astype(np.uint32))
+    assert np.array_equal(store_bands.read_filter(conn), stored.astype(np.uint32))
+    found = store_bands.filter_contains(store_bands.filter_parts(conn), asked)
+    assert np.array_equal(found, np.isin(asked, stored))
+    conn.close()
+
+
+def memory_index() -> sqlite3.Connection:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    schema.create_schema(conn, DedupConfig())
+    conn.execute("CREATE TEMP TABLE probe(i INTEGER, band INTEGER, key INTEGER)")
+    return conn
+
+
+_NBANDS = 3
+keys_of_docs = st.lists(st.lists(st.integers(0, 3), min_size=_NBANDS, max_size=_NBANDS), max_size=6)
+
+
+@hyp_settings(deadline=None, max_examples=60)
+@given(keys_of_docs, keys_of_docs, keys_of_docs.filter(bool), st.integers(1, 4))
+def test_candidates_are_the_oldest_mates_in_each_bucket(
+    in_bands: list[list[int]], in_runs: list[list[int]], batch: list[list[int]], cap: int
+) -> None:
+    # Stored documents 1.., then run documents, then the batch's: each batch document
+    # is paired with the cap lowest other documents of each of its buckets.
+    docs = [*in_bands, *in_runs, *batch]
+    first_run, first_batch = len(in_bands) + 1, len(in_bands) + len(in_runs) + 1
+    conn = memory_index()
+    store = store_bands.BandStore(conn, bands=_NBANDS, rows=1, bucket_cap=cap)
+    band_rows = [(b, k, doc) for doc, keys in enumerate(in_bands, 1) for b, k in enumerate(keys)]
+    conn.executemany("INSERT INTO bands(band, key, doc) VALUES (?, ?, ?)", band_rows)
+    store_bands.add_to_filter(
+        conn,
+        store_bands.fingerprints(
+            np.array([r[0] for r in band_rows], np.int64),
+            np.array([r[1] for r in band_rows], np.int64),
+        ),
+    )
+    if in_runs:
+        ids = np.arange(first_run, first_batch, dtype=np.int64)
+        store.write_run(*store.run_order(ids, np.array(in_runs, dtype=np.int64)))
+    batch_ids = np.arange(first_batch, first_batch + len(batch), dtype=np.int64)
+    found = store.candidates(*store.run_order(batch_ids, np.array(batch, dtype=np.int64)))
+    bucket: dict[tuple[int, int], set[int]] = {}
+    for doc, keys in enumerate(docs, 1):
+        for b, k in enumerate(keys):
+            bucket.setdefault((b, k), set()).add(doc)
+    expected = set()
+    for doc in batch_ids.tolist():
+        for b, k in enumerate(docs[doc - 1]):
+            for other in sorted(bucket[(b, k)] - {doc})[:cap]:
+                expected.add((min(doc, other), max(doc, other)))
+    assert [tuple(p) for p in found.tolist()] == sorted(expected)
+    conn.close()
