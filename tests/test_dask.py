@@ -13,17 +13,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.test_jobs import REJECTED, build_corpus
 
 from newsingest.config import DedupConfig
 from newsingest.pipeline import dedup
+from tests.test_jobs import REJECTED, build_corpus
 
 dask = pytest.importorskip("dask")
 db = pytest.importorskip("dask.bag")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
-from newsingest.dask import DECISION_COLUMNS, dedup_dask, to_decisions  # noqa: E402
+from newsingest.dask import (  # noqa: E402
+    DECISION_COLUMNS,
+    dedup_dask,
+    to_clusters,
+    to_decisions,
+)
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +90,7 @@ def test_local_cluster_equals_local_pipeline(files: list[str], client: object) -
     bag = db.from_sequence(files, npartitions=4)
     frame = dedup_dask(bag, DedupConfig()).compute()
     assert tuple(frame.columns) == DECISION_COLUMNS
+    assert to_clusters(frame) == local.clusters  # why included
     got = to_decisions(frame)
     assert len(got) == len(local.decisions)
     for mine, theirs in zip(got, local.decisions, strict=True):
@@ -111,8 +117,10 @@ def test_dataframe_of_paths_and_no_client_scheduler(files: list[str]) -> None:
     some = files[::3]
     frame = dd.from_pandas(__import__("pandas").DataFrame({"path": some}), npartitions=3)
     with dask.config.set({"scheduler": "sync", "dataframe.shuffle.method": "tasks"}):
-        got = to_decisions(dedup_dask(frame, DedupConfig()).compute())
-    assert got == dedup(some, DedupConfig()).decisions
+        computed = dedup_dask(frame, DedupConfig()).compute()
+    local = dedup(some, DedupConfig())
+    assert to_decisions(computed) == local.decisions
+    assert to_clusters(computed) == local.clusters
 
 
 def test_more_partitions_than_groups(files: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -123,8 +131,10 @@ def test_more_partitions_than_groups(files: list[str], monkeypatch: pytest.Monke
     monkeypatch.setattr(nd, "MAX_GROUPS", 3)
     bag = db.from_sequence(files, npartitions=7)
     with dask.config.set({"scheduler": "sync"}):
-        got = to_decisions(dedup_dask(bag, DedupConfig()).compute())
-    assert got == dedup(files, DedupConfig()).decisions
+        computed = dedup_dask(bag, DedupConfig()).compute()
+    local = dedup(files, DedupConfig())
+    assert to_decisions(computed) == local.decisions
+    assert to_clusters(computed) == local.clusters
 
 
 def test_layout_keeps_each_group_on_one_worker() -> None:
@@ -147,9 +157,9 @@ def test_partition_reports_its_articles_size(files: list[str]) -> None:
     # Dask weighs a partition before moving it: the articles must count, not only the list.
     import sys  # noqa: PLC0415
 
-    from newsingest.dask import _ingest_partition  # noqa: PLC0415
+    from newsingest.dask._partition import ingest_partition  # noqa: PLC0415
 
-    part = _ingest_partition(files[:20], DedupConfig().ingest, True)
+    part = ingest_partition(files[:20], DedupConfig().ingest, True)
     text = sum(len(a.text) for a in part.articles)
     assert text > 0
     assert sys.getsizeof(part) >= text
@@ -163,6 +173,7 @@ def test_empty_and_all_rejected_inputs(tmp_path: Path) -> None:
             dedup_dask(db.from_sequence([missing], npartitions=1), DedupConfig()).compute()
         )
     assert len(empty) == 0
+    assert to_clusters(empty) == ()
     assert rejected == dedup([missing], DedupConfig()).decisions
 
 
@@ -177,5 +188,37 @@ def test_many_groups_reduce_in_a_tree(files: list[str], monkeypatch: pytest.Monk
     monkeypatch.setattr(nd, "_FAN", 2)
     bag = db.from_sequence(files, npartitions=7)
     with dask.config.set({"scheduler": "sync"}):
-        got = to_decisions(dedup_dask(bag, DedupConfig()).compute())
-    assert got == dedup(files, DedupConfig()).decisions
+        computed = dedup_dask(bag, DedupConfig()).compute()
+    local = dedup(files, DedupConfig())
+    assert to_decisions(computed) == local.decisions
+    assert to_clusters(computed) == local.clusters
+
+
+@pytest.mark.parametrize("npartitions", [1, 2, 5])
+def test_clusters_with_why_equal_the_batch_run(files: list[str], npartitions: int) -> None:
+    # Every partitioning gives the batch run's clusters, why included; the why
+    # sits on the canonical copy's row only.
+    local = dedup(files, DedupConfig())
+    bag = db.from_sequence(files, npartitions=npartitions)
+    with dask.config.set({"scheduler": "sync"}):
+        frame = dedup_dask(bag, DedupConfig()).compute()
+    assert to_clusters(frame) == local.clusters
+    assert to_decisions(frame) == local.decisions
+    assert {c.why for c in local.clusters} - {"smallest id"}  # not only the last tie-break
+    with_why = frame[frame["why"].notna()]
+    assert sorted(with_why["id"]) == sorted(c.canonical for c in local.clusters)
+    assert (with_why["id"] == with_why["cluster"]).all()
+
+
+def test_to_clusters_of_a_frame_without_why_or_with_rows_missing(files: list[str]) -> None:
+    bag = db.from_sequence(files[:40], npartitions=2)
+    with dask.config.set({"scheduler": "sync"}):
+        frame = dedup_dask(bag, DedupConfig()).compute()
+    with pytest.raises(ValueError, match="no 'why' column"):
+        to_clusters(frame.drop(columns="why"))
+    # Decisions read back without the why column too (a frame written before it existed).
+    assert to_decisions(frame.drop(columns="why")) == to_decisions(frame)
+    canonical = frame[frame["why"].notna()]["id"].tolist()
+    assert canonical, "the corpus slice has a cluster"
+    with pytest.raises(ValueError, match="has no row for it"):
+        to_clusters(frame[frame["id"] != canonical[0]])
