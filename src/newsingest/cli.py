@@ -29,13 +29,13 @@ from newsingest.config import (
     ReadConfig,
 )
 from newsingest.errors import ConfigError, NewsIngestError
-from newsingest.output.explain import explain, format_explanation
-from newsingest.output.kept import copy_kept
+from newsingest.output.explain import explain, format_explanation, format_explanation_json
+from newsingest.output.kept import copy_kept, write_kept_jsonl
 from newsingest.output.report import format_summary, write_report
 from newsingest.output.review import write_review
 from newsingest.pipeline import dedup, iter_articles
 from newsingest.records import DedupResult, Rejection
-from newsingest.serialize import to_dict
+from newsingest.serialize import to_json_line
 from newsingest.store import Index, format_index_summary
 
 __all__ = ["main"]
@@ -53,10 +53,6 @@ Each output line is one JSON object: {"type": "article", ...} or
 could not be used. Inputs are never modified; the output file is written
 atomically.
 """
-
-
-def _json_line(row: dict[str, object]) -> str:
-    return json.dumps(row, ensure_ascii=False) + "\n"
 
 
 def _add_input_options(p: argparse.ArgumentParser) -> None:
@@ -125,7 +121,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
                 if isinstance(item, Rejection):
                     stages[item.stage] += 1
                     log.info("rejected %s (%s): %s", item.id, item.stage, item.reason)
-                out.write(_json_line(to_dict(item)))
+                out.write(to_json_line(item))
                 progress.update(rejected=rejected)
             if progress.done == 0:
                 raise _NothingFoundError  # discards the temporary file: an old output stays
@@ -215,11 +211,7 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
         copied = copy_kept(result, args.kept, config.ingest.read)
         log.info("copied %d kept documents to %s", copied, args.kept)
     if args.kept_jsonl is not None:
-        with atomic_writer(args.kept_jsonl) as out:
-            kept = {d.id for d in result.decisions if d.status == "kept"}
-            for article in result.articles:
-                if article.id in kept:
-                    out.write(_json_line(to_dict(article)))
+        write_kept_jsonl(result, args.kept_jsonl)
     if args.html is not None:
         write_review(result, args.html, config=config)
         log.info("wrote the review page to %s", args.html)
@@ -275,28 +267,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     )
     _check_paths(args.corpus or [])
     result = explain(args.a, args.b, config, corpus=args.corpus)
-    if args.json:
-        row = {
-            "a": result.a.id,
-            "b": result.b.id,
-            "duplicate": result.duplicate,
-            "reason": result.reason,
-            "jaccard": result.jaccard,
-            "containment": result.containment,
-            "exact_jaccard": result.exact_jaccard,
-            "exact_containment": result.exact_containment,
-            "shingles_a": result.shingles_a,
-            "shingles_b": result.shingles_b,
-            "shared_shingles": result.shared_shingles,
-            "shared_passages_a": list(result.shared_a),
-            "shared_passages_b": list(result.shared_b),
-            "stripped_a": to_dict(result.a)["dropped"],
-            "stripped_b": to_dict(result.b)["dropped"],
-            "boilerplate_learned": result.boilerplate_learned,
-        }
-        sys.stdout.write(_json_line(row))
-    else:
-        print(format_explanation(result))
+    print(format_explanation_json(result) if args.json else format_explanation(result))
     return EXIT_OK
 
 

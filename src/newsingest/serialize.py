@@ -10,6 +10,7 @@ Lines output (articles and rejections) can be read back.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any, TypeVar
 
 from newsingest.records import (
@@ -21,7 +22,7 @@ from newsingest.records import (
     Rejection,
 )
 
-__all__ = ["from_dict", "read_row", "to_dict"]
+__all__ = ["from_dict", "read_row", "to_dict", "to_json_line"]
 
 T = TypeVar("T", Article, Rejection, Decision)
 
@@ -57,6 +58,11 @@ def to_dict(record: Article | Rejection | Decision) -> dict[str, Any]:
         "containment": record.containment,
         "reason": record.reason,
     }
+
+
+def to_json_line(record: Article | Rejection | Decision) -> str:
+    """:func:`to_dict` as one JSON Lines line (UTF-8 text, not escaped to ASCII)."""
+    return json.dumps(to_dict(record), ensure_ascii=False) + "\n"
 
 
 def _article_to_dict(a: Article) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -10,7 +11,13 @@ import pytest
 from newsingest.cli import main
 from newsingest.config import DedupConfig
 from newsingest.errors import InputError
-from newsingest.output.explain import explain, format_explanation, load_article
+from newsingest.output.explain import (
+    explain,
+    explanation_to_dict,
+    format_explanation,
+    format_explanation_json,
+    load_article,
+)
 from newsingest.pipeline import dedup
 from tests.factories import article_text, story, write
 
@@ -166,3 +173,40 @@ def test_explain_counts_a_document_inside_the_corpus_once(
     e = explain("c/s0.txt", "c/s1.txt", corpus=["c"])
     # Counted twice, the footer would reach three documents and be stripped.
     assert [d.reason for d in e.a.dropped if d.reason == "boilerplate"] == []
+
+
+def test_explanation_to_dict_holds_every_number_and_the_stripped_lines(tmp_path: Path) -> None:
+    title, paras = story(5)
+    promo = "Subscribe to the Morning Bugle for one dollar a week!"
+    write(tmp_path / "one.txt", article_text(title, paras, promo=promo))
+    write(tmp_path / "two.txt", article_text(title, paras[:4]))
+    e = explain(tmp_path / "one.txt", tmp_path / "two.txt")
+    row = explanation_to_dict(e)
+    assert list(row) == [
+        "a",
+        "b",
+        "duplicate",
+        "reason",
+        "jaccard",
+        "containment",
+        "exact_jaccard",
+        "exact_containment",
+        "shingles_a",
+        "shingles_b",
+        "shared_shingles",
+        "shared_passages_a",
+        "shared_passages_b",
+        "stripped_a",
+        "stripped_b",
+        "boilerplate_learned",
+    ]
+    assert (row["a"], row["b"]) == (e.a.id, e.b.id)
+    assert row["duplicate"] is True
+    assert row["reason"] == e.reason
+    assert (row["jaccard"], row["exact_containment"]) == (e.jaccard, e.exact_containment)
+    assert row["shared_passages_a"] == list(e.shared_a)
+    assert row["stripped_a"] == [{"text": promo, "reason": "promo"}]
+    assert row["stripped_b"] == []
+    line = format_explanation_json(e)
+    assert "\n" not in line
+    assert json.loads(line) == row

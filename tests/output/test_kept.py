@@ -7,9 +7,10 @@ import hashlib
 import json
 from pathlib import Path
 
-from newsingest.output.kept import copy_kept
+from newsingest.output.kept import copy_kept, write_kept_jsonl
 from newsingest.pipeline import dedup
 from newsingest.records import Decision, DedupResult
+from newsingest.serialize import read_row
 from tests.factories import article_text, story, write
 
 
@@ -149,3 +150,29 @@ def test_a_jsonl_file_and_its_compressed_twin_both_keep_their_lines(tmp_path: Pa
         '{"text": "packed"}',
         '{"text": "plain"}',
     ]
+
+
+def test_write_kept_jsonl_writes_only_the_kept_articles_in_order(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    title, paras = story(3)
+    write(src / "a.txt", article_text(title, paras))
+    write(src / "b.txt", article_text(title, paras[:5]))  # a copy of a.txt
+    write(src / "c.txt", article_text(*story(4)))
+    write(src / "d.pdf", b"%PDF")
+    result = dedup([src], keep_articles=True)
+    kept = [d.id for d in result.decisions if d.status == "kept"]
+    assert len(kept) == 2
+    out = tmp_path / "kept.jsonl"
+    out.write_text("old", encoding="utf-8")
+    assert write_kept_jsonl(result, out) == 2
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [a.id for a in result.articles if a.id in kept]
+    assert [read_row(r) for r in rows] == [a for a in result.articles if a.id in kept]
+    assert _files(tmp_path) == ["in/a.txt", "in/b.txt", "in/c.txt", "in/d.pdf", "kept.jsonl"]
+
+
+def test_write_kept_jsonl_without_articles_writes_an_empty_file(tmp_path: Path) -> None:
+    out = tmp_path / "kept.jsonl"
+    result = _result(_kept("a.txt", tmp_path / "a.txt"))
+    assert write_kept_jsonl(result, out) == 0
+    assert out.read_bytes() == b""

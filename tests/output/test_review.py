@@ -9,19 +9,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import newsingest.cli
 from newsingest.config import DedupConfig
-from newsingest.matching.shingle import DEFAULT_CONFIG, find_shared_passages, token_spans
-from newsingest.output.review import (
-    _fast_token_spans,
-    _shared_spans,
-    _shingle_text,
-    render_review,
-    write_review,
-)
+from newsingest.output.review import render_review, write_review
 from newsingest.pipeline import dedup
 from newsingest.records import DedupResult
 from tests.factories import article_text, story, write
@@ -243,37 +234,6 @@ def test_write_review_writes_the_rendered_page(result: DedupResult, tmp_path: Pa
 def test_highlighting_uses_the_given_shingle_size(result: DedupResult) -> None:
     wide = render_review(result, config=DedupConfig())
     assert wide == render_review(result)  # the run's own parameters, read from params
-
-
-def test_fast_token_spans_match_the_reference() -> None:
-    samples = [
-        "“Don’t” — he said…\nTwice!",
-        "con\u00adtent and ½ cup, ﬁne Ｆｕｌｌ",
-        "Café naïve e\u0301lan",
-        "東京で会議 and Thai ภาษาไทย mixed",
-        "",
-        "İstanbul straße",
-    ]
-    for text in samples:
-        assert _fast_token_spans(text) == token_spans(text), text
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.text(max_size=60))
-def test_fast_token_spans_match_the_reference_on_any_text(text: str) -> None:
-    assert _fast_token_spans(text) == token_spans(text)
-
-
-WORDS = st.sampled_from(["alpha", "beta", "gamma", "délta", "—", "x\u00ady", "東"])
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(WORDS, max_size=30), st.lists(WORDS, max_size=30))
-def test_shared_spans_match_find_shared_passages(a: list[str], b: list[str]) -> None:
-    text, other = " ".join(a), " ".join(b)
-    mine = _shingle_text(text, DEFAULT_CONFIG)
-    theirs = _shingle_text(other, DEFAULT_CONFIG)
-    assert _shared_spans(mine, theirs) == find_shared_passages(text, other, DEFAULT_CONFIG)
 
 
 def test_cli_writes_the_review_atomically(

@@ -36,6 +36,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 
@@ -44,11 +45,14 @@ from newsingest.config import FingerprintConfig
 __all__ = [
     "DEFAULT_CONFIG",
     "SIMPLIFIER_VERSION",
+    "ShingledText",
     "char_classes",
     "find_shared_passages",
+    "find_shared_spans",
     "iter_shingle_ranges",
     "iter_shingles",
     "shingle_set",
+    "shingle_text",
     "simplify_text",
     "simplify_tokens",
     "token_spans",
@@ -220,14 +224,24 @@ def _window(first_token: str, config: FingerprintConfig) -> int:
 
 def iter_shingle_ranges(tokens: list[str], config: FingerprintConfig) -> Iterator[tuple[int, int]]:
     """Yield ``(start, stop)`` token index ranges of the shingles, in text order (repeats kept)."""
+    n = len(tokens)
+    # Every CJK and SEA character lies above U+0E00: below it each window is
+    # shingle_size tokens, with no per-token lookup.
+    if not tokens or max(t[0] for t in tokens) < "\u0e00":
+        k = config.shingle_size
+        if 0 < n < k:
+            yield 0, n
+        for start in range(n - k + 1):
+            yield start, start + k
+        return
     found = False
     for start, token in enumerate(tokens):
         stop = start + _window(token, config)
-        if stop <= len(tokens):
+        if stop <= n:
             found = True
             yield start, stop
-    if not found and tokens:
-        yield 0, len(tokens)
+    if not found:
+        yield 0, n
 
 
 def iter_shingles(text: str, config: FingerprintConfig = DEFAULT_CONFIG) -> Iterator[str]:
@@ -242,6 +256,38 @@ def shingle_set(text: str, config: FingerprintConfig = DEFAULT_CONFIG) -> set[st
     return set(iter_shingles(text, config))
 
 
+# token_spans' fast path: one class letter per character (str.translate keeps
+# the offsets), then one regex finds the tokens.
+_WORD_CH, _SEP_CH, _DROP_CH, _ALONE_CH, _SLOW_CH = "w", " ", "d", "c", "x"
+_TOKEN = re.compile(r"c|w(?:d*w)*")
+# Filled in as texts bring new code points, so each is classified once.
+_span_classes: dict[int, str] = {
+    cp: _WORD_CH if chr(cp).isalnum() else _SEP_CH for cp in range(128)
+}
+
+
+def _span_class(ch: str) -> str:
+    """How one character tokenises on its own, or ``x`` when it needs the slow path.
+
+    Combining marks attach to their neighbours and compatibility characters such
+    as ``½`` normalise to several classes; both take the character-by-character
+    path.
+    """
+    if unicodedata.category(ch)[0] == "M":
+        return _SLOW_CH
+    table = char_classes()
+    kinds = [int(table[ord(c)]) for c in normalize_text(ch)]
+    if not kinds or all(k == DROP for k in kinds):
+        return _DROP_CH
+    if all(k == SEP for k in kinds):
+        return _SEP_CH
+    if kinds[0] == WORD and all(k in (WORD, MARK) for k in kinds):
+        return _WORD_CH
+    if len(kinds) == 1 and kinds[0] in (CJK, SEA):
+        return _ALONE_CH
+    return _SLOW_CH
+
+
 def token_spans(text: str) -> list[tuple[int, int]]:
     """The ``(start, end)`` character span in ``text`` of each token of :func:`simplify_tokens`.
 
@@ -249,6 +295,16 @@ def token_spans(text: str) -> list[tuple[int, int]]:
     the count matches the tokens except when normalisation joins characters
     across such clusters (conjoining Hangul jamo); callers should check.
     """
+    for cp in set(map(ord, text)).difference(_span_classes):
+        _span_classes[cp] = _span_class(chr(cp))
+    kinds = text.translate(_span_classes)
+    if _SLOW_CH in kinds:
+        return _token_spans_by_character(text)
+    return [m.span() for m in _TOKEN.finditer(kinds)]
+
+
+def _token_spans_by_character(text: str) -> list[tuple[int, int]]:
+    """:func:`token_spans` one character cluster at a time: the definition, for any text."""
     table = char_classes()
     spans: list[tuple[int, int]] = []
     current = -1  # class of the open token, -1 when none
@@ -268,6 +324,54 @@ def token_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+@attrs.frozen(kw_only=True)
+class ShingledText:
+    """One text's shingles, each with the token window it covers, and each token's span.
+
+    Made once per text by :func:`shingle_text`, so that comparing one text with
+    many others (a review page) tokenises each text only once.
+    """
+
+    windows: tuple[tuple[str, int, int], ...]
+    """Each shingle with the token window ``[start, stop)`` it covers, in text order;
+    empty when the token spans cannot be mapped back (see :func:`token_spans`)."""
+    spans: tuple[tuple[int, int], ...]
+    """Each token's character span (empty when ``windows`` is)."""
+    shingles: frozenset[str]
+    """The shingle set: :func:`shingle_set` of the text."""
+
+
+def shingle_text(text: str, config: FingerprintConfig = DEFAULT_CONFIG) -> ShingledText:
+    """The shingles of ``text`` with the characters each covers, for :func:`find_shared_spans`."""
+    tokens = simplify_tokens(text)
+    spans = token_spans(text)
+    ranges = iter_shingle_ranges(tokens, config)
+    if len(spans) != len(tokens):
+        shingles = frozenset(" ".join(tokens[a:b]) for a, b in ranges)
+        return ShingledText(windows=(), spans=(), shingles=shingles)
+    windows = tuple((" ".join(tokens[a:b]), a, b) for a, b in ranges)
+    return ShingledText(
+        windows=windows, spans=tuple(spans), shingles=frozenset(w[0] for w in windows)
+    )
+
+
+def find_shared_spans(mine: ShingledText, theirs: ShingledText) -> list[tuple[int, int]]:
+    """Character spans of ``mine``'s text covered by shingles that ``theirs`` also has.
+
+    Shingles that overlap or touch at a token boundary are merged into one
+    passage. Both must come from :func:`shingle_text` with the same config.
+    """
+    covered: list[tuple[int, int]] = []
+    for shingle, start, stop in mine.windows:
+        if shingle not in theirs.shingles:
+            continue
+        if covered and start <= covered[-1][1]:
+            covered[-1] = (covered[-1][0], max(covered[-1][1], stop))
+        else:
+            covered.append((start, stop))
+    return [(mine.spans[start][0], mine.spans[stop - 1][1]) for start, stop in covered]
+
+
 def find_shared_passages(
     text: str, other: str, config: FingerprintConfig = DEFAULT_CONFIG
 ) -> list[tuple[int, int]]:
@@ -277,17 +381,4 @@ def find_shared_passages(
     an explanation of a duplicate decision shows. Returns ``[]`` if the token
     spans cannot be mapped back (see :func:`token_spans`).
     """
-    tokens = simplify_tokens(text)
-    spans = token_spans(text)
-    if len(spans) != len(tokens):
-        return []
-    theirs = shingle_set(other, config)
-    covered: list[tuple[int, int]] = []
-    for start, stop in iter_shingle_ranges(tokens, config):
-        if " ".join(tokens[start:stop]) not in theirs:
-            continue
-        if covered and start <= covered[-1][1]:
-            covered[-1] = (covered[-1][0], max(covered[-1][1], stop))
-        else:
-            covered.append((start, stop))
-    return [(spans[start][0], spans[stop - 1][1]) for start, stop in covered]
+    return find_shared_spans(shingle_text(text, config), shingle_text(other, config))

@@ -8,9 +8,11 @@ surprising decision can be traced to its cause.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import attrs
 import numpy as np
@@ -20,11 +22,19 @@ from newsingest.errors import InputError
 from newsingest.ingest.run import iter_articles
 from newsingest.matching.boilerplate import learn_boilerplate, strip_boilerplate
 from newsingest.matching.fingerprint import fingerprint_article
-from newsingest.matching.shingle import find_shared_passages, shingle_set
+from newsingest.matching.shingle import ShingledText, find_shared_spans, shingle_text
 from newsingest.matching.verify import accept_pairs, estimate_containment
 from newsingest.records import Article, Rejection
+from newsingest.serialize import to_dict
 
-__all__ = ["Explanation", "explain", "format_explanation", "load_article"]
+__all__ = [
+    "Explanation",
+    "explain",
+    "explanation_to_dict",
+    "format_explanation",
+    "format_explanation_json",
+    "load_article",
+]
 
 PathLike = str | os.PathLike[str]
 
@@ -75,13 +85,6 @@ def load_article(ref: PathLike | Article, config: DedupConfig = DedupConfig()) -
     raise InputError(f"{ref}: no such document" + (f" (line {line})" if line else ""))
 
 
-def _strip(
-    articles: Sequence[Article], corpus: Iterable[Article], config: DedupConfig
-) -> list[Article]:
-    model = learn_boilerplate(list(corpus), config.boilerplate)
-    return [strip_boilerplate(a, model) for a in articles]
-
-
 def explain(
     a: PathLike | Article,
     b: PathLike | Article,
@@ -106,7 +109,8 @@ def explain(
         # compare files, so that A or B inside the corpus is counted once.
         known = {_where(d) for d in docs}
         docs += [x for x in (first, second) if _where(x) not in known]
-        first, second = _strip([first, second], docs, config)
+        model = learn_boilerplate(docs, config.boilerplate)
+        first, second = strip_boilerplate(first, model), strip_boilerplate(second, model)
         learned = True
 
     fa = fingerprint_article(first, config.fingerprint)
@@ -115,12 +119,12 @@ def explain(
     if fa.shingles == 0 or fb.shingles == 0:
         jaccard = 0.0
     containment = float(estimate_containment(np.array([jaccard]), fa.shingles, fb.shingles)[0])
-    sa = shingle_set(first.text, config.fingerprint)
-    sb = shingle_set(second.text, config.fingerprint)
-    shared = len(sa & sb)
-    union = len(sa | sb)
+    sa = shingle_text(first.text, config.fingerprint)
+    sb = shingle_text(second.text, config.fingerprint)
+    shared = len(sa.shingles & sb.shingles)
+    union = len(sa.shingles | sb.shingles)
     exact_j = shared / union if union else 0.0
-    smaller = min(len(sa), len(sb))
+    smaller = min(len(sa.shingles), len(sb.shingles))
     exact_c = shared / smaller if smaller else 0.0
     ok = bool(accept_pairs([jaccard], [containment], [fa.shingles], [fb.shingles], config)[0])
     return Explanation(
@@ -133,8 +137,8 @@ def explain(
         shingles_a=fa.shingles,
         shingles_b=fb.shingles,
         shared_shingles=shared,
-        shared_a=_passages(first.text, second.text, config),
-        shared_b=_passages(second.text, first.text, config),
+        shared_a=_passages(first.text, sa, sb),
+        shared_b=_passages(second.text, sb, sa),
         duplicate=ok,
         reason=_reason(jaccard, containment, fa.shingles, fb.shingles, config),
         boilerplate_learned=learned,
@@ -145,8 +149,8 @@ def _where(article: Article) -> tuple[str, int | None]:
     return os.path.realpath(article.path), article.line
 
 
-def _passages(text: str, other: str, config: DedupConfig) -> tuple[str, ...]:
-    return tuple(text[s:e] for s, e in find_shared_passages(text, other, config.fingerprint))
+def _passages(text: str, mine: ShingledText, theirs: ShingledText) -> tuple[str, ...]:
+    return tuple(text[s:e] for s, e in find_shared_spans(mine, theirs))
 
 
 def _reason(j: float, c: float, size_a: int, size_b: int, config: DedupConfig) -> str:
@@ -208,3 +212,30 @@ def format_explanation(e: Explanation, *, max_passages: int = 5) -> str:
     if len(e.shared_a) > max_passages:
         lines.append(f"  … and {len(e.shared_a) - max_passages} more")
     return "\n".join(lines)
+
+
+def explanation_to_dict(e: Explanation) -> dict[str, Any]:
+    """A JSON-ready dict of an :class:`Explanation`: the articles by id, lines stripped as rows."""
+    return {
+        "a": e.a.id,
+        "b": e.b.id,
+        "duplicate": e.duplicate,
+        "reason": e.reason,
+        "jaccard": e.jaccard,
+        "containment": e.containment,
+        "exact_jaccard": e.exact_jaccard,
+        "exact_containment": e.exact_containment,
+        "shingles_a": e.shingles_a,
+        "shingles_b": e.shingles_b,
+        "shared_shingles": e.shared_shingles,
+        "shared_passages_a": list(e.shared_a),
+        "shared_passages_b": list(e.shared_b),
+        "stripped_a": to_dict(e.a)["dropped"],
+        "stripped_b": to_dict(e.b)["dropped"],
+        "boilerplate_learned": e.boilerplate_learned,
+    }
+
+
+def format_explanation_json(e: Explanation) -> str:
+    """:func:`explanation_to_dict` as one line of JSON (non-ASCII kept)."""
+    return json.dumps(explanation_to_dict(e), ensure_ascii=False)

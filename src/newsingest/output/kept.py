@@ -1,9 +1,11 @@
-"""Copy the kept documents out of a dedup run, leaving the inputs untouched.
+"""The kept documents of a dedup run: copied into a folder, or parsed as JSON Lines.
 
-A kept file is copied byte for byte to the same relative place under the
-destination. A kept line of a JSON Lines file is written, as it was, into a
-file of the same relative name holding only the kept lines of that file
-(decompressed: the destination is for reading, not archiving).
+:func:`copy_kept` leaves the inputs untouched: a kept file is copied byte for
+byte to the same relative place under the destination. A kept line of a JSON
+Lines file is written, as it was, into a file of the same relative name holding
+only the kept lines of that file (decompressed: the destination is for
+reading, not archiving). :func:`write_kept_jsonl` writes the kept articles as
+parsed and repaired, one :func:`~newsingest.serialize.to_dict` row per line.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import shutil
 from collections import defaultdict
 from pathlib import Path, PurePosixPath
 
-from newsingest._atomic import atomic_binary_writer, atomic_path
+from newsingest._atomic import atomic_binary_writer, atomic_path, atomic_writer
 from newsingest.config import ReadConfig
 from newsingest.errors import ReadError
 from newsingest.ingest.read import iter_documents
 from newsingest.records import DedupResult, RawDocument
+from newsingest.serialize import to_json_line
 
-__all__ = ["copy_kept"]
+__all__ = ["copy_kept", "write_kept_jsonl"]
 
 _COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
 
@@ -83,3 +86,19 @@ def copy_kept(
                     )
                 copied += len(found)
     return copied
+
+
+def write_kept_jsonl(result: DedupResult, path: str | os.PathLike[str]) -> int:
+    """Write the kept articles of ``result`` as JSON Lines atomically (``"-"`` for stdout).
+
+    The articles come from ``result.articles`` (``dedup(..., keep_articles=True)``),
+    in their order there; returns how many were written.
+    """
+    kept = {d.id for d in result.decisions if d.status == "kept"}
+    written = 0
+    with atomic_writer(path) as out:
+        for article in result.articles:
+            if article.id in kept:
+                out.write(to_json_line(article))
+                written += 1
+    return written

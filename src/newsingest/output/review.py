@@ -17,127 +17,18 @@ from __future__ import annotations
 
 import html
 import os
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
 from newsingest._atomic import atomic_writer
 from newsingest.config import DedupConfig, FingerprintConfig
-from newsingest.matching.shingle import (
-    CJK,
-    DROP,
-    MARK,
-    SEA,
-    SEP,
-    WORD,
-    char_classes,
-    iter_shingle_ranges,
-    normalize_text,
-    simplify_tokens,
-    token_spans,
-)
+from newsingest.matching.shingle import find_shared_spans, shingle_text
 from newsingest.records import Article, Cluster, Decision, DedupResult, Rejection
 
 __all__ = ["render_review", "write_review"]
 
 Span = tuple[int, int]
-
-# ---------------------------------------------------------------- shared passages
-#
-# shingle.find_shared_passages re-tokenises both texts on every call and maps
-# tokens to characters one character at a time; a review compares each
-# canonical copy with every copy, so the per-document work is done once here
-# and the character mapping has a fast path (str.translate + one regex).
-
-_WORD_CH, _SEP_CH, _DROP_CH, _ALONE_CH, _SLOW_CH = "w", " ", "d", "c", "x"
-_TOKEN = re.compile(r"c|w(?:d*w)*")
-_ASCII_CLASSES = {
-    cp: _WORD_CH if chr(cp).isalnum() else _SEP_CH for cp in range(128)
-}  # ASCII letters and digits are words, everything else separates
-_classes: dict[int, str] = dict(_ASCII_CLASSES)
-
-
-def _char_class(ch: str) -> str:
-    """How one character tokenises on its own, or ``x`` when it needs the slow path.
-
-    Combining marks attach to their neighbours and compatibility characters such
-    as ``½`` normalise to several classes; both take the character-by-character
-    reference path (:func:`newsingest.matching.shingle.token_spans`).
-    """
-    if unicodedata.category(ch)[0] == "M":
-        return _SLOW_CH
-    table = char_classes()
-    kinds = [int(table[ord(c)]) for c in normalize_text(ch)]
-    if not kinds or all(k == DROP for k in kinds):
-        return _DROP_CH
-    if all(k == SEP for k in kinds):
-        return _SEP_CH
-    if kinds[0] == WORD and all(k in (WORD, MARK) for k in kinds):
-        return _WORD_CH
-    if len(kinds) == 1 and kinds[0] in (CJK, SEA):
-        return _ALONE_CH
-    return _SLOW_CH
-
-
-def _fast_token_spans(text: str) -> list[Span]:
-    """The same spans as :func:`newsingest.matching.shingle.token_spans`, fast for usual text."""
-    for cp in set(map(ord, text)).difference(_classes):
-        _classes[cp] = _char_class(chr(cp))
-    kinds = text.translate(_classes)  # one class letter per character: offsets are kept
-    if _SLOW_CH in kinds:
-        return token_spans(text)
-    return [m.span() for m in _TOKEN.finditer(kinds)]
-
-
-@attrs.frozen(kw_only=True)
-class _Shingled:
-    """One text's shingles with the character span each covers."""
-
-    ranges: list[tuple[str, int, int]]
-    """Each shingle with the token window ``[start, stop)`` it covers."""
-    spans: list[Span]
-    """Each token's character span."""
-    shingles: frozenset[str]
-
-
-def _shingle_ranges(tokens: list[str], config: FingerprintConfig) -> list[Span]:
-    """:func:`newsingest.matching.shingle.iter_shingle_ranges`, without a per-token lookup when
-    every token is a word (no CJK or SEA character, which all lie above U+0E00)."""
-    if tokens and max(t[0] for t in tokens) >= "\u0e00":
-        return list(iter_shingle_ranges(tokens, config))
-    k, n = config.shingle_size, len(tokens)
-    if n and n < k:
-        return [(0, n)]
-    return [(i, i + k) for i in range(n - k + 1)]
-
-
-def _shingle_text(text: str, config: FingerprintConfig) -> _Shingled:
-    tokens = simplify_tokens(text)
-    spans = _fast_token_spans(text)
-    windows = _shingle_ranges(tokens, config)
-    if len(spans) != len(tokens):  # normalisation joined characters: no mapping back
-        shingles = [" ".join(tokens[a:b]) for a, b in windows]
-        return _Shingled(ranges=[], spans=[], shingles=frozenset(shingles))
-    ranges = [(" ".join(tokens[a:b]), a, b) for a, b in windows]
-    return _Shingled(ranges=ranges, spans=spans, shingles=frozenset(r[0] for r in ranges))
-
-
-def _shared_spans(mine: _Shingled, theirs: _Shingled) -> list[Span]:
-    """Character spans of ``mine`` covered by shingles ``theirs`` also has, merged."""
-    # Merged in token space, as shingle.find_shared_passages does: windows that
-    # touch at a token boundary form one passage.
-    windows: list[Span] = []
-    for shingle, start, stop in mine.ranges:
-        if shingle not in theirs.shingles:
-            continue
-        if windows and start <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], max(windows[-1][1], stop))
-        else:
-            windows.append((start, stop))
-    return [(mine.spans[a][0], mine.spans[b - 1][1]) for a, b in windows]
-
 
 # ---------------------------------------------------------------- HTML pieces
 
@@ -272,7 +163,8 @@ def _cluster_section(
         key=lambda m: (_similarity(decisions.get(m)), m),
     )
     shown, rest = copies[: limits.max_copies], copies[limits.max_copies :]
-    canon_sh = _shingle_text(canon.text, config) if canon else None
+    # Each text is shingled once; the canonical copy is compared with every copy.
+    canon_sh = shingle_text(canon.text, config) if canon else None
     title = canon.title if canon and canon.title else canon_id
     out = [
         f'<section class="cluster" id="cluster-{number}" data-size="{len(cluster.members)}">',
@@ -287,9 +179,9 @@ def _cluster_section(
         canon_spans: list[Span] = []
         copy_spans: list[Span] = []
         if copy is not None and canon_sh is not None:
-            copy_sh = _shingle_text(copy.text, config)
-            canon_spans = _shared_spans(canon_sh, copy_sh)
-            copy_spans = _shared_spans(copy_sh, canon_sh)
+            copy_sh = shingle_text(copy.text, config)
+            canon_spans = find_shared_spans(canon_sh, copy_sh)
+            copy_spans = find_shared_spans(copy_sh, canon_sh)
         score = _score(decision, threshold)
         is_open = " open" if i < limits.open_pairs else ""
         out.append(
