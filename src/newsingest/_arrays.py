@@ -13,9 +13,10 @@ __all__ = ["equal_runs", "expand_ranges", "sorted_unique"]
 def sorted_unique(values: npt.ArrayLike, *, overwrite: bool = False) -> npt.NDArray[Any]:
     """``np.unique(values)``: the sorted distinct values, flattened.
 
-    By sorting and dropping repeats. Since numpy 2.3 a plain ``np.unique``
-    hashes the values first, which is 20-30 times slower on int64 arrays of
-    10^4-10^6 values (measured with numpy 2.4); link and cluster call it per band.
+    By sorting and dropping repeats: since numpy 2.3 a plain ``np.unique`` hashes
+    the values first, which is much slower on int64 arrays of the sizes the LSH
+    and the index handle per band (docs/benchmarks.md, "Measurements behind
+    design choices").
     With ``overwrite`` a 1-D array is sorted in place instead of copied (for
     arrays of tens of millions of values).
     """

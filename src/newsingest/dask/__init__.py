@@ -1,6 +1,6 @@
 """Deduplicate on a Dask cluster: the same decisions as :func:`newsingest.pipeline.dedup`.
 
-``pip install "newsingest[dask]"``, start (or connect to) a cluster the usual
+``pip install ".[dask]"`` from the checkout, start (or connect to) a cluster the usual
 way — ``distributed.Client``, ``dask_jobqueue.SLURMCluster``, a Kubernetes
 operator — and call :func:`dedup_dask`. It never creates a cluster: it runs on
 whatever client is active (or dask's local scheduler when there is none).
@@ -100,7 +100,9 @@ def _import_dask() -> tuple[Any, Any, Any]:
         import dask.dataframe  # noqa: PLC0415
         from dask.delayed import delayed  # noqa: PLC0415
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError('newsingest.dask needs dask: pip install "newsingest[dask]"') from exc
+        raise ImportError(
+            'newsingest.dask needs dask: pip install ".[dask]" from the newsingest checkout'
+        ) from exc
     return dask, dask.dataframe, delayed
 
 
@@ -237,7 +239,7 @@ def dedup_dask(
     if learn and own:
         boilerplate = _learn_boilerplate(delayed, own, near, config)
     # Tasks that follow one another on the same data are fused: each hop between
-    # tasks costs a round trip through the scheduler (~30 ms on a busy machine).
+    # tasks costs a round trip through the scheduler.
     made = []
     for mine, ps, place in zip(own, members, near, strict=True):
         with place():
