@@ -11,25 +11,36 @@ Workers are forked when that is safe (Linux, and only the main thread alive):
 they start in milliseconds and inherit the numba kernels the parent compiled
 or loaded. Otherwise they are spawned, and load the kernels from numba's disk
 cache.
+
+A worker never outlives the process that started it, and never answers
+Ctrl-C itself: it ignores SIGINT (the main process stops it, so no worker
+traceback reaches the terminal) and dies with its parent, even one killed
+with SIGKILL (:func:`_become_worker`). :func:`sigterm_as_interrupt` makes a
+SIGTERM end a run the way Ctrl-C does.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import itertools
+import logging
 import multiprocessing
 import os
 import queue
+import signal
 import sys
 import threading
+import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
+from types import FrameType
 from typing import Any, TypeVar
 
 __all__ = [
@@ -41,20 +52,47 @@ __all__ = [
     "open_pool",
     "pool_context",
     "resolve_jobs",
+    "sigterm_as_interrupt",
+    "usable_cores",
 ]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
+log = logging.getLogger(__name__)
 
-def resolve_jobs(jobs: int) -> int:
-    """``0`` means one worker per available core."""
-    if jobs > 0:
-        return jobs
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_PARENT_POLL_SECONDS = 1.0
+# Held while a worker starts: a child that got them before it became a worker
+# would print a KeyboardInterrupt traceback; this process gets them just after.
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: its affinity mask, where the OS has one."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
         return os.cpu_count() or 1
+
+
+def resolve_jobs(jobs: int, units: int | None = None) -> int:
+    """How many worker processes to start for ``jobs``; ``0`` means one per usable core.
+
+    Never more than the usable cores, nor than ``units`` (the units of work,
+    when the caller knows them): a worker more only costs memory, and a large
+    ``jobs`` would otherwise start thousands of processes. Lowering a number
+    the caller asked for is logged as one warning.
+    """
+    cores = usable_cores()
+    wanted = jobs if jobs > 0 else cores
+    cap = cores if units is None else max(1, min(cores, units))
+    if wanted <= cap:
+        return wanted
+    if jobs > 0:
+        limit = f"{cores} usable cores" if cap == cores else f"{cap} units of work"
+        log.warning("jobs %d is more than the %s: starting %d worker processes", jobs, limit, cap)
+    return cap
 
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -80,8 +118,32 @@ def open_pool(jobs: int, context: BaseContext | None = None) -> Iterator[Executo
     if jobs <= 1:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context or pool_context()) as pool:
+    context = context or pool_context()
+    pool = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_become_worker,
+        initargs=(_parent_pid(context),),
+    )
+    try:
         yield pool
+    except BaseException:
+        # Ctrl-C, SIGTERM or an error: the workers' results are not wanted, and
+        # waiting for their current tasks could take as long as the tasks.
+        _abort_pool(pool)
+        raise
+    pool.shutdown()
+
+
+def _abort_pool(pool: ProcessPoolExecutor) -> None:
+    # The executor has no public way to stop a running task before Python 3.14.
+    procs: dict[int, BaseProcess] = dict(getattr(pool, "_processes", None) or {})
+    for proc in procs.values():
+        with contextlib.suppress(OSError):
+            proc.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+    for proc in procs.values():
+        proc.join()
 
 
 def imap_bounded(
@@ -98,6 +160,8 @@ def imap_bounded(
     easy debugging. A ``pool`` from :func:`open_pool` is reused, not closed.
     """
     if pool is None:
+        if isinstance(items, Sized):  # no more workers than items
+            jobs = min(jobs, max(1, len(items)))
         if jobs <= 1:
             yield from map(fn, items)
             return
@@ -108,7 +172,8 @@ def imap_bounded(
     pending: deque[Future[R]] = deque()
     try:
         for item in items:
-            pending.append(pool.submit(fn, item))
+            with _signals_held():  # a submit may start a worker
+                pending.append(pool.submit(fn, item))
             if len(pending) >= window:
                 yield pending.popleft().result()
         while pending:
@@ -142,11 +207,15 @@ class Crew:
         if jobs <= 1:
             return
         context = context or pool_context()
+        parent = _parent_pid(context)
         for _ in range(jobs):
             task_in, task_out = context.Pipe(duplex=False)
             reply_in, reply_out = context.Pipe(duplex=False)
-            proc = context.Process(target=_serve, args=(task_in, reply_out), daemon=True)  # type: ignore[attr-defined]
-            proc.start()
+            proc = context.Process(  # type: ignore[attr-defined]
+                target=_serve, args=(task_in, reply_out, parent), daemon=True
+            )
+            with _signals_held():
+                proc.start()
             task_in.close()
             reply_out.close()
             self._procs.append(proc)
@@ -292,8 +361,9 @@ def open_crew(jobs: int, context: BaseContext | None = None) -> Iterator[Crew]:
 _KEPT: list[WorkerState] = []
 
 
-def _serve(tasks: Connection, replies: Connection) -> None:
+def _serve(tasks: Connection, replies: Connection, parent: int | None) -> None:
     """A crew worker: run each ``(fn, arg)`` on this worker's state, in order, until ``None``."""
+    _become_worker(parent)
     # A reader thread takes tasks off the pipe as they come: the main process
     # then never blocks sending a task while this worker blocks sending a reply.
     inbox: queue.SimpleQueue[tuple[Callable[[WorkerState, Any], Any], Any] | None] = (
@@ -326,3 +396,90 @@ def _pump(tasks: Connection, inbox: queue.SimpleQueue[Any]) -> None:
     except (EOFError, OSError):  # the main process is gone
         pass
     inbox.put(None)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`KeyboardInterrupt` in the main thread.
+
+    A scheduler's timeout or ``kill`` then ends the run as Ctrl-C does: the
+    workers are stopped and no output is left half-written. The previous
+    handler comes back on exit. Elsewhere than in the main thread (where
+    Python cannot set handlers) it does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        # ``None``: a handler set outside Python, which cannot be put back.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM in this thread; a worker forked meanwhile starts with them held."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _parent_pid(context: BaseContext) -> int | None:
+    """The pid a worker started by ``context`` sees as its parent: this one, unless a
+    fork server starts it (``None``: the worker then watches the server)."""
+    return os.getpid() if context.get_start_method() in ("fork", "spawn") else None
+
+
+def _become_worker(parent: int | None) -> None:
+    """Set up a worker process: quiet on Ctrl-C, stopped by SIGTERM, dead with its parent."""
+    # The main process stops the workers on Ctrl-C; one that raised
+    # KeyboardInterrupt itself would print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the parent's handlers (sigterm_as_interrupt's
+    # among them); ``terminate`` must kill it.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
+    watched = os.getppid() if parent is None else parent
+    if not _die_with_parent():
+        threading.Thread(
+            target=_watch_parent, args=(watched,), name="watch-parent", daemon=True
+        ).start()
+    if os.getppid() != watched:  # the parent died before the worker could watch it
+        os._exit(1)
+
+
+def _die_with_parent() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; ``False`` where it cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        done: int = libc.prctl(
+            ctypes.c_int(_PR_SET_PDEATHSIG),
+            ctypes.c_ulong(signal.SIGKILL),
+            ctypes.c_ulong(0),
+            ctypes.c_ulong(0),
+            ctypes.c_ulong(0),
+        )
+    except (OSError, AttributeError):  # no C library to load, or no prctl in it
+        return False
+    return done == 0
+
+
+def _watch_parent(parent: int) -> None:
+    """Where no parent-death signal exists: exit once this process has another parent."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_SECONDS)
+    os._exit(1)
