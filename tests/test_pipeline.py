@@ -5,19 +5,24 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import random
+import sys
 from pathlib import Path
 
 import ftfy.bad_codecs  # noqa: F401  (registers sloppy-windows-1252)
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.factories import article_text, story, write, write_rejected_files
 
-from newsingest.config import DedupConfig
+from newsingest.config import DedupConfig, IngestConfig
 from newsingest.errors import DecodeError, ExtractError
+from newsingest.output.kept import write_kept_jsonl
 from newsingest.pipeline import dedup, ingest_document, iter_articles
 from newsingest.records import Article, RawDocument, Rejection
+from newsingest.serialize import to_json_line
+from newsingest.store import Index
+from tests.factories import article_text, story, write, write_rejected_files
 
 OUTLETS = {
     "daily": (
@@ -205,3 +210,123 @@ def test_texts_without_words_are_not_clustered_together(tmp_path: Path) -> None:
     result = dedup([tmp_path])
     assert [d.status for d in result.decisions] == ["kept", "kept", "kept"]
     assert result.clusters == ()
+
+
+# --- issue 17 ------------------------------------------------------------------------------
+
+BODY = (
+    "The harbour council voted on Monday to build new bike lanes along the waterfront, "
+    "after a year of meetings with residents and shop owners who had asked for safer streets."
+)
+
+
+def short_story(title: str, body: str = BODY) -> bytes:
+    return f"{title}\n\n{body}\n".encode()
+
+
+# --- fault 4: names that used to share an id --------------------------------------------
+
+
+@pytest.mark.skipif(sys.platform in {"darwin", "win32"}, reason="names must be raw bytes")
+def test_raw_byte_and_escaped_names_are_two_documents(tmp_path: Path) -> None:
+    Path(os.fsdecode(os.fsencode(tmp_path) + b"/a\xff.txt")).write_bytes(short_story("One"))
+    (tmp_path / "a\\xff.txt").write_bytes(short_story("Two", "A different story altogether."))
+    (tmp_path / "feed.jsonl").write_bytes(b'{"text": "one"}\n{"text": "two words"}\n')
+    (tmp_path / "feed.jsonl#2").write_bytes(b"x")
+    result = dedup([tmp_path])
+    got = [d.id for d in result.decisions]
+    assert len(got) == len(set(got)) == 5
+    assert {"a\\xff.txt", "a\\\\xff.txt", "feed.jsonl#2", "feed.jsonl\\#2"} <= set(got)
+
+
+# --- fault 10: a lone surrogate in any JSON field ----------------------------------------
+
+SURROGATES = (
+    b'{"id": "\\ud800x", "date": "2016-08-03\\udc00", "title": "T\\ud800itle", '
+    b'"text": "August 3, 2016 \\udfff\\n\\nBody \\udfff text with enough words to keep."}\n'
+    b'{"id": 7, "title": "Fine", "text": "b\\ud83dc and more words here"}\n'
+)
+
+
+def test_lone_surrogates_are_repaired_fields(tmp_path: Path) -> None:
+    (tmp_path / "s.jsonl").write_bytes(SURROGATES)
+    items = list(iter_articles(tmp_path))
+    assert all(isinstance(a, Article) for a in items)
+    first = items[0]
+    assert isinstance(first, Article)
+    assert first.source_id == "\ufffdx"
+    assert first.date_raw is not None
+    assert "\ufffd" in first.date_raw
+    fixed = {(f.field, f.parameter) for f in first.fixes}
+    assert {("source_id", "fix_surrogates"), ("date_raw", "fix_surrogates")} <= fixed
+    for item in items:
+        to_json_line(item).encode("utf-8")  # raised UnicodeEncodeError before
+
+
+def test_lone_surrogates_reach_every_output(tmp_path: Path) -> None:
+    (tmp_path / "s.jsonl").write_bytes(SURROGATES)
+    result = dedup([tmp_path], keep_articles=True)
+    assert not result.rejections
+    assert write_kept_jsonl(result, tmp_path / "kept.jsonl") == 2
+    (tmp_path / "kept.jsonl").read_text(encoding="utf-8")
+    with Index.open(tmp_path / "index.db") as index:
+        index.add([tmp_path / "s.jsonl"])
+
+
+# --- fault 13 and 20: one path, and a config that is not one -------------------------------
+
+
+def test_one_path_is_one_input_not_its_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Relative, so that without the fix the characters are missing paths, not "/".
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news/a.txt").write_bytes(short_story("One"))
+    (tmp_path / "news/b.txt").write_bytes(short_story("Two"))
+    for one in ("news", Path("news"), b"news"):
+        result = dedup(one)  # type: ignore[arg-type]
+        assert [d.id for d in result.decisions] == ["a.txt", "b.txt"]
+        got = [getattr(a, "id", None) for a in iter_articles(one)]  # type: ignore[arg-type]
+        assert got == ["a.txt", "b.txt"]
+
+
+def test_a_missing_config_is_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="dedup: config must be a DedupConfig, not NoneType"):
+        dedup([tmp_path], None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="dedup: config must be a DedupConfig, not IngestConfig"):
+        dedup([tmp_path], IngestConfig())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="iter_articles: config must be an IngestConfig"):
+        iter_articles([tmp_path], DedupConfig())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="dedup: inputs must be a path or an iterable"):
+        dedup(5)  # type: ignore[arg-type]
+
+
+# --- ingest's own output is read back -----------------------------------------------------
+
+
+def test_dedup_reads_the_output_of_ingest(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_bytes(short_story("Bike lanes", BODY))
+    (src / "b.txt").write_bytes(short_story("Bike lanes again", BODY))
+    (src / "c.txt").write_bytes(
+        short_story("Other", "A story about something else entirely, at length.")
+    )
+    (src / "bad.pdf").write_bytes(b"%PDF")
+    direct = dedup([src])
+    out = tmp_path / "articles.jsonl"
+    out.write_text("".join(to_json_line(x) for x in iter_articles([src])), encoding="utf-8")
+    again = dedup([out])
+    statuses = [d.status for d in again.decisions]
+    assert statuses == [d.status for d in direct.decisions]
+    # The rejection row of the first run stays a rejection, saying why.
+    (rejected,) = again.rejections
+    assert isinstance(rejected, Rejection)
+    assert "newsingest rejection row" in rejected.reason
+    assert "bad.pdf" in rejected.reason
+    articles = [a for a in iter_articles([out]) if isinstance(a, Article)]
+    assert [a.source_id for a in articles] == ["a.txt", "b.txt", "c.txt"]
+    first = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    assert articles[0].title == first["title"]
+    assert "\n\n".join(articles[0].paragraphs) == first["body"]

@@ -37,6 +37,7 @@ from newsingest.ingest.run import (
     UNIT_DOCUMENTS,
     PathLike,
     Unread,
+    check_inputs,
     ingest_document,
     ingest_or_reject,
     ingest_unit,
@@ -107,9 +108,9 @@ class _Keyed:
     This process needs only what sorts the articles (ids), what the report
     shows (paths), what ranks copies (dates, repair counts) and what learns the
     boilerplate (each article's distinct paragraph keys): a few numbers and
-    strings per article. A pickled article would cost the worker ~7 µs to
-    pickle and this process ~4 µs to unpickle, time taken from the workers on
-    a machine with as many cores as workers.
+    strings per article. Pickling every article would cost the worker and this
+    process more than the article's keys do, time taken from the workers on a
+    machine with as many cores as workers.
     """
 
     ids: list[str]  # every item's, in the reader's order
@@ -401,7 +402,7 @@ def strip_corpus_boilerplate(articles: Sequence[Article], config: DedupConfig) -
 
 @pausing
 def dedup(
-    inputs: Iterable[PathLike | Article],
+    inputs: Iterable[PathLike | Article] | PathLike,
     config: DedupConfig = DedupConfig(),
     *,
     keep_articles: bool = False,
@@ -420,7 +421,15 @@ def dedup(
 
     >>> result = dedup(["examples/articles"])  # doctest: +SKIP
     >>> [c.members for c in result.clusters]  # doctest: +SKIP
+
+    A single path (``dedup("folder")``) is one input, not a sequence of characters.
     """
+    inputs = check_inputs(inputs, "dedup")
+    if not isinstance(config, DedupConfig):
+        raise TypeError(
+            f"dedup: config must be a DedupConfig, not {type(config).__name__} "
+            "(leave it out for the defaults)"
+        )
     clock = _Clock()
     jobs = resolve_jobs(config.jobs)
     if jobs > 1:

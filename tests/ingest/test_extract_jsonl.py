@@ -126,3 +126,63 @@ def test_jsonl_source_id_is_kept(
     article = extract_article(doc, ExtractConfig(jsonl_id_field=field))
     assert article.source_id == expected
     assert article.id == "f.jsonl#1"
+
+
+# --- issue 17 ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line", ['{"id": 1}', '{"text": 5}'])
+def test_field_errors_name_the_command_line_option(line: str) -> None:
+    with pytest.raises(ExtractError, match="--jsonl-text-field") as info:
+        extract_article(make_doc(line, "jsonl"))
+    assert "ExtractConfig.jsonl_text_field" in str(info.value)
+
+
+def test_an_ingest_article_record_is_read_as_one() -> None:
+    line = json.dumps(
+        {
+            "type": "article",
+            "id": "sport/1.txt",
+            "title": "Title",
+            "date": "2016-08-03",
+            "date_raw": "August 3, 2016",
+            "byline": "By Jane Doe",
+            "body": "First paragraph.\n\nSecond paragraph.",
+            "fixes": [{"field": "title", "action": "apply", "parameter": "unescape_html"}],
+        }
+    )
+    article = extract_article(make_doc(line, "jsonl"))
+    assert (article.title, article.byline, article.source_id) == (
+        "Title",
+        "By Jane Doe",
+        "sport/1.txt",
+    )
+    assert article.paragraphs == ("First paragraph.", "Second paragraph.")
+    assert (article.date, article.date_raw) == (dt.date(2016, 8, 3), "August 3, 2016")
+    assert [f.parameter for f in article.fixes] == ["unescape_html"]
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        ({"type": "rejection", "id": "x.pdf", "reason": "unsupported"}, "rejection row"),
+        ({"type": "article", "body": 5}, "field 'body' is a int"),
+        ({"type": "article", "body": "x", "date": "soon"}, "not an ISO date"),
+        ({"type": "article", "body": "x", "fixes": ["bad"]}, "field 'fixes'"),
+        ({"type": "article", "body": " "}, "no title and no body"),
+    ],
+)
+def test_a_bad_ingest_record_is_an_extract_error(record: dict[str, object], reason: str) -> None:
+    with pytest.raises(ExtractError, match=reason):
+        extract_article(make_doc(json.dumps(record), "jsonl"))
+
+
+def test_lone_surrogates_in_date_and_id_are_replaced_and_recorded() -> None:
+    line = '{"id": "a\\ud800", "date": "2016-08-03\\udfff", "text": "Title\\n\\nBody."}'
+    article = extract_article(make_doc(line, "jsonl"))
+    assert article.source_id == "a\ufffd"
+    assert article.date_raw == "2016-08-03\ufffd"
+    assert [(f.field, f.parameter) for f in article.fixes] == [
+        ("date_raw", "fix_surrogates"),
+        ("source_id", "fix_surrogates"),
+    ]

@@ -272,3 +272,78 @@ def test_texts_with_nothing_to_shingle_are_not_exact_copies() -> None:
 def test_the_ascii_shortcut_normalises_as_nfkc_casefold(text: str) -> None:
     want = unicodedata.normalize("NFKC", text).casefold().encode("utf-8", "surrogatepass")
     assert fingerprint_module._normalize_encode(text) == want
+
+
+# --- issue 17, fault 17: long texts in pieces ----------------------------------------------
+
+# Texts that stress the cuts: CJK and Thai (tokens of one character, other windows),
+# combining marks, zero-width (dropped) characters, emoji, long runs with no place to cut.
+piece_text = st.lists(
+    st.sampled_from(
+        [
+            "the",
+            "cat",
+            "sat",
+            " ",
+            "  ",
+            "\n",
+            ",",
+            "中",
+            "文字",
+            "ไทย",
+            "é",
+            "a\u0301",
+            "\u200b",
+            "🙂",
+            "x" * 40,
+            "ﬁ",
+            "İ",
+            "\ud800",
+            "ＡＢ",
+            "-",
+            "42",
+        ]
+    ),
+    max_size=120,
+).map("".join)
+
+
+@given(
+    texts=st.lists(st.one_of(piece_text, news_text, any_text), min_size=1, max_size=5),
+    piece=st.integers(1, 64),
+    config=st.sampled_from([CFG, SMALL, FingerprintConfig(shingle_size=1, cjk_shingle_size=1)]),
+)
+@settings(max_examples=200, deadline=None)
+def test_long_texts_in_pieces_fingerprint_as_a_whole(
+    texts: list[str], piece: int, config: FingerprintConfig
+) -> None:
+    whole = fingerprint_batch(texts, config)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fingerprint_module, "_LONG_BYTES", 0)
+        patch.setattr(fingerprint_module, "_PIECE_BYTES", piece)
+        patch.setattr(fingerprint_module, "_MERGE_PIECES", 3)
+        pieces = fingerprint_batch(texts, config)
+    assert np.array_equal(whole[0], pieces[0])
+    assert np.array_equal(whole[1], pieces[1])
+    assert whole[2] == pieces[2]
+
+
+def test_a_long_text_never_reaches_the_whole_text_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The whole-text kernel's scratch memory is many times its longest text: a 200 MB
+    # document ran out of memory there. Long texts must go in pieces of bounded size.
+    monkeypatch.setattr(fingerprint_module, "_LONG_BYTES", 1000)
+    monkeypatch.setattr(fingerprint_module, "_PIECE_BYTES", 100)
+    sizes: list[int] = []
+    kernel = fingerprint_module._kernels.fingerprint_docs
+
+    def watch(data: np.ndarray, offsets: np.ndarray, *args: Any) -> None:
+        sizes.append(int(np.diff(offsets).max(initial=0)))
+        kernel(data, offsets, *args)
+
+    monkeypatch.setattr(fingerprint_module._kernels, "fingerprint_docs", watch)
+    long_text = " ".join(f"word{i}" for i in range(2000))
+    sigs, counts, _ = fingerprint_batch(["short text here", long_text, "another short one"])
+    assert max(sizes) <= 1000
+    assert counts[1] == 2000 - 4
+    monkeypatch.setattr(fingerprint_module, "_LONG_BYTES", 10**9)
+    assert np.array_equal(fingerprint_batch([long_text])[0][0], sigs[1])

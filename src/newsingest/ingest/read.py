@@ -16,44 +16,38 @@ files left out by ``include``/``exclude`` are skipped, as the user asked.
 
 from __future__ import annotations
 
-import bz2
-import codecs
 import contextlib
 import errno
 import fnmatch
-import gzip
 import io
 import itertools
-import lzma
+import logging
 import os
 import stat
-import zlib
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Final
 
 import attrs
-import zstandard
 
 from newsingest.config import ReadConfig
+from newsingest.ingest._streams import (
+    CHUNK,
+    LineSplitter,
+    StreamError,
+    cap_stream,
+    iter_chunks,
+    to_utf8,
+)
+from newsingest.ingest.ids import escape_name
 from newsingest.records import Format, RawDocument, Rejection
 
 __all__ = ["Entry", "detect_format", "iter_documents", "iter_entries", "read_entry"]
 
-PathArg = str | bytes | os.PathLike[str] | os.PathLike[bytes]
+log = logging.getLogger(__name__)
 
-_MiB: Final = 1024 * 1024
-_CHUNK: Final = _MiB
-"""Bytes per read: large enough that the OS, not Python, dominates."""
-_ZSTD_FEED: Final = 256
-"""Compressed bytes fed to zstd per call. A zstd block inflates to at most
-128 KiB from 4 bytes, so this bounds one call's output to about 8 MiB: the
-python-zstandard stream reader would bound it too, but it cannot tell a
-truncated stream from a finished one."""
-_RATIO_FLOOR: Final = _MiB
-"""Streams are not checked against ``max_ratio`` below this many output bytes,
-so that small, highly repetitive files pass."""
+PathArg = str | bytes | os.PathLike[str] | os.PathLike[bytes]
 
 _FORMATS: Final[dict[str, Format]] = {
     ".txt": "text",
@@ -67,14 +61,6 @@ _FORMATS: Final[dict[str, Format]] = {
 _COMPRESSIONS: Final = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
 _EXPECTED: Final = "expected .txt, .html, .jsonl (optionally .gz/.bz2/.xz/.zst)"
 
-_BOMS: Final = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
 _DEFAULT_CONFIG: Final = ReadConfig()
 _OPEN_FLAGS: Final = (
     os.O_RDONLY
@@ -83,10 +69,6 @@ _OPEN_FLAGS: Final = (
     # Opening a FIFO must not hang the run; regular files ignore O_NONBLOCK.
     | getattr(os, "O_NONBLOCK", 0)
 )
-
-
-class _StreamError(Exception):
-    """A compressed stream is corrupt or too large; the message is the rejection reason."""
 
 
 @attrs.frozen(kw_only=True)
@@ -129,7 +111,9 @@ def iter_documents(
     several arguments (or ``config.prefix_ids``) each id starts with its
     argument as typed (``data/a/x.txt``) so ids never collide; a file argument's id is the
     argument itself. A JSON Lines file yields one document per non-blank line,
-    with ``#N`` appended to its id. Every problem becomes a Rejection.
+    with ``#N`` appended to its id. ``\\``, ``#`` and undecodable bytes in file
+    names are escaped in ids, so that ids are unique and name their file
+    (:mod:`newsingest.ingest.ids`). Every problem becomes a Rejection.
     """
     return _read_entries(iter_entries(paths, config), config)
 
@@ -149,8 +133,14 @@ def iter_entries(
     args = iter(paths)
     head = list(itertools.islice(args, 2))
     several = len(head) > 1 if config.prefix_ids is None else config.prefix_ids
-    for arg in itertools.chain(head, args):
-        yield from _iter_argument_entries(os.fsdecode(arg), several=several, config=config)
+    given: set[str] = set()
+    for arg in map(os.fsdecode, itertools.chain(head, args)):
+        if arg in given:
+            # The same argument again names the same documents: one row each, not two.
+            log.warning("%s was given more than once; it is read once", _display(arg))
+            continue
+        given.add(arg)
+        yield from _iter_argument_entries(arg, several=several, config=config)
 
 
 def read_entry(
@@ -181,19 +171,20 @@ def _iter_argument_entries(
     arg: str, *, several: bool, config: ReadConfig
 ) -> Iterator[Entry | Rejection]:
     shown = _display(arg)
+    arg_id = escape_name(arg)
     try:
         st = os.stat(arg)  # noqa: PTH116 (a Path per argument costs more than the stat)
     except OSError as exc:
-        yield _reject(shown, shown, _stat_reason(arg, exc))
+        yield _reject(arg_id, shown, _stat_reason(arg, exc))
         return
     if stat.S_ISDIR(st.st_mode):
         prefix = ""
         if several:
-            prefix = shown.rstrip("/") or "/"
+            prefix = arg_id.rstrip("/") or "/"
             prefix = prefix if prefix.endswith("/") else prefix + "/"
         yield from _iter_folder(arg, prefix, st, config)
     elif _is_selected(shown, config):
-        yield _find_file(arg, shown, shown)
+        yield _find_file(arg, arg_id, shown)
 
 
 def _iter_folder(
@@ -207,7 +198,8 @@ def _iter_folder(
         entries = _list_folder(root)
     except OSError as exc:
         shown = _display(root)
-        yield _reject(prefix.rstrip("/") or shown, shown, f"cannot list folder: {_strerror(exc)}")
+        root_id = prefix.rstrip("/") or escape_name(root)
+        yield _reject(root_id, shown, f"cannot list folder: {_strerror(exc)}")
         return
     # Each frame: the folder's remaining entries, its relative path, its (dev, inode).
     stack: list[tuple[Iterator[os.DirEntry[str]], str, tuple[int, int]]] = [
@@ -220,19 +212,18 @@ def _iter_folder(
             stack.pop()
             continue
         rel = rel_dir + entry.name
-        shown_rel = _display(rel)
-        doc_id = prefix + shown_rel
+        doc_id = prefix + escape_name(rel)
         shown_path = _display(entry.path)
         try:
             target = _resolve_entry(entry, root_real, config)
-        except _StreamError as exc:
+        except StreamError as exc:
             yield _reject(doc_id, shown_path, str(exc))
             continue
         except OSError as exc:
             yield _reject(doc_id, shown_path, f"cannot read: {_strerror(exc)}")
             continue
         if target is None or stat.S_ISREG(target.st_mode):
-            if _is_selected(shown_rel, config):
+            if not (config.include or config.exclude) or _is_selected(_display(rel), config):
                 yield _find_file(entry.path, doc_id, shown_path)
         elif stat.S_ISDIR(target.st_mode):
             key = (target.st_dev, target.st_ino)
@@ -262,7 +253,7 @@ def _resolve_entry(
     """Stat what the walk should read for ``entry``, following allowed symlinks.
 
     None means a plain regular file, known from the folder listing: not
-    stat-ing it saves a system call per file. Raises _StreamError (with the
+    stat-ing it saves a system call per file. Raises StreamError (with the
     reason) for a symlink that must not be followed.
     """
     if not entry.is_symlink():
@@ -270,19 +261,19 @@ def _resolve_entry(
             return None
         return entry.stat(follow_symlinks=False)
     if not config.follow_symlinks:
-        raise _StreamError("symlink not followed (follow_symlinks is off)")
+        raise StreamError("symlink not followed (follow_symlinks is off)")
     try:
         target = Path(entry.path).stat()
     except FileNotFoundError:
         link = str(Path(entry.path).readlink())
-        raise _StreamError(f"broken symlink: {_display(link)}") from None
+        raise StreamError(f"broken symlink: {_display(link)}") from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise _StreamError("symlink loop: too many levels of symbolic links") from None
+            raise StreamError("symlink loop: too many levels of symbolic links") from None
         raise
     real = os.path.realpath(entry.path)
     if not _is_within(real, root_real):
-        raise _StreamError(f"symlink points outside the folder being read: {_display(real)}")
+        raise StreamError(f"symlink points outside the folder being read: {_display(real)}")
     return target
 
 
@@ -394,7 +385,7 @@ def _read_single(
     parts: list[bytes] = []
     total = 0
     try:
-        with contextlib.closing(_iter_chunks(raw, compression)) as chunks:
+        with contextlib.closing(iter_chunks(raw, compression)) as chunks:
             for chunk in chunks:
                 parts.append(chunk)
                 total += len(chunk)
@@ -405,7 +396,7 @@ def _read_single(
                         f"decompression bomb: inflates past max_document_bytes ({cap}) "
                         f"from {size} compressed bytes",
                     )
-    except _StreamError as exc:
+    except StreamError as exc:
         return _reject(doc_id, shown_path, str(exc))
     data = b"".join(parts)
     if not data:
@@ -427,7 +418,7 @@ def _read_capped(
             break
         parts.append(chunk)
         total += len(chunk)
-        want = min(_CHUNK, cap + 1 - total) if total <= cap else 0
+        want = min(CHUNK, cap + 1 - total) if total <= cap else 0
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
@@ -445,20 +436,19 @@ def _iter_jsonl(
         yield _reject(doc_id, shown_path, "empty file")
         return
     cap = config.max_document_bytes
-    chunks: Iterator[bytes] = _iter_chunks(raw, compression)
+    chunks: Iterator[bytes] = iter_chunks(raw, compression)
     if compression is not None:
-        chunks = _cap_stream(chunks, size, config)
-    lineno = 0
+        chunks = cap_stream(chunks, size, config)
+    splitter = LineSplitter(cap)
     yielded = False
     try:
-        for lineno, line, length in _iter_lines(_to_utf8(chunks), cap):
+        for lineno, line, length in splitter.lines(to_utf8(chunks)):
+            yielded = True
             line_id = f"{doc_id}#{lineno}"
             if line is None:
-                yielded = True
                 reason = f"line of {length} bytes exceeds max_document_bytes ({cap})"
                 yield _reject(line_id, shown_path, reason, line=lineno)
-            elif line.strip():
-                yielded = True
+            else:
                 yield RawDocument(
                     id=line_id,
                     path=shown_path,
@@ -467,167 +457,13 @@ def _iter_jsonl(
                     line=lineno,
                     compression=compression,
                 )
-    except _StreamError as exc:
-        where = f" after line {lineno}" if lineno else ""
+    except StreamError as exc:
+        # The complete lines before the damage are kept; the damage is one rejection.
+        where = f" after line {splitter.count}" if splitter.count else ""
         yield _reject(doc_id, shown_path, f"{exc}{where}")
         return
     if not yielded:
-        yield _reject(doc_id, shown_path, "empty file" if not lineno else "only blank lines")
-
-
-def _iter_lines(chunks: Iterable[bytes], cap: int) -> Iterator[tuple[int, bytes | None, int]]:
-    """Split a byte stream on ``\\n`` into (line number, line, length).
-
-    A line longer than ``cap`` comes out as (number, None, length): it is
-    counted while it streams past and never held in memory. A trailing ``\\r``
-    is removed.
-    """
-    lineno = 0
-    parts: list[bytes] = []
-    pending = 0  # length of the unfinished line, kept in parts unless skipping
-    skipping = False
-    for chunk in chunks:
-        first = chunk.find(b"\n")
-        if first < 0:
-            pending += len(chunk)
-            if not skipping:
-                parts.append(chunk)
-                if pending > cap:
-                    parts, skipping = [], True
-            continue
-        lineno += 1
-        length = pending + first
-        if skipping or length > cap:
-            yield lineno, None, length
-        else:
-            yield lineno, _strip_cr(b"".join([*parts, chunk[:first]])), length
-        last = chunk.rfind(b"\n")
-        if last > first:
-            for line in chunk[first + 1 : last].split(b"\n"):
-                lineno += 1
-                if len(line) > cap:
-                    yield lineno, None, len(line)
-                else:
-                    yield lineno, _strip_cr(line), len(line)
-        tail = chunk[last + 1 :]
-        pending = len(tail)
-        skipping = pending > cap
-        parts = [tail] if tail and not skipping else []
-    if pending:
-        lineno += 1
-        if skipping:
-            yield lineno, None, pending
-        else:
-            yield lineno, _strip_cr(b"".join(parts)), pending
-
-
-def _strip_cr(line: bytes) -> bytes:
-    return line[:-1] if line.endswith(b"\r") else line
-
-
-def _to_utf8(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """Drop a UTF-8 BOM; transcode a stream that starts with a UTF-16/32 BOM to UTF-8.
-
-    JSON Lines is UTF-8, but Windows tools write UTF-16 with a BOM; lines can
-    only be split on b"\\n" once the stream is UTF-8.
-    """
-    head = b""
-    for chunk in chunks:
-        head += chunk
-        if len(head) >= 4:
-            break
-    if head.startswith(codecs.BOM_UTF8):
-        yield head[3:]
-        yield from chunks
-        return
-    encoding = next((enc for bom, enc in _BOMS if head.startswith(bom)), None)
-    if encoding is None:
-        if head:
-            yield head
-        yield from chunks
-        return
-    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-    yield decoder.decode(head).encode("utf-8")
-    for chunk in chunks:
-        yield decoder.decode(chunk).encode("utf-8")
-    yield decoder.decode(b"", final=True).encode("utf-8")
-
-
-def _cap_stream(chunks: Iterator[bytes], size: int, config: ReadConfig) -> Iterator[bytes]:
-    """Pass a decompressed stream through, stopping it once it looks like a bomb."""
-    total = 0
-    for chunk in chunks:
-        total += len(chunk)
-        if total > config.max_stream_bytes:
-            raise _StreamError(
-                f"decompression bomb: inflates past max_stream_bytes ({config.max_stream_bytes})"
-            )
-        if total > _RATIO_FLOOR and total > config.max_ratio * size:
-            raise _StreamError(
-                f"decompression bomb: inflates more than max_ratio ({config.max_ratio:g}) "
-                f"times its {size} compressed bytes"
-            )
-        yield chunk
-
-
-def _iter_chunks(raw: io.FileIO, compression: str | None) -> Generator[bytes, None, None]:
-    """Yield a file's (decompressed) bytes in chunks; a corrupt stream raises _StreamError."""
-    if compression is None:
-        while chunk := raw.read(_CHUNK):
-            yield chunk
-        return
-    try:
-        if compression == "zstd":
-            yield from _iter_zstd(raw)
-            return
-        with _open_decompressor(raw, compression) as reader:
-            while chunk := reader.read(_CHUNK):
-                yield chunk
-    except (EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError) as exc:
-        raise _StreamError(f"corrupt {compression} stream: {exc}") from exc
-    except OSError as exc:
-        if exc.errno is not None:  # a real I/O error, not bad data
-            raise
-        raise _StreamError(f"corrupt {compression} stream: {exc}") from exc
-
-
-def _open_decompressor(raw: io.FileIO, compression: str) -> io.BufferedIOBase:
-    if compression == "gzip":
-        return gzip.GzipFile(fileobj=raw, mode="rb")
-    if compression == "bz2":
-        return bz2.BZ2File(raw)
-    return lzma.LZMAFile(raw)
-
-
-def _iter_zstd(raw: io.FileIO) -> Iterator[bytes]:
-    """Inflate concatenated zstd frames in small feeds, noticing a truncated last frame."""
-    decompressor = zstandard.ZstdDecompressor()
-    frame = decompressor.decompressobj()
-    in_frame = False
-    out: list[bytes] = []
-    out_len = 0
-    while block := raw.read(_CHUNK):
-        view = memoryview(block)
-        for start in range(0, len(view), _ZSTD_FEED):
-            piece: bytes | memoryview = view[start : start + _ZSTD_FEED]
-            while piece:
-                in_frame = True
-                data = frame.decompress(piece)
-                piece = b""
-                if data:
-                    out.append(data)
-                    out_len += len(data)
-                if frame.eof:
-                    in_frame = False
-                    piece = frame.unused_data
-                    frame = decompressor.decompressobj()
-            if out_len >= _CHUNK:
-                yield b"".join(out)
-                out, out_len = [], 0
-    if out:
-        yield b"".join(out)
-    if in_frame:
-        raise zstandard.ZstdError("stream ends inside a frame (truncated)")
+        yield _reject(doc_id, shown_path, "only blank lines" if splitter.count else "empty file")
 
 
 def _reject(doc_id: str, path: str, reason: str, line: int | None = None) -> Rejection:

@@ -11,6 +11,7 @@ import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
+from typing import TypeVar
 
 from newsingest._parallel import chunked, imap_bounded, resolve_jobs
 from newsingest.config import IngestConfig
@@ -26,6 +27,7 @@ __all__ = [
     "UNIT_DOCUMENTS",
     "PathLike",
     "Unread",
+    "check_inputs",
     "ingest_document",
     "ingest_or_reject",
     "ingest_unit",
@@ -36,6 +38,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike[str]
+_Input = TypeVar("_Input")
 _Item = RawDocument | Rejection | Article
 Unread = _Item | Entry
 """An item of a unit of work: an Entry is read by the process that ingests it."""
@@ -109,8 +112,24 @@ def _read_unit(unit: Iterable[Unread], config: IngestConfig) -> Iterator[_Item]:
             yield item
 
 
+def check_inputs(inputs: Iterable[_Input] | PathLike, caller: str) -> list[_Input | PathLike]:
+    """The inputs of ``caller`` as a list; one path (``"folder"``) is one input.
+
+    A str is iterable, and iterating it gives its characters: ``"folder"`` read
+    as ``["f", "o", ...]`` walks ``/`` through the one-character names.
+    """
+    if isinstance(inputs, str | bytes | os.PathLike):
+        return [inputs]
+    try:
+        return list(inputs)
+    except TypeError:
+        raise TypeError(
+            f"{caller}: inputs must be a path or an iterable of paths, not {type(inputs).__name__}"
+        ) from None
+
+
 def iter_articles(
-    paths: Iterable[PathLike],
+    paths: Iterable[PathLike] | PathLike,
     config: IngestConfig = IngestConfig(),
     *,
     jobs: int = 1,
@@ -119,11 +138,24 @@ def iter_articles(
 
     Lazy and streaming: memory stays constant in the number of files. Output
     order is the reader's deterministic order whatever ``jobs`` is (``0``
-    means one worker process per core).
+    means one worker process per core). A single path is one input.
 
     >>> for item in iter_articles(["examples/articles"]):  # doctest: +SKIP
     ...     print(item.id, getattr(item, "title", item))
     """
+    if not isinstance(config, IngestConfig):
+        raise TypeError(
+            f"iter_articles: config must be an IngestConfig, not {type(config).__name__} "
+            "(leave it out for the defaults)"
+        )
+    if isinstance(paths, str | bytes | os.PathLike):
+        paths = [paths]
+    return _iter_articles(paths, config, jobs)
+
+
+def _iter_articles(
+    paths: Iterable[PathLike], config: IngestConfig, jobs: int
+) -> Iterator[Article | Rejection]:
     jobs = resolve_jobs(jobs)
     work = partial(ingest_unit, config=config)
     for results in imap_bounded(work, iter_units(paths, config, jobs), jobs=jobs):

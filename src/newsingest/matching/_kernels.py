@@ -205,7 +205,7 @@ def _dedupe(hashes: Any, count: Any, slot_hash: Any, slot_doc: Any, stamp: Any) 
 
 
 @jit
-def _min_permuted(hashes: Any, count: Any, perm_a: Any, perm_b: Any, mins: Any) -> None:
+def min_permuted(hashes: Any, count: Any, perm_a: Any, perm_b: Any, mins: Any) -> None:
     """Set ``mins[k]`` to the least ``a[k] * fmix32(h) + b[k] mod 2**32`` over the hashes."""
     mins[:] = np.uint32(_M32)
     for j in range(count):
@@ -303,11 +303,108 @@ def fingerprint_docs(  # noqa: PLR0917 - numba calls are positional
             shingles[0] = murmur3_words(tok_hash, 0, ntok)
             count = 1
         unique = _dedupe(shingles, count, slot_hash, slot_doc, d + 1)
-        _min_permuted(shingles, unique, perm_a, perm_b, mins)
+        min_permuted(shingles, unique, perm_a, perm_b, mins)
         sigs[d, :] = mins
         sizes[d] = unique
         pos = end
         out_offsets[d + 1] = pos
+
+
+# --- long texts, in pieces ------------------------------------------------------------------
+
+
+@jit
+def _starts_token(data: Any, p: Any, classes: Any) -> Any:
+    """Whether the tokenizer's state before byte ``p`` cannot matter: a separator, or a
+    character that always opens its own token (CJK, SEA), starts there."""
+    b0 = np.int64(data[p])
+    if b0 < 0x80:
+        cp = b0
+    elif b0 < 0xC0:
+        return False  # inside a character
+    elif b0 < 0xE0:
+        cp = ((b0 & 0x1F) << 6) | (np.int64(data[p + 1]) & 0x3F)
+    elif b0 < 0xF0:
+        cp = (
+            ((b0 & 0x0F) << 12)
+            | ((np.int64(data[p + 1]) & 0x3F) << 6)
+            | (np.int64(data[p + 2]) & 0x3F)
+        )
+    else:
+        cp = (
+            ((b0 & 0x07) << 18)
+            | ((np.int64(data[p + 1]) & 0x3F) << 12)
+            | ((np.int64(data[p + 2]) & 0x3F) << 6)
+            | (np.int64(data[p + 3]) & 0x3F)
+        )
+    kind = np.int64(classes[cp])
+    return kind == _SEP or kind >= _CJK
+
+
+@jit
+def next_cut(data: Any, start: Any, limit: Any, classes: Any) -> Any:
+    """Where the piece of ``data`` starting at ``start`` ends: the last position at most
+    ``limit`` bytes on where a token must start afresh, else the first one after, else the end.
+
+    Cutting there, the pieces tokenize to exactly the tokens of the whole text.
+    """
+    size = data.shape[0]
+    stop = start + limit
+    if stop >= size:
+        return size
+    for p in range(stop, start, -1):
+        if _starts_token(data, p, classes):
+            return p
+    for p in range(stop + 1, size):
+        if _starts_token(data, p, classes):
+            return p
+    return size
+
+
+@jit
+def fingerprint_piece(  # noqa: PLR0917 - numba calls are positional
+    data: Any,
+    start: Any,
+    stop: Any,
+    classes: Any,
+    perm_a: Any,
+    perm_b: Any,
+    shingle_size: Any,
+    cjk_shingle_size: Any,
+    sea_shingle_size: Any,
+    tok_hash: Any,
+    tok_kind: Any,
+    ncarry: Any,
+    shingles: Any,
+    slot_hash: Any,
+    slot_doc: Any,
+    stamp: Any,
+    mins: Any,
+    out: Any,
+) -> tuple[Any, Any, Any]:
+    """One piece of a long text, cut by :func:`next_cut`, as :func:`fingerprint_docs` reads it.
+
+    ``tok_hash[:ncarry]``/``tok_kind[:ncarry]`` hold the last tokens of the pieces before,
+    so that shingles crossing the cut are made here. Leaves the piece's distinct shingle
+    hashes in ``shingles`` and their permuted minima in ``mins``, the simplified text in
+    ``out``; returns (distinct shingles, tokens with the carried ones, simplified length).
+    """
+    ntok, end = _tokenize(data, start, stop, classes, out, 0, tok_hash[ncarry:], tok_kind[ncarry:])
+    total = ncarry + ntok
+    count = 0
+    for t in range(total):
+        kind = tok_kind[t]
+        window = shingle_size
+        if kind == _CJK:
+            window = cjk_shingle_size
+        elif kind == _SEA:
+            window = sea_shingle_size
+        if t + window <= total:
+            shingles[count] = murmur3_words(tok_hash, t, t + window)
+            count += 1
+    unique = _dedupe(shingles, count, slot_hash, slot_doc, stamp)
+    min_permuted(shingles, unique, perm_a, perm_b, mins)
+    return unique, total, end
 
 
 # --- paragraph keys (boilerplate) ---------------------------------------------------------

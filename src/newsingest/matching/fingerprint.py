@@ -58,6 +58,13 @@ FORMAT_VERSION = 1
 _MAX_HASH = (1 << 32) - 1
 _CHUNK_BYTES = 8 << 20
 """Documents go to the kernel in chunks of about this many bytes, bounding scratch memory."""
+_LONG_BYTES = 8 << 20
+"""A text longer than this (normalised UTF-8) is fingerprinted in pieces: the kernel's
+scratch memory grows with the longest text of a call, many times its size."""
+_PIECE_BYTES = 1 << 20
+"""About how many bytes of a long text go to the kernel at a time."""
+_MERGE_PIECES = 64
+"""A long text's distinct shingle hashes are merged after this many pieces."""
 
 
 @attrs.frozen(kw_only=True)
@@ -232,6 +239,107 @@ def _run_chunk(
     return sigs, sizes, digests
 
 
+def _run_long(
+    encoded: bytes, config: FingerprintConfig
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], list[bytes]]:
+    """:func:`_run_chunk` of one long text, in pieces of about ``_PIECE_BYTES``: the same
+    signature, size and digest in scratch memory bounded by the piece, not the text.
+
+    Pieces are cut where a token must start afresh (:func:`_kernels.next_cut`), so they
+    hold the whole text's tokens; the last tokens of each piece are carried into the next,
+    so that the shingles across a cut are made. The signature is the minimum over the
+    pieces; the shingle-set size comes from the pieces' distinct hashes, merged.
+    """
+    data = np.frombuffer(encoded, dtype=np.uint8)
+    classes = char_classes()
+    a, b = permutations(config.num_perm, config.seed)
+    sea = SEA_FACTOR * config.cjk_shingle_size
+    carry = max(config.shingle_size, config.cjk_shingle_size, sea) - 1
+    # A piece longer than _PIECE_BYTES has no place to cut inside it: at most two tokens.
+    capacity = _PIECE_BYTES + carry + 2
+    tok_hash = np.empty(capacity, np.uint32)
+    tok_kind = np.empty(capacity, np.int64)
+    shingles = np.empty(capacity, np.uint32)
+    slots = 16
+    while slots < 2 * capacity:
+        slots *= 2
+    slot_hash = np.empty(slots, np.uint32)
+    slot_doc = np.zeros(slots, np.int64)
+    sig = np.full(config.num_perm, _MAX_HASH, dtype=np.uint32)
+    piece_mins = np.empty(config.num_perm, dtype=np.uint32)
+    out = np.empty(0, dtype=np.uint8)
+    simplified = hashlib.blake2b(digest_size=16)
+    wrote = False
+    seen: list[npt.NDArray[np.uint32]] = []
+    ncarry = tokens = pieces = start = 0
+    while start < data.size:
+        stop = int(_kernels.next_cut(data, start, _PIECE_BYTES, classes))
+        length = stop - start
+        if out.size < length + min(length, capacity) + 16:
+            out = np.empty(length + min(length, capacity) + 16, dtype=np.uint8)
+        pieces += 1
+        unique, total, end = _kernels.fingerprint_piece(
+            data,
+            start,
+            stop,
+            classes,
+            a,
+            b,
+            config.shingle_size,
+            config.cjk_shingle_size,
+            sea,
+            tok_hash,
+            tok_kind,
+            ncarry,
+            shingles,
+            slot_hash,
+            slot_doc,
+            pieces,
+            piece_mins,
+            out,
+        )
+        np.minimum(sig, piece_mins, out=sig)
+        seen.append(shingles[:unique].copy())
+        if len(seen) >= _MERGE_PIECES:
+            seen = [_distinct(seen)]
+        if end:
+            # The whole text's simplified form puts one space between any two tokens.
+            if wrote:
+                simplified.update(b" ")
+            simplified.update(memoryview(out[:end]))  # type: ignore[arg-type]
+            wrote = True
+        tokens += total - ncarry
+        ncarry = min(carry, total)
+        tok_hash[:ncarry] = tok_hash[total - ncarry : total]
+        tok_kind[:ncarry] = tok_kind[total - ncarry : total]
+        start = stop
+    size = _distinct(seen).size if seen else 0
+    if size == 0 and tokens:
+        # Fewer tokens than any shingle: the one shingle is all of them (all carried).
+        whole = np.array([_kernels.murmur3_words(tok_hash, 0, ncarry)], dtype=np.uint32)
+        _kernels.min_permuted(whole, 1, a, b, sig)
+        size = 1
+    digest = (
+        simplified.digest()
+        if wrote or not encoded
+        else hashlib.blake2b(encoded, digest_size=16, person=_UNSIMPLIFIED).digest()
+    )
+    return sig.reshape(1, -1), np.array([size], dtype=np.int64), [digest]
+
+
+def _distinct(parts: list[npt.NDArray[np.uint32]]) -> npt.NDArray[np.uint32]:
+    """The distinct values of ``parts``, sorted (a sort: numpy's hashed unique is slower)."""
+    values = np.concatenate(parts)
+    values.sort()
+    if values.size < 2:
+        return values
+    keep = np.empty(values.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    distinct: npt.NDArray[np.uint32] = values[keep]
+    return distinct
+
+
 def fingerprint_batch(
     texts: Sequence[str], config: FingerprintConfig = DEFAULT_CONFIG
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], list[bytes]]:
@@ -239,6 +347,7 @@ def fingerprint_batch(
 
     The fast path: one kernel call per chunk of documents, no per-shingle
     Python objects. Row ``i`` equals ``fingerprint_text(texts[i], config)``.
+    A text longer than ``_LONG_BYTES`` goes to the kernel in pieces (same values).
     """
     sig_parts: list[npt.NDArray[np.uint32]] = []
     size_parts: list[npt.NDArray[np.int64]] = []
@@ -247,6 +356,15 @@ def fingerprint_batch(
     chunk_bytes = 0
     for text in texts:
         encoded = _normalize_encode(text)
+        if len(encoded) > _LONG_BYTES:
+            for part in ((_run_chunk(chunk, config),) if chunk else ()) + (
+                _run_long(encoded, config),
+            ):
+                sig_parts.append(part[0])
+                size_parts.append(part[1])
+                digests.extend(part[2])
+            chunk, chunk_bytes = [], 0
+            continue
         chunk.append(encoded)
         chunk_bytes += len(encoded)
         if chunk_bytes >= _CHUNK_BYTES:

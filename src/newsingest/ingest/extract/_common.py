@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 from newsingest.ingest.dates import DateMatch, match_date_line, search_date
 from newsingest.records import Article, DecodedText, DroppedLine, Fix
 
-__all__ = ["build_article", "date_from_field", "normalize_lines"]
+__all__ = ["build_article", "date_from_field", "normalize_lines", "replace_surrogates"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_surrogates(value: str, field: str, fixes: list[Fix]) -> str:
+    """``value`` with each lone surrogate replaced by U+FFFD, the repair added to ``fixes``.
+
+    A lone surrogate (JSON's ``"\\ud800"``) is not text: no UTF-8 writer accepts it. The
+    fix is named as ftfy's ``fix_surrogates`` names the same repair of title and text.
+    """
+    fixed, count = _SURROGATE.subn("\ufffd", value)
+    if count:
+        fixes.append(Fix(field=field, action="apply", parameter="fix_surrogates"))
+    return fixed
 
 
 def normalize_lines(text: str) -> list[str]:
@@ -54,6 +69,12 @@ def build_article(
         notes.append("date ambiguous: numeric date read by convention")
     if not paragraphs:
         notes.append("no body")
+    if dropped and doc.format == "jsonl" and any(_SURROGATE.search(x.text) for x in dropped):
+        # Only JSON escapes make lone surrogates. Dropped lines are kept as they were,
+        # not repaired: only made writable.
+        dropped = [
+            DroppedLine(text=_SURROGATE.sub("\ufffd", x.text), reason=x.reason) for x in dropped
+        ]
     return Article(
         id=doc.id,
         path=doc.path,
