@@ -46,7 +46,8 @@ from __future__ import annotations
 
 from newsingest.errors import StoreError
 from newsingest.records import ClusterChange
-from newsingest.store.index import DEFAULT_BUCKET_CAP, Index, Match, format_index_summary
+from newsingest.store.index import DEFAULT_BUCKET_CAP, Index, format_index_summary
+from newsingest.store.query import Match
 from newsingest.store.schema import APPLICATION_ID, FORMAT_VERSION
 
 __all__ = [

@@ -19,7 +19,14 @@ import numpy.typing as npt
 
 from newsingest._arrays import equal_runs, expand_ranges, sorted_unique
 from newsingest.matching.lsh import hash_columns
-from newsingest.store.schema import blob, id_list, new_token
+from newsingest.store.schema import (
+    DamagedValueError,
+    blob,
+    id_list,
+    new_token,
+    stored_array,
+    stored_signatures,
+)
 
 __all__ = [
     "FP_SQL",
@@ -46,7 +53,7 @@ _MERGE_MIN_DOCS = 50_000
 # Runs merge _RUN_FANIN at a time, like a counter in that base (see BandStore.compact_runs).
 _RUN_FANIN = 4
 # Rows inserted into ``bands`` per statement by a merge: Python ints for millions of
-# rows at once would take ~1 GB.
+# rows at once would take a large share of memory.
 _MERGE_SLICE = 1 << 19
 
 # ``band_filter`` stores a fingerprint's top 16 bits as bucket counts and only
@@ -153,7 +160,7 @@ def add_to_filter(conn: sqlite3.Connection, fps: npt.NDArray[np.uint32]) -> None
     """Add fingerprints (any order, repeats allowed; sorted in place) to ``band_filter``.
 
     Part by part, so a merge at 1M documents holds one part's fingerprints
-    (~10 MB) at a time rather than all of them (~150 MB, several copies).
+    at a time rather than all of them (several copies of the whole filter).
     """
     new = sorted_unique(fps, overwrite=True)
     old_parts = filter_parts(conn)
@@ -179,10 +186,17 @@ def add_to_filter(conn: sqlite3.Connection, fps: npt.NDArray[np.uint32]) -> None
 def filter_parts(conn: sqlite3.Connection) -> list[FilterPart]:
     """The stored filter as it is searched: per part, bucket offsets and low 16 bits."""
     parts = []
-    for counts, low in conn.execute("SELECT counts, low FROM band_filter ORDER BY part"):
-        offsets = np.zeros(_FILTER_BUCKETS // _FILTER_PARTS + 1, dtype=np.int64)
-        np.cumsum(np.frombuffer(counts, dtype="<u4"), out=offsets[1:])
-        parts.append(FilterPart(offsets=offsets, low=np.frombuffer(low, dtype="<u2")))
+    per_part = _FILTER_BUCKETS // _FILTER_PARTS
+    rows = conn.execute("SELECT part, counts, low FROM band_filter ORDER BY part").fetchall()
+    # Written all at once by add_to_filter: none, or every part.
+    if rows and [r[0] for r in rows] != list(range(_FILTER_PARTS)):
+        raise DamagedValueError(f"the band filter has parts {[r[0] for r in rows]}")
+    for part, counts, low in rows:
+        what = f"band filter part {part}"
+        offsets = np.zeros(per_part + 1, dtype=np.int64)
+        np.cumsum(stored_array(counts, "<u4", f"{what}: counts", count=per_part), out=offsets[1:])
+        low_arr = stored_array(low, "<u2", f"{what}: keys", count=int(offsets[-1]))
+        parts.append(FilterPart(offsets=offsets, low=low_arr))
     return parts
 
 
@@ -239,11 +253,21 @@ class BandStore:
     reads only what another connection (or a rollback) changed.
     """
 
-    def __init__(self, conn: sqlite3.Connection, *, bands: int, rows: int, bucket_cap: int) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        bands: int,
+        rows: int,
+        bucket_cap: int,
+        num_perm: int | None = None,
+    ) -> None:
         self._conn = conn
         self.bands = bands
         self.rows = rows
         self.bucket_cap = bucket_cap
+        self.num_perm = num_perm or bands * rows
+        """Values per stored signature (the band keys read the first ``bands * rows``)."""
         self._run_cache: dict[tuple[int, int], Run] = {}
         self._filter_cache: tuple[tuple[tuple[int, int], ...], list[FilterPart]] = ((), [])
 
@@ -258,19 +282,29 @@ class BandStore:
         for run, token in listed:
             cached = self._run_cache.get((run, token))
             if cached is None:
-                bounds, keys, docs = self._conn.execute(
-                    "SELECT bounds, keys, docs FROM band_runs WHERE run = ?", (run,)
-                ).fetchone()
-                cached = Run(
-                    run=run,
-                    token=token,
-                    bounds=np.frombuffer(bounds, dtype="<i8").astype(np.int64, copy=False),
-                    keys=np.frombuffer(keys, dtype="<i8").astype(np.int64, copy=False),
-                    docs=np.frombuffer(docs, dtype="<i8").astype(np.int64, copy=False),
-                )
+                cached = self._read_run(run, token)
             cache[(run, token)] = cached
         self._run_cache = cache
         return list(cache.values())
+
+    def _read_run(self, run: int, token: int) -> Run:
+        """One stored run, checked: every run is read by every update and query."""
+        rows, bounds, keys, docs = self._conn.execute(
+            "SELECT rows, bounds, keys, docs FROM band_runs WHERE run = ?", (run,)
+        ).fetchone()
+        what = f"band run {run}"
+        bound_arr = stored_array(bounds, "<i8", f"{what}: bounds", count=self.bands + 1)
+        key_arr = stored_array(keys, "<i8", f"{what}: keys", count=rows)
+        doc_arr = stored_array(docs, "<i8", f"{what}: documents", count=rows)
+        if bound_arr[0] != 0 or bound_arr[-1] != rows or np.any(np.diff(bound_arr) < 0):
+            raise DamagedValueError(f"{what}: its band bounds do not cover its {rows} rows")
+        return Run(
+            run=run,
+            token=token,
+            bounds=bound_arr.astype(np.int64, copy=False),
+            keys=key_arr.astype(np.int64, copy=False),
+            docs=doc_arr.astype(np.int64, copy=False),
+        )
 
     def write_run(self, bounds: _I64, keys: _I64, docs: _I64, *, run: int | None = None) -> None:
         """Store sorted rows (see ``RUNS_DDL``) as a new run, or as new content for ``run``."""
@@ -377,7 +411,7 @@ class BandStore:
         """
         if not docs:
             return
-        sigs = np.vstack([np.frombuffer(sig, dtype=np.uint32) for _, sig in docs])
+        sigs = stored_signatures([sig for _, sig in docs], self.num_perm)
         keys = self.keys_of(sigs).tolist()
         rows = [
             (b, k, doc) for (doc, _), row in zip(docs, keys, strict=True) for b, k in enumerate(row)
@@ -462,7 +496,7 @@ class BandStore:
         Only buckets whose fingerprint is in the filter are searched in the B-tree.
         """
         fps = fingerprints(u_band, u_key)
-        by_fp = np.argsort(fps)  # sorted queries: searchsorted stays in cache, ~10x faster
+        by_fp = np.argsort(fps)  # sorted queries: searchsorted stays in cache
         maybe = np.sort(by_fp[filter_contains(self.band_filter(), fps[by_fp])])
         if not len(maybe):
             return np.empty(0, np.int64), np.empty(0, np.int64)

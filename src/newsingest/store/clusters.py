@@ -28,7 +28,7 @@ from newsingest.matching.link import (
 )
 from newsingest.matching.verify import score_against
 from newsingest.records import ChangeReason, Cluster, ClusterChange, Decision
-from newsingest.store.schema import SQL_BATCH, id_list, text_list
+from newsingest.store.schema import SQL_BATCH, id_list, stored_signatures, text_list
 
 __all__ = [
     "DECISION_SQL",
@@ -76,11 +76,13 @@ def recluster(
     seed_clusters: set[int],
     new_set: set[int],
     gone: Mapping[int, str],
+    num_perm: int | None = None,
 ) -> Reclustered:
     """Recompute the clusters holding ``seeds`` (and the old ``seed_clusters``).
 
     ``new_set`` are the documents new in this update (they join, they are not
-    changes), ``gone`` names removed documents.
+    changes), ``gone`` names removed documents. ``num_perm`` is the length of
+    every stored signature (``None``: that of the first one read).
     """
     clusters = set(seed_clusters)
     ordered = sorted(seeds)
@@ -127,7 +129,7 @@ def recluster(
 
     resolved = resolve_components(ids, labels, shingles, ranks, id_rank=id_rank)
     canonical = resolved.canonical
-    scores = _scores_to_canonical(rows, shingles, canonical)
+    scores = _scores_to_canonical(rows, shingles, canonical, num_perm)
     sizes = np.bincount(labels, minlength=n)
     is_old = np.array([r[_DOC] not in new_set for r in rows], dtype=bool)
     comp_has_old = np.zeros(n, dtype=bool)
@@ -190,14 +192,17 @@ def _date(iso: str | None) -> dt.date | None:
 
 
 def _scores_to_canonical(
-    rows: Sequence[tuple[Any, ...]], shingles: _I64, canonical: _I64
+    rows: Sequence[tuple[Any, ...]], shingles: _I64, canonical: _I64, num_perm: int | None
 ) -> dict[int, tuple[float, float]]:
     """``(similarity, containment)`` of each duplicate (by row) to its canonical."""
     dup = np.flatnonzero(canonical != np.arange(len(rows)))
     if not dup.size:
         return {}
     involved = sorted_unique(np.concatenate([dup, canonical[dup]]))
-    sigs = np.vstack([np.frombuffer(rows[i][_SIG], dtype=np.uint32) for i in involved.tolist()])
+    blobs = [rows[i][_SIG] for i in involved.tolist()]
+    if num_perm is None:
+        num_perm = max(1, len(blobs[0]) // 4) if isinstance(blobs[0], bytes) else 1
+    sigs = stored_signatures(blobs, num_perm)
     sim, cont = score_against(
         sigs,
         shingles[involved],

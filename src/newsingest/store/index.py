@@ -19,12 +19,11 @@ import numpy as np
 import numpy.typing as npt
 
 from newsingest.config import DedupConfig
-from newsingest.errors import StoreError
+from newsingest.errors import NewsIngestError, StoreError
 from newsingest.ingest.run import iter_articles
 from newsingest.matching.fingerprint import FingerprintParams, fingerprint_batch
 from newsingest.matching.link import decision, rejected_decision, run_params
 from newsingest.matching.lsh import bands_for_config
-from newsingest.matching.verify import verify_pairs
 from newsingest.records import (
     Article,
     Cluster,
@@ -35,16 +34,19 @@ from newsingest.records import (
     Rejection,
     RunParams,
 )
-from newsingest.store import clusters, schema
+from newsingest.store import clusters, schema, settings
 from newsingest.store.bands import BandStore
 from newsingest.store.migrate import upgrade
+from newsingest.store.query import Match, find_matches
 from newsingest.store.schema import (
+    DAMAGE_ERRORS,
     FORMAT_VERSION,
     SQL_BATCH,
+    DamagedValueError,
     Transaction,
     article_bytes,
     article_json,
-    id_list,
+    damage_message,
     pack_article,
     text_list,
 )
@@ -61,16 +63,6 @@ DEFAULT_BUCKET_CAP = 1000
 PathLike = str | os.PathLike[str]
 _U32 = npt.NDArray[np.uint32]
 _I64 = npt.NDArray[np.int64]
-
-
-@attrs.frozen(kw_only=True)
-class Match:
-    """A stored document that a queried article is a copy of."""
-
-    id: str
-    jaccard: float
-    containment: float
-    cluster: str
 
 
 class Index:
@@ -98,7 +90,16 @@ class Index:
         self.params = FingerprintParams.from_config(config.fingerprint)
         self.bands, self.rows = bands_for_config(config, config.fingerprint.num_perm)
         self.last_changes: tuple[ClusterChange, ...] = ()
-        self._band_store = BandStore(conn, bands=self.bands, rows=self.rows, bucket_cap=bucket_cap)
+        self.last_unknown: tuple[str, ...] = ()
+        """The ids the last :meth:`remove` was given that were not stored."""
+        self._release_wal = False
+        self._band_store = BandStore(
+            conn,
+            bands=self.bands,
+            rows=self.rows,
+            bucket_cap=bucket_cap,
+            num_perm=self.params.num_perm,
+        )
 
     # ------------------------------------------------------------ open/close
 
@@ -119,39 +120,53 @@ class Index:
         bands or boilerplate settings: :class:`StoreError`); ``None`` uses the
         stored one. Its ingest settings and ``jobs`` apply to this session only.
         """
+        if config is not None and not isinstance(config, DedupConfig):
+            raise TypeError(f"config must be a DedupConfig or None, got {type(config).__name__}")
         file = Path(path)
         exists = file.exists() and file.stat().st_size > 0
         if not exists and (readonly or not create):
             raise StoreError(f"{file}: no index there (create it by adding documents)")
         if exists:
             schema.check_header(file)
+        # A reader that finds no -wal makes one (and a -shm) it cannot delete:
+        # close() lets SQLite remove them if no one else has the file open.
+        leaves_wal = readonly and not Path(f"{file}-wal").exists()
         try:
             conn = schema.connect(file, readonly=readonly)
         except sqlite3.Error as exc:
-            raise StoreError(f"{file}: cannot open the index: {exc}") from exc
+            raise StoreError(f"{file}: cannot open the index: {exc}{_open_hint(file)}") from exc
         try:
             if exists:
                 stored = schema.read_meta(conn, file)
                 # Settings first: a file refused for them is not upgraded either.
-                cfg = schema.check_config(file, stored, config)
+                cfg = settings.check_config(file, stored, config)
                 if stored["format_version"] != str(FORMAT_VERSION):
                     upgrade(conn, file, int(stored["format_version"]), readonly=readonly)
             else:
                 cfg = config or DedupConfig()
                 schema.create_schema(conn, cfg)
         except sqlite3.DatabaseError as exc:
-            conn.close()
+            _close(conn, file, leaves_wal)
             raise StoreError(
                 f"{file}: the index is damaged or not a newsingest index ({exc}); "
                 "restore it from a backup or build it again"
             ) from exc
-        except BaseException:
-            conn.close()
+        except NewsIngestError:
+            _close(conn, file, leaves_wal)
             raise
-        return cls(conn, file, cfg, readonly=readonly, bucket_cap=bucket_cap)
+        except DAMAGE_ERRORS as exc:
+            _close(conn, file, leaves_wal)
+            raise StoreError(damage_message(file, exc)) from exc
+        except BaseException:
+            _close(conn, file, leaves_wal)
+            raise
+        index = cls(conn, file, cfg, readonly=readonly, bucket_cap=bucket_cap)
+        index._release_wal = leaves_wal
+        return index
 
     def close(self) -> None:
-        self._conn.close()
+        """Close the file; a reader removes the ``-wal``/``-shm`` it made if it was alone."""
+        _close(self._conn, self.path, self._release_wal)
 
     def __enter__(self) -> Index:
         return self
@@ -168,7 +183,7 @@ class Index:
 
     def stats(self) -> dict[str, Any]:
         """Counts, size on disk, parameters and format version (cheap: uses indexes)."""
-        with self._reading():
+        with self._guard():
             q = self._one
             documents = q("SELECT COUNT(*) FROM documents")
             duplicates = q("SELECT COUNT(*) FROM documents WHERE cluster != doc")
@@ -177,7 +192,7 @@ class Index:
             if wal.exists():
                 size += wal.stat().st_size
             meta = dict(self._conn.execute("SELECT name, value FROM meta").fetchall())
-            return {
+            return {  # the settings were checked on opening
                 "path": str(self.path),
                 "format_version": int(meta["format_version"]),
                 "documents": documents,
@@ -189,19 +204,20 @@ class Index:
                 "size_bytes": size,
                 "fingerprint": json.loads(meta["fingerprint"]),
                 "dedup": json.loads(meta["dedup"]),
-                "created": meta["created"],
-                "updated": meta["updated"],
+                "created": meta.get("created"),
+                "updated": meta.get("updated"),
             }
 
     def export_clusters(self) -> Iterator[Decision]:
         """One :class:`Decision` per stored document, sorted by id: the batch report's rows."""
-        with self._reading():
+        with self._guard():
             for row in self._conn.execute(clusters.DECISION_SQL + " ORDER BY d.id"):
                 yield decision(*row)
 
     def iter_clusters(self) -> Iterator[Cluster]:
         """Every cluster with at least two members, largest first, then by id."""
-        return clusters.all_clusters(self._conn)
+        with self._guard():
+            yield from clusters.all_clusters(self._conn)
 
     def query(self, article_or_path: Article | PathLike) -> list[Match]:
         """The stored documents this article is a copy of, most similar first; changes nothing.
@@ -211,10 +227,10 @@ class Index:
         documents sharing a band or its digest. A stored article matches itself.
         """
         article = self._one_article(article_or_path)
-        with self._reading(), self._snapshot():
+        with self._guard(), self._snapshot():
             stripped = strip_with_stored(self._conn, self.config.boilerplate, article)
             sigs, sizes, digests = fingerprint_batch([stripped.text], self.config.fingerprint)
-            return self._query_fingerprint(sigs[0], int(sizes[0]), digests[0])
+            return self._matches(sigs[0], int(sizes[0]), digests[0])
 
     def query_fingerprint(
         self, signature: npt.ArrayLike, shingles: int, digest: bytes
@@ -226,60 +242,21 @@ class Index:
                 f"{self.path}: a signature of {sig.shape[1]} values, the index uses "
                 f"{self.params.num_perm}"
             )
-        with self._reading(), self._snapshot():
-            return self._query_fingerprint(sig[0], int(shingles), digest)
-
-    def _query_fingerprint(self, sig: _U32, size: int, digest: bytes) -> list[Match]:
-        cands: set[int] = set()
-        if size > 0:
-            cands |= self._band_store.docs_sharing(self._band_store.keys_of(sig[None, :])[0])
-        cands.update(
-            r[0]
-            for r in self._conn.execute(
-                "SELECT doc FROM documents WHERE digest = ? AND rep = 1", (digest,)
-            )
-        )
-        if not cands:
-            return []
-        rows = self._conn.execute(
-            "SELECT d.doc, d.signature, d.shingles, d.digest FROM documents d "
-            "WHERE d.doc IN (SELECT value FROM json_each(?))",
-            (id_list(cands),),
-        ).fetchall()
-        all_sigs = np.vstack([sig] + [np.frombuffer(r[1], dtype=np.uint32) for r in rows])
-        all_sizes = np.array([size] + [r[2] for r in rows], dtype=np.int64)
-        pairs = np.stack([np.zeros(len(rows), np.int64), np.arange(1, len(rows) + 1)], axis=1)
-        jac, cont, ok = verify_pairs(all_sigs, all_sizes, pairs, self.config)
-        scores: dict[int, tuple[float, float]] = {}
-        for k in np.flatnonzero(ok):
-            doc, copy_digest = rows[k][0], rows[k][3]
-            score = (float(jac[k]), float(cont[k]))
-            for (twin,) in self._conn.execute(
-                "SELECT doc FROM documents WHERE digest = ? LIMIT ?",
-                (copy_digest, self.bucket_cap),
-            ):
-                scores[twin] = score
-            scores[doc] = score
-        info = self._conn.execute(
-            "SELECT d.doc, d.id, c.id FROM documents d JOIN documents c ON c.doc = d.cluster "
-            "WHERE d.doc IN (SELECT value FROM json_each(?))",
-            (id_list(scores),),
-        ).fetchall()
-        matches = [
-            Match(id=i, jaccard=scores[d][0], containment=scores[d][1], cluster=c)
-            for d, i, c in info
-        ]
-        matches.sort(key=lambda m: (-m.jaccard, -m.containment, m.id))
-        return matches
+        size = int(shingles)
+        if not isinstance(digest, bytes):
+            raise TypeError(f"digest must be bytes, got {type(digest).__name__}")
+        with self._guard(), self._snapshot():
+            return self._matches(sig[0], size, digest)
 
     def check(self) -> str:
         """``PRAGMA integrity_check``: ``"ok"`` or SQLite's list of problems (reads the file)."""
-        rows = self._conn.execute("PRAGMA integrity_check").fetchall()
+        with self._guard():
+            rows = self._conn.execute("PRAGMA integrity_check").fetchall()
         return "\n".join(str(r[0]) for r in rows)
 
     # ------------------------------------------------------------ writing
 
-    def add(self, inputs: Iterable[PathLike | Article]) -> DedupResult:
+    def add(self, inputs: Iterable[PathLike | Article] | PathLike | Article) -> DedupResult:
         """Ingest a batch, link it to the stored documents and update the clusters.
 
         One transaction: either the whole batch is in the index or none of it.
@@ -289,14 +266,16 @@ class Index:
         with the counts ``params.index.joined_existing`` (batch documents now in
         a cluster with older documents) and ``params.index.canonical_changes``.
         Adding a document already stored with the same content changes
-        nothing; with other content it replaces the stored one.
+        nothing; with other content it replaces the stored one. A single path
+        or article is a batch of one, as in :func:`newsingest.pipeline.dedup`.
         """
         start = time.perf_counter()
+        batch = _batch(inputs)
         counts = UpdateCounts()
         with counts.timed("ingest"):
-            articles, rejections = self._collect(inputs)
+            articles, rejections = self._collect(batch)
         transaction = self._transaction()
-        with transaction:
+        with self._guard(), transaction:
             update = self._update(counts)
             with counts.timed("store articles"):
                 known = self._known(a.id for a in articles)
@@ -321,7 +300,7 @@ class Index:
                 self._touch()
         counts.seconds["write lock"] += transaction.begin_seconds
         counts.seconds["commit"] += transaction.commit_seconds
-        with counts.timed("report"):
+        with counts.timed("report"), self._guard():
             decisions = clusters.decisions_of(self._conn, (a.id for a in articles))
             decisions += [rejected_decision(r) for r in rejections]
             decisions.sort(key=lambda d: d.id)
@@ -364,8 +343,18 @@ class Index:
             )
         size_arr = np.asarray(sizes, dtype=np.int64)
         len_arr = np.asarray(lengths if lengths is not None else size_arr, dtype=np.int64)
+        given = {"sizes": len(size_arr), "digests": len(digests), "lengths": len(len_arr)}
+        if dates is not None:
+            given["dates"] = len(dates)
+        if any(n != len(ids) for n in (len(sig_arr), *given.values())):
+            raise ValueError(
+                f"add_fingerprints takes one value per id: {len(ids)} ids, "
+                f"{len(sig_arr)} signatures, "
+                + ", ".join(f"{n} {name}" for name, n in given.items())
+            )
         counts = UpdateCounts()
-        with self._transaction():
+        transaction = self._transaction()
+        with self._guard(), transaction:
             update = self._update(counts)
             known = self._known(ids)
             rows = []
@@ -389,37 +378,58 @@ class Index:
         assert params is not None
         return params
 
-    def remove(self, ids: Iterable[str]) -> int:
+    def remove(self, ids: Iterable[str] | str) -> int:
         """Remove documents by id; returns how many were stored.
 
         Their clusters are recomputed from the stored edges: a removed canonical
         hands over to the next best member, a cluster that falls apart splits.
-        Boilerplate verdicts that depended on them are recomputed too.
+        Boilerplate verdicts that depended on them are recomputed too. The ids
+        given that were not stored are left in :attr:`last_unknown`, the
+        cluster changes in :attr:`last_changes`. A single id is a list of one.
         """
-        wanted = list(dict.fromkeys(ids))
+        wanted = list(dict.fromkeys([ids] if isinstance(ids, str) else ids))
+        strays = [i for i in wanted if not isinstance(i, str)]
+        if strays:
+            raise TypeError(f"remove takes document ids (str), got {strays[0]!r}")
         counts = UpdateCounts()
-        with self._transaction():
-            docs = [v[0] for v in self._known(wanted).values()]
+        transaction = self._transaction()
+        with self._guard(), transaction:
+            known = self._known(wanted)
+            docs = [v[0] for v in known.values()]
             if docs:
                 self._update(counts).remove_docs(docs)
                 self._touch()
         self.last_changes = tuple(counts.changes)
+        self.last_unknown = tuple(i for i in wanted if i not in known)
         return len(docs)
 
     # ------------------------------------------------------------ internals
+
+    def _matches(self, sig: _U32, size: int, digest: bytes) -> list[Match]:
+        return find_matches(
+            self._conn,
+            self._band_store,
+            self.config,
+            sig=sig,
+            size=size,
+            digest=digest,
+            cap=self.bucket_cap,
+        )
 
     def _update(self, counts: UpdateCounts) -> Update:
         return Update(self._conn, self.config, self._band_store, counts)
 
     @contextlib.contextmanager
-    def _reading(self) -> Iterator[None]:
+    def _guard(self) -> Iterator[None]:
+        """A damaged or crafted file gives a :class:`StoreError` naming it, whatever broke."""
         try:
             yield
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{self.path}: cannot read the index ({exc}); it may be damaged: "
-                "restore it from a backup or build it again"
-            ) from exc
+        except NewsIngestError as exc:
+            if isinstance(exc, DamagedValueError):
+                raise StoreError(damage_message(self.path, exc)) from exc
+            raise
+        except DAMAGE_ERRORS as exc:
+            raise StoreError(damage_message(self.path, exc)) from exc
 
     @contextlib.contextmanager
     def _snapshot(self) -> Iterator[None]:
@@ -513,6 +523,41 @@ class Index:
         if isinstance(found[0], Rejection):
             raise StoreError(f"{item}: cannot be used ({found[0].summary})")
         return found[0]
+
+
+def _batch(inputs: object) -> list[PathLike | Article]:
+    """The items of a batch; a single path or article is a batch of one.
+
+    Iterating a path given alone would walk each of its characters as a path
+    (``"/"`` among them).
+    """
+    if isinstance(inputs, str | bytes | os.PathLike | Article):
+        return [inputs]  # type: ignore[list-item]  # bytes: a path, as in pipeline.dedup
+    if not isinstance(inputs, Iterable):
+        raise TypeError(
+            f"Index.add takes a path, an Article or a list of them, got {type(inputs).__name__}"
+        )
+    items = list(inputs)
+    for item in items:
+        if not isinstance(item, str | bytes | os.PathLike | Article):
+            raise TypeError(f"Index.add takes paths and Articles, got {item!r}")
+    return items
+
+
+def _open_hint(file: Path) -> str:
+    """What to do when SQLite cannot open a file that exists."""
+    if Path(f"{file}-wal").exists() and not os.access(file.parent, os.W_OK):
+        return (
+            f"; {file.name}-wal holds batches not yet in the file and the folder cannot be "
+            "written: open it once where it can be written (or copy the folder)"
+        )
+    return ""
+
+
+def _close(conn: sqlite3.Connection, file: Path, release_wal: bool) -> None:
+    conn.close()
+    if release_wal:
+        schema.release_wal(file)
 
 
 def format_index_summary(result: DedupResult) -> str:

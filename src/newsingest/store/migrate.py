@@ -38,8 +38,7 @@ def upgrade(conn: sqlite3.Connection, file: Path, version: int, *, readonly: boo
     articles stay as they are (still readable). Formats 1 and 2 must be upgraded
     before they are read: their band keys are all moved into ``bands`` (format 2
     kept recent ones in a ``bands_recent`` table) and the fingerprint filter is
-    built from them, a read of every band key, once (24 s for a 1M-document
-    format-2 index).
+    built from them, a read of every band key, once.
     """
     if readonly:
         if version == 3:

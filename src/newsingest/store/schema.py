@@ -1,20 +1,23 @@
-"""The index file: its tables, how a connection is set up, the stored settings and values.
+"""The index file: its tables, how a connection is set up, its stored values.
 
 Everything here is about the file, not about an update: the DDL of the current
-format, the header and settings checks done on opening, the write transaction,
-and how stored values (JSON id lists, articles, arrays in BLOBs) are encoded.
+format, the header and version checks done on opening (the stored settings are
+:mod:`newsingest.store.settings`), the write transaction, and how stored values
+(JSON id lists, articles, arrays in BLOBs) are encoded and checked when read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -24,34 +27,40 @@ import numpy as np
 import numpy.typing as npt
 import zstandard
 
-from newsingest.config import BoilerplateConfig, DedupConfig, FingerprintConfig
+from newsingest.config import BoilerplateConfig, DedupConfig
 from newsingest.errors import StoreError
-from newsingest.matching.boilerplate import BOILERPLATE_DEFAULTS, KEY_SCHEME, candidate_sql
+from newsingest.matching.boilerplate import candidate_sql
 from newsingest.matching.fingerprint import FingerprintParams
-from newsingest.matching.lsh import bands_for_config
 from newsingest.records import Article
 from newsingest.serialize import from_dict, to_dict
+from newsingest.store.settings import damaged_meta, semantic_config
 
 __all__ = [
     "APPLICATION_ID",
+    "DAMAGE_ERRORS",
     "DOC_KEYS_DDL",
     "FORMAT_VERSION",
     "RUNS_DDL",
     "SQL_BATCH",
+    "DamagedValueError",
     "Transaction",
     "article_bytes",
     "article_json",
     "blob",
-    "check_config",
     "check_header",
     "connect",
     "create_schema",
+    "damage_message",
     "id_list",
     "line_indexes",
     "new_token",
     "now",
     "pack_article",
     "read_meta",
+    "read_only_uri",
+    "release_wal",
+    "stored_array",
+    "stored_signatures",
     "text_list",
     "unpack_article",
     "verdict_key_queries",
@@ -182,6 +191,70 @@ def verdict_key_queries(bp: BoilerplateConfig) -> tuple[str, str]:
 # ---------------------------------------------------------------- stored values
 
 
+class DamagedValueError(StoreError):
+    """A stored value that cannot be what the schema says (a damaged or crafted file).
+
+    Raised deep inside a read, where the file is not known:
+    :class:`~newsingest.store.index.Index` names the file and says what to do.
+    """
+
+
+def stored_array(
+    value: object, dtype: str | type[np.generic], what: str, *, count: int | None = None
+) -> npt.NDArray[Any]:
+    """The array a stored BLOB holds, refused if the BLOB cannot be one.
+
+    ``np.frombuffer`` would raise a bare ``ValueError`` on a truncated BLOB, and a
+    BLOB of a wrong but valid length would be read past its end by the kernels.
+    """
+    size = np.dtype(dtype).itemsize
+    if not isinstance(value, bytes):
+        raise DamagedValueError(f"{what} is a {type(value).__name__}, not a BLOB")
+    if len(value) % size or (count is not None and len(value) != count * size):
+        wanted = f"{count} values" if count is not None else "whole values"
+        raise DamagedValueError(f"{what} holds {len(value)} bytes, not {wanted} of {size} bytes")
+    return np.frombuffer(value, dtype=dtype)
+
+
+def stored_signatures(blobs: Sequence[object], num_perm: int) -> npt.NDArray[np.uint32]:
+    """The ``(n, num_perm)`` uint32 matrix of stored signature BLOBs (a writable copy)."""
+    width = 4 * num_perm
+    for value in blobs:
+        if not isinstance(value, bytes) or len(value) != width:
+            stored_array(value, np.uint32, "a stored signature", count=num_perm)
+    joined = bytearray().join(blobs)  # type: ignore[arg-type]  # all bytes: checked above
+    return np.frombuffer(joined, dtype=np.uint32).reshape(len(blobs), num_perm)
+
+
+DAMAGE_ERRORS = (
+    sqlite3.DatabaseError,
+    ValueError,
+    TypeError,
+    IndexError,
+    KeyError,
+    OverflowError,
+    zlib.error,
+    zstandard.ZstdError,
+)
+"""What reading values of a damaged or crafted file can raise, below the checks of
+:func:`stored_array` and :func:`stored_signatures`: all become a
+:class:`StoreError` naming the file (the original is chained)."""
+
+
+def damage_message(file: Path, exc: BaseException) -> str:
+    """The message of the :class:`StoreError` that a damaged value of ``file`` becomes."""
+    if isinstance(exc, sqlite3.OperationalError):  # busy, I/O, out of memory: maybe not damage
+        return (
+            f"{file}: cannot read the index ({exc}); if this persists, it may be damaged: "
+            "restore it from a backup or build it again"
+        )
+    what = str(exc) if isinstance(exc, DamagedValueError) else f"{type(exc).__name__}: {exc}"
+    return (
+        f"{file}: cannot use the index, it is damaged ({what}); "
+        "restore it from a backup or build it again"
+    )
+
+
 def id_list(values: Iterable[int]) -> str:
     """A JSON array for ``IN (SELECT value FROM json_each(?))``: one parameter for any count."""
     return json.dumps([int(v) for v in values])
@@ -218,8 +291,8 @@ and making one costs ~10 µs, as much as compressing an article."""
 
 def pack_article(text: bytes) -> bytes:
     """The stored BLOB of an article's JSON."""
-    # zstd level 3: 2.5x faster than zlib level 1 on news article JSON, for the same
-    # size (10k articles of 1.57 KB: 0.09 s against 0.23 s, 816 against 811 bytes each).
+    # zstd level 3: faster than zlib level 1 on news article JSON for the same size
+    # (docs/benchmarks.md, "Measurements behind design choices").
     try:
         compressor = _zstd.compressor
     except AttributeError:
@@ -241,7 +314,11 @@ def article_bytes(stored: bytes) -> bytes:
 
 
 def unpack_article(stored: bytes) -> Article:
-    return from_dict(Article, json.loads(article_bytes(stored).decode("utf-8")))
+    try:
+        return from_dict(Article, json.loads(article_bytes(stored).decode("utf-8")))
+    except (zlib.error, zstandard.ZstdError, ValueError, TypeError, AttributeError) as exc:
+        # ValueError covers bad UTF-8, bad JSON and from_dict's malformed rows.
+        raise DamagedValueError(f"a stored article cannot be read ({exc})") from exc
 
 
 # ---------------------------------------------------------------- opening
@@ -258,9 +335,48 @@ def check_header(file: Path) -> None:
         raise StoreError(f"{file}: not a newsingest index (not an SQLite database)")
 
 
+def _writable(file: Path) -> bool:
+    """Whether this process may write the file and create files beside it."""
+    return os.access(file.parent, os.W_OK) and os.access(file, os.W_OK)
+
+
+def read_only_uri(file: Path) -> str:
+    """The URI that opens ``file`` for reading only, without writing anything anywhere.
+
+    A WAL database needs its ``-wal`` and ``-shm`` files even to be read. Where
+    they cannot be created (a read-only folder or file system, a file of another
+    user) and there is no ``-wal`` (so no committed page lives outside the
+    file), ``immutable=1`` reads the file alone: no locks and no files made. A
+    ``-wal`` that exists may hold committed batches, so it is read as usual.
+    """
+    uri = f"{file.resolve().as_uri()}?mode=ro"
+    if not _writable(file) and not Path(f"{file}-wal").exists():
+        uri += "&immutable=1"
+    return uri
+
+
+def release_wal(file: Path) -> None:
+    """Let SQLite remove the ``-wal`` and ``-shm`` files a reading connection left.
+
+    A read-only connection cannot delete them when it closes; a read-write one
+    does, on closing, if it is the last connection to the file (it checkpoints
+    under an exclusive lock first). If a writer or another reader is still
+    there, the files stay, as they must.
+    """
+    if not Path(f"{file}-wal").exists() or not _writable(file):
+        return
+    with contextlib.suppress(sqlite3.Error):
+        conn = sqlite3.connect(f"{file.resolve().as_uri()}?mode=rw", uri=True)
+        try:
+            conn.execute("PRAGMA busy_timeout = 0")
+            conn.execute("PRAGMA schema_version").fetchone()  # opens the WAL, to close it
+        finally:
+            conn.close()
+
+
 def connect(file: Path, *, readonly: bool) -> sqlite3.Connection:
     if readonly:
-        conn = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        conn = sqlite3.connect(read_only_uri(file), uri=True, isolation_level=None)
     else:
         conn = sqlite3.connect(file, isolation_level=None)
     conn.execute("PRAGMA busy_timeout = 30000")
@@ -274,40 +390,6 @@ def connect(file: Path, *, readonly: bool) -> sqlite3.Connection:
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS probe(i INTEGER, band INTEGER, key INTEGER)")
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS want(digest BLOB)")
     return conn
-
-
-def _semantic_config(config: DedupConfig) -> dict[str, Any]:
-    """The parts of the config that decide stored edges and verdicts (stored, compared)."""
-    bands, rows = bands_for_config(config, config.fingerprint.num_perm)
-    return {
-        "threshold": config.threshold,
-        "containment": config.containment,
-        "min_shingles": config.min_shingles,
-        "min_size_ratio": config.min_size_ratio,
-        "bands_option": config.bands,
-        "bands": bands,
-        "rows": rows,
-        "boilerplate": attrs.asdict(config.boilerplate),
-        "boilerplate_rule": attrs.asdict(BOILERPLATE_DEFAULTS),
-        "line_key_scheme": KEY_SCHEME,
-    }
-
-
-def _config_from_meta(dedup: dict[str, Any], params: dict[str, Any]) -> DedupConfig:
-    return DedupConfig(
-        threshold=dedup["threshold"],
-        containment=dedup["containment"],
-        min_shingles=dedup["min_shingles"],
-        min_size_ratio=dedup["min_size_ratio"],
-        bands=dedup["bands_option"],
-        boilerplate=BoilerplateConfig(**dedup["boilerplate"]),
-        fingerprint=FingerprintConfig(
-            num_perm=params["num_perm"],
-            seed=params["seed"],
-            shingle_size=params["shingle_size"],
-            cjk_shingle_size=params["cjk_shingle_size"],
-        ),
-    )
 
 
 def create_schema(conn: sqlite3.Connection, config: DedupConfig) -> None:
@@ -328,7 +410,7 @@ def create_schema(conn: sqlite3.Connection, config: DedupConfig) -> None:
             [
                 ("format_version", str(FORMAT_VERSION)),
                 ("fingerprint", json.dumps(attrs.asdict(params), sort_keys=True)),
-                ("dedup", json.dumps(_semantic_config(config), sort_keys=True)),
+                ("dedup", json.dumps(semantic_config(config), sort_keys=True)),
                 ("created", created),
                 ("updated", created),
             ],
@@ -347,8 +429,16 @@ def read_meta(conn: sqlite3.Connection, file: Path) -> dict[str, str]:
             f"{file}: an SQLite database, but not a newsingest index "
             f"(application_id {app:#x}); give the path of an index or a new file"
         )
-    meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
-    version = int(meta.get("format_version", "0"))
+    meta = {
+        name: value
+        for name, value in conn.execute("SELECT name, value FROM meta").fetchall()
+        if isinstance(name, str)
+    }
+    raw = meta.get("format_version", "0")
+    if not (isinstance(raw, str) and re.fullmatch(r"[0-9]{1,9}", raw)):
+        raise damaged_meta(file, f"format_version is {raw!r}, not a number")
+    version = int(raw)
+    meta["format_version"] = str(version)
     if version > FORMAT_VERSION:
         raise StoreError(
             f"{file}: index format {version} was written by a newer newsingest "
@@ -360,59 +450,6 @@ def read_meta(conn: sqlite3.Connection, file: Path) -> dict[str, str]:
             f"{FORMAT_VERSION}); build the index again"
         )
     return meta
-
-
-def _check_code(
-    file: Path, stored_dedup: dict[str, Any], stored_params: dict[str, Any], stored: DedupConfig
-) -> None:
-    """Refuse an index whose stored keys this version of the code would compute otherwise.
-
-    No setting chooses these: the paragraph-key scheme, the boilerplate rule and
-    the fingerprint definition. Opening such an index (even with its own settings)
-    would mix two kinds of keys in one table without a word.
-    """
-    current = {
-        "line_key_scheme": KEY_SCHEME,
-        "boilerplate_rule": attrs.asdict(BOILERPLATE_DEFAULTS),
-    }
-    diffs = [
-        f"{k}: index has {stored_dedup.get(k)!r}, this version uses {v!r}"
-        for k, v in current.items()
-        if stored_dedup.get(k) != v
-    ]
-    if diffs:
-        raise StoreError(
-            f"{file}: the index was built by a version of newsingest that keys or judges "
-            f"paragraphs differently ({'; '.join(diffs)}); build a new index with this version"
-        )
-    FingerprintParams(**stored_params).check_compatible(
-        FingerprintParams.from_config(stored.fingerprint)
-    )
-
-
-def check_config(file: Path, meta: dict[str, str], config: DedupConfig | None) -> DedupConfig:
-    """The config to use: ``config`` if it agrees with the stored one, else the stored one."""
-    stored_params = json.loads(meta["fingerprint"])
-    stored_dedup = json.loads(meta["dedup"])
-    stored = _config_from_meta(stored_dedup, stored_params)
-    _check_code(file, stored_dedup, stored_params, stored)
-    if config is None:
-        return stored
-    FingerprintParams(**stored_params).check_compatible(
-        FingerprintParams.from_config(config.fingerprint)
-    )
-    wanted = _semantic_config(config)
-    diffs = [
-        f"{k}: index has {stored_dedup.get(k)!r}, asked for {v!r}"
-        for k, v in wanted.items()
-        if k != "bands_option" and stored_dedup.get(k) != v
-    ]
-    if diffs:
-        raise StoreError(
-            f"{file}: the index was built with other dedup settings ({'; '.join(diffs)}); "
-            "open it without settings to use its own, or build a new index"
-        )
-    return config
 
 
 # ---------------------------------------------------------------- writing

@@ -40,7 +40,7 @@ from newsingest.matching.verify import verify_pairs
 from newsingest.records import Article, ClusterChange
 from newsingest.store import clusters, verdicts
 from newsingest.store.bands import BandStore
-from newsingest.store.schema import SQL_BATCH, id_list, unpack_article
+from newsingest.store.schema import SQL_BATCH, id_list, stored_signatures, unpack_article
 
 __all__ = ["Fingerprints", "Seeds", "Update", "UpdateCounts"]
 
@@ -383,7 +383,7 @@ class Update:
                 (id_list(docs[lo : lo + SQL_BATCH]),),
             ).fetchall()
             if rows:
-                sigs = np.vstack([np.frombuffer(r[1], dtype=np.uint32) for r in rows])
+                sigs = stored_signatures([r[1] for r in rows], self.config.fingerprint.num_perm)
                 doc_ids = np.array([r[0] for r in rows], dtype=np.int64)
                 found.append((doc_ids, self.bands.keys_of(sigs)))
         if not found:
@@ -410,7 +410,9 @@ class Update:
                 (id_list(involved[lo : lo + SQL_BATCH].tolist()),),
             ):
                 sig_of[doc] = (sig, size)
-        all_sigs = np.vstack([np.frombuffer(sig_of[int(d)][0], dtype=np.uint32) for d in involved])
+        all_sigs = stored_signatures(
+            [sig_of[int(d)][0] for d in involved], self.config.fingerprint.num_perm
+        )
         all_sizes = np.array([sig_of[int(d)][1] for d in involved], dtype=np.int64)
         local = np.searchsorted(involved, pairs)
         _, _, ok = verify_pairs(all_sigs, all_sizes, local, self.config)
@@ -430,7 +432,12 @@ class Update:
     ) -> None:
         """Recompute the clusters holding ``seeds`` (and the old ``seed_clusters``)."""
         done = clusters.recluster(
-            self.conn, seeds, seed_clusters=seed_clusters, new_set=new_set, gone=gone
+            self.conn,
+            seeds,
+            seed_clusters=seed_clusters,
+            new_set=new_set,
+            gone=gone,
+            num_perm=self.config.fingerprint.num_perm,
         )
         self.counts.changes.extend(done.changes)
         self.counts.joined += done.joined

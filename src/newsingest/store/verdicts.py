@@ -31,7 +31,13 @@ from newsingest.matching.boilerplate import (
     strip_boilerplate,
 )
 from newsingest.records import Article
-from newsingest.store.schema import SQL_BATCH, blob, id_list, verdict_key_queries
+from newsingest.store.schema import (
+    SQL_BATCH,
+    DamagedValueError,
+    blob,
+    id_list,
+    verdict_key_queries,
+)
 
 __all__ = [
     "boilerplate_by_doc",
@@ -286,6 +292,12 @@ def _doc_key_blobs(conn: sqlite3.Connection, docs: Sequence[int]) -> list[tuple[
             "SELECT doc, keys, words FROM doc_keys WHERE doc IN (SELECT value FROM json_each(?))",
             (id_list(docs[lo : lo + SQL_BATCH]),),
         ).fetchall()
+    for doc, keys, words in rows:
+        # Read joined, the rows must pair up: 8 bytes of key per 4 bytes of word count.
+        if not (isinstance(keys, bytes) and isinstance(words, bytes)) or (
+            len(keys) % 8 or 2 * len(words) != len(keys)
+        ):
+            raise DamagedValueError(f"the paragraph keys of document {doc} are truncated")
     return rows
 
 
