@@ -135,3 +135,30 @@ def test_a_symlink_is_written_through(tmp_path: Path) -> None:
         out.write("new")
     assert link.is_symlink()
     assert real.read_text(encoding="utf-8") == "new"
+
+
+@pytest.mark.parametrize("length", [242, 250, 255])
+def test_a_long_name_gets_a_short_temporary_name(tmp_path: Path, length: int) -> None:
+    # ".{name}.{8 hex}.tmp" passed the 255-byte limit of a name for names of 241 bytes and more.
+    out = tmp_path / ("r" * (length - 6) + ".jsonl")
+    with atomic_writer(out) as f:
+        f.write("x\n")
+    assert out.read_text(encoding="utf-8") == "x\n"
+    with atomic_binary_writer(out) as fb:
+        fb.write(b"y\n")
+    assert out.read_bytes() == b"y\n"
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
+
+
+def test_a_failed_write_names_the_file_asked_for_not_the_temporary_one(tmp_path: Path) -> None:
+    out = tmp_path / "no" / "such" / "report.jsonl"
+    with pytest.raises(FileNotFoundError) as caught, atomic_writer(out) as f:
+        f.write("x")
+    assert caught.value.filename == str(out)
+    assert ".tmp" not in str(caught.value)
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError) as replaced, atomic_writer(folder) as f:
+        f.write("x")
+    assert replaced.value.filename == str(folder)
+    assert [p.name for p in tmp_path.iterdir()] == ["a-folder"]

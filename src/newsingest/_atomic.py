@@ -11,7 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, BinaryIO
 
-__all__ = ["atomic_binary_writer", "atomic_path", "atomic_writer"]
+__all__ = ["atomic_binary_writer", "atomic_path", "atomic_writer", "temp_name"]
+
+
+def temp_name(target: Path) -> Path:
+    """A fresh hidden name beside ``target``, short whatever the length of its name.
+
+    A name built from the target's (``.{name}.{random}.tmp``) would pass the
+    255-byte limit of a file name for long targets and fail the write.
+    """
+    return target.parent / f".newsingest-{secrets.token_hex(6)}.tmp"
 
 
 def _create_temp(target: Path) -> Path:
@@ -27,11 +36,14 @@ def _create_temp(target: Path) -> Path:
         mode = None
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
-        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        tmp = temp_name(target)
         try:
             fd = os.open(tmp, flags, 0o666)
         except FileExistsError:
             continue
+        except OSError as exc:
+            # Name the file the user asked for, not the hidden temporary one.
+            raise type(exc)(exc.errno, exc.strerror, str(target)) from None
         try:
             if mode is not None:
                 os.fchmod(fd, mode)
@@ -54,7 +66,10 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = _create_temp(target)
     try:
         yield tmp
-        tmp.replace(target)
+        try:
+            tmp.replace(target)
+        except OSError as exc:
+            raise type(exc)(exc.errno, exc.strerror, str(target)) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

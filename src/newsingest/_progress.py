@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import TextIO
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "kernels_need_compiling"]
 
 
 class Progress:
@@ -42,3 +43,28 @@ class Progress:
         if self.enabled and self.done:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
+
+
+def kernels_need_compiling() -> bool:
+    """True when numba's on-disk cache holds no entry for the main kernels yet.
+
+    Then the first run pauses while they compile, and the user is told why.
+    Only a cache that exists can say so: without one (no writable cache
+    folder) the kernels compile on every run, and nothing is announced.
+    """
+    try:
+        from newsingest.matching import _kernels  # noqa: PLC0415 (numba loads lazily)
+
+        for kernel in (_kernels.fingerprint_docs, _kernels.line_keys):
+            folder = getattr(getattr(kernel, "_cache", None), "cache_path", None)
+            if folder is None:
+                return False
+            # numba's index file: module.function-line.pyXY.nbi
+            code = getattr(kernel, "py_func", kernel).__code__
+            version = f"{sys.version_info.major}{sys.version_info.minor}"
+            pattern = f"*.{kernel.__name__}-{code.co_firstlineno}.py{version}.nbi"
+            if not any(Path(folder).glob(pattern)):
+                return True
+    except Exception:  # a notice must never stop a run
+        return False
+    return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import sys
 import time
@@ -18,9 +19,12 @@ from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 
+import attrs
+
 from newsingest import __version__
 from newsingest._atomic import atomic_writer
-from newsingest._progress import Progress
+from newsingest._parallel import sigterm_as_interrupt
+from newsingest._progress import Progress, kernels_need_compiling
 from newsingest.config import (
     BoilerplateConfig,
     DedupConfig,
@@ -30,9 +34,11 @@ from newsingest.config import (
 )
 from newsingest.errors import ConfigError, NewsIngestError
 from newsingest.output.explain import explain, format_explanation, format_explanation_json
-from newsingest.output.kept import copy_kept, write_kept_jsonl
+from newsingest.output.kept import check_kept_folder, copy_kept, plan_kept, write_kept_jsonl
+from newsingest.output.paths import check_output_paths, shown
 from newsingest.output.report import format_summary, write_report
 from newsingest.output.review import write_review
+from newsingest.output.terminal import PrintableFormatter, printable
 from newsingest.pipeline import dedup, iter_articles
 from newsingest.records import DedupResult, Rejection
 from newsingest.serialize import to_json_line
@@ -73,7 +79,7 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--max-document-mb",
-        type=float,
+        type=_finite_float,
         default=16.0,
         metavar="MB",
         help="reject a document (file or JSON line) larger than this (default: 16)",
@@ -89,6 +95,37 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
         default=0,
         metavar="N",
         help="worker processes for the per-document stages; 0 = one per core (default: 0)",
+    )
+
+
+def _finite_float(text: str) -> float:
+    """A number argparse can refuse with the command's usage: ``nan`` and ``inf`` are not."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return value
+
+
+def _add_verbosity(p: argparse.ArgumentParser) -> None:
+    """``-v``/``-q`` after the command too; counted with those given before it."""
+    p.add_argument(
+        "-v",
+        "--verbose",
+        dest="verbose_after",
+        action="count",
+        default=argparse.SUPPRESS,
+        help="more log output on stderr (-vv for debug)",
+    )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        dest="quiet_after",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="only errors on stderr",
     )
 
 
@@ -111,6 +148,7 @@ def _ingest_config(args: argparse.Namespace) -> IngestConfig:
 def _cmd_ingest(args: argparse.Namespace) -> int:
     config = _ingest_config(args)
     _check_paths(args.paths)
+    check_output_paths(args.paths, {"-o": args.output})
     progress = Progress("ingest")
     stages: Counter[str] = Counter()
     start = time.perf_counter()
@@ -132,6 +170,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     progress.close()
     seconds = time.perf_counter() - start
     total = progress.done
+    if progress.rejected == total:
+        _warn_all_rejected(list(stages.elements()))
     by_stage = ", ".join(f"{k}: {v}" for k, v in sorted(stages.items()))
     if not args.quiet:
         print(
@@ -145,6 +185,12 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 class _NothingFoundError(Exception):
     """No document under the paths: abandon the output instead of replacing it."""
+
+
+def _warn_all_rejected(stages: Sequence[str]) -> None:
+    commonest = Counter(stages).most_common(1)[0][0]
+    msg = "all %s documents were rejected (most at the %s stage): see the reasons; -v lists each"
+    log.warning(msg, f"{len(stages):,}", commonest)
 
 
 def _check_paths(paths: Sequence[str]) -> None:
@@ -171,7 +217,8 @@ The report has one row per input document: id (path relative to the folder
 given; FILE#N for line N of a JSON Lines file), cluster, status (kept,
 duplicate or rejected), duplicate_of, similarity and containment to the
 kept copy, and reason for rejected documents. Inputs are never modified or
-deleted; outputs are written atomically.
+deleted: an output that is, holds or lies inside an input is refused. Outputs
+are written atomically; --kept DIR must be new or empty (or --overwrite).
 """
 
 
@@ -190,6 +237,19 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
             "does not keep; run them without --index (or use --kept)"
         )
     _check_paths(args.paths)
+    outputs = {"--report": args.report, "--html": args.html, "--kept-jsonl": args.kept_jsonl}
+    outputs |= {"--kept": args.kept, "--index": args.index}
+    check_output_paths(args.paths, outputs, folders=("--kept",))
+    read, plan = config.ingest.read, None
+    if args.kept is not None:
+        check_kept_folder(args.kept, overwrite=args.overwrite)
+        if args.index is not None and read.prefix_ids is None:
+            # Index.add keeps each argument in the ids, even for one argument.
+            read = attrs.evolve(read, prefix_ids=True)
+        # Before the run: the copies are then checked to be of the files it read.
+        plan = plan_kept(args.paths, read)
+    if kernels_need_compiling():
+        log.warning("compiling kernels, first run only (a few seconds)")
     progress = Progress("dedup")
     if args.index is not None:
         # Dedup against everything the index holds; the report covers this batch.
@@ -206,9 +266,14 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     if not result.decisions:
         print("newsingest: no documents found under the paths given", file=sys.stderr)
         return EXIT_ERROR
+    rejected = [d for d in result.decisions if d.status == "rejected"]
+    for d in rejected:
+        log.info("rejected %s: %s", d.id, d.reason)
+    if rejected and len(rejected) == len(result.decisions):
+        _warn_all_rejected([(d.reason or "unknown").partition(":")[0] for d in rejected])
     write_report(result, args.report, args.format)
     if args.kept is not None:
-        copied = copy_kept(result, args.kept, config.ingest.read)
+        copied = copy_kept(result, args.kept, read, plan=plan, overwrite=args.overwrite)
         log.info("copied %d kept documents to %s", copied, args.kept)
     if args.kept_jsonl is not None:
         write_kept_jsonl(result, args.kept_jsonl)
@@ -218,7 +283,7 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(format_summary(result), file=sys.stderr)
         if args.index is not None:
-            print(format_index_summary(result), file=sys.stderr)
+            print(printable(format_index_summary(result)), file=sys.stderr)
     return EXIT_OK
 
 
@@ -228,12 +293,17 @@ examples:
   newsingest index stats news.db
   newsingest index export news.db --report all.csv --format csv
   newsingest index remove news.db feed.jsonl#3 old/story.txt
+  newsingest index query news.db new/story.txt
 
-The export has the dedup report's columns, one row per stored document.
+The export has the dedup report's columns, one row per stored document. A
+query prints one JSON object per stored copy of FILE (id, jaccard,
+containment, cluster), most similar first, and changes nothing.
 """
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
+    if args.action == "export":
+        check_output_paths([args.db], {"--report": args.report})
     with Index.open(args.db, create=False, readonly=args.action != "remove") as index:
         if args.action == "stats":
             print(json.dumps(index.stats(), indent=2, ensure_ascii=False))
@@ -242,9 +312,32 @@ def _cmd_index(args: argparse.Namespace) -> int:
                 decisions=tuple(index.export_clusters()), clusters=(), rejections=()
             )
             write_report(result, args.report, args.format)
+        elif args.action == "query":
+            _check_paths([args.file])
+            matches = index.query(args.file)
+            for m in matches:
+                print(json.dumps(attrs.asdict(m), ensure_ascii=False))
+            if not args.quiet:
+                print(
+                    f"{len(matches)} stored document{'s' if len(matches) != 1 else ''} "
+                    f"in {shown(args.db)} match {shown(args.file)}",
+                    file=sys.stderr,
+                )
         else:
-            removed = index.remove(args.ids)
-            print(f"removed {removed} of {len(args.ids)} documents from {args.db}", file=sys.stderr)
+            wanted = list(dict.fromkeys(args.ids))
+            removed = index.remove(wanted)
+            print(
+                f"removed {removed} of {len(wanted)} documents from {printable(args.db)}",
+                file=sys.stderr,
+            )
+            unknown = index.last_unknown
+            if unknown:
+                log.warning(
+                    "not in the index, nothing removed for: %s (ids are as in the report: "
+                    "'newsingest index export %s' lists them)",
+                    ", ".join(shown(i) for i in unknown),
+                    args.db,
+                )
             for ch in index.last_changes:
                 log.info("%s: %s -> %s (%s)", ch.id, ch.old_cluster, ch.new_cluster, ch.reason)
     return EXIT_OK
@@ -267,7 +360,12 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     )
     _check_paths(args.corpus or [])
     result = explain(args.a, args.b, config, corpus=args.corpus)
-    print(format_explanation_json(result) if args.json else format_explanation(result))
+    # The text is for a terminal: passages from the documents, escaped; JSON escapes itself.
+    print(
+        format_explanation_json(result)
+        if args.json
+        else printable(format_explanation(result), newlines=True)
+    )
     return EXIT_OK
 
 
@@ -296,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_input_options(ingest)
+    _add_verbosity(ingest)
     ingest.add_argument(
         "-o",
         "--output",
@@ -303,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="where to write the JSON Lines (default: stdout)",
     )
-    ingest.set_defaults(func=_cmd_ingest)
+    ingest.set_defaults(func=_cmd_ingest, command_parser=ingest)
 
     dd = sub.add_parser(
         "dedup",
@@ -314,20 +413,21 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_input_options(dd)
+    _add_verbosity(dd)
     dd.add_argument(
         "--threshold",
-        type=float,
+        type=_finite_float,
         default=DedupConfig().threshold,
         metavar="T",
         help="Jaccard similarity at which two articles are copies (default: %(default)s)",
     )
     dd.add_argument(
         "--containment",
-        type=float,
         default=DedupConfig().containment,
         metavar="C",
         help="share of the shorter article found in the longer that makes it a copy, "
         "e.g. a truncated one (default: %(default)s)",
+        type=_finite_float,
     )
     dd.add_argument(
         "--keep-boilerplate",
@@ -344,7 +444,8 @@ def build_parser() -> argparse.ArgumentParser:
     kept.add_argument(
         "--kept",
         metavar="DIR",
-        help="copy the kept documents into DIR (JSON Lines members as kept lines)",
+        help="copy the kept documents into DIR (JSON Lines members as kept lines); "
+        "with several PATHs, one top folder per PATH; DIR must be new or empty",
     )
     kept.add_argument(
         "--kept-jsonl",
@@ -362,11 +463,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="dedup against everything in this index (SQLite, created if missing) and add "
         "the documents to it; the report covers the documents given",
     )
-    dd.set_defaults(func=_cmd_dedup)
+    dd.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="let --kept replace the contents of a folder that is not empty",
+    )
+    dd.set_defaults(func=_cmd_dedup, command_parser=dd)
 
     ix = sub.add_parser(
         "index",
-        help="inspect or edit a dedup index (stats, export, remove)",
+        help="inspect, query or edit a dedup index (stats, export, query, remove)",
         description="Inspect or edit a dedup index made by 'dedup --index'.",
         epilog=_EPILOG_INDEX,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -374,11 +480,17 @@ def build_parser() -> argparse.ArgumentParser:
     ix_sub = ix.add_subparsers(dest="action", metavar="ACTION", required=True)
     ix_stats = ix_sub.add_parser("stats", help="counts, size and parameters as JSON")
     ix_export = ix_sub.add_parser("export", help="one report row per stored document")
+    ix_query = ix_sub.add_parser(
+        "query", help="the stored documents FILE is a copy of, as JSON Lines; changes nothing"
+    )
     ix_remove = ix_sub.add_parser("remove", help="remove documents by id; clusters are updated")
-    for p in (ix_stats, ix_export, ix_remove):
+    for p in (ix_stats, ix_export, ix_query, ix_remove):
         p.add_argument("db", metavar="INDEX")
+        _add_verbosity(p)
+        p.set_defaults(command_parser=p)
     ix_export.add_argument("--report", default="-", metavar="FILE", help="default: stdout")
     ix_export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    ix_query.add_argument("file", metavar="FILE", help="one article: a file, not a folder")
     ix_remove.add_argument("ids", nargs="+", metavar="ID")
     ix.set_defaults(func=_cmd_index)
 
@@ -398,11 +510,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="folders or files to learn boilerplate from (those that were deduplicated)",
     )
-    ex.add_argument("--threshold", type=float, default=DedupConfig().threshold, metavar="T")
-    ex.add_argument("--containment", type=float, default=DedupConfig().containment, metavar="C")
+    ex.add_argument("--threshold", type=_finite_float, default=DedupConfig().threshold, metavar="T")
+    ex.add_argument(
+        "--containment", type=_finite_float, default=DedupConfig().containment, metavar="C"
+    )
+    _add_verbosity(ex)
     ex.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     ex.set_defaults(
         func=_cmd_explain,
+        command_parser=ex,
         include=[],
         exclude=[],
         max_document_mb=16.0,
@@ -419,11 +535,22 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
         logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     )
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("newsingest: %(message)s"))
+    handler.setFormatter(PrintableFormatter("newsingest: %(message)s"))
     root = logging.getLogger("newsingest")
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+
+
+def _error(message: object) -> None:
+    print(f"newsingest: error: {printable(str(message))}", file=sys.stderr)
+
+
+def _os_error(exc: OSError) -> str:
+    """``FILE: what went wrong``: the file first, as the other errors put it."""
+    if exc.filename is not None and exc.strerror:
+        return f"{os.fsdecode(exc.filename)}: {exc.strerror}"
+    return str(exc)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -433,27 +560,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on errors, 0 on --help
         return int(exc.code or 0)
+    args.verbose += getattr(args, "verbose_after", 0)
+    args.quiet = args.quiet or getattr(args, "quiet_after", False)
     _setup_logging(args.verbose, args.quiet)
     try:
-        return int(args.func(args))
+        # A scheduler's SIGTERM ends the run as Ctrl-C does: workers stopped, exit 130.
+        with sigterm_as_interrupt():
+            return int(args.func(args))
     except _UsageError as exc:
-        print(f"newsingest: error: {exc}", file=sys.stderr)
+        _error(exc)
         return EXIT_ERROR
     except ConfigError as exc:
-        parser.print_usage(sys.stderr)
-        print(f"newsingest: error: {exc}", file=sys.stderr)
+        # The usage of the command given: its options are the ones to fix.
+        getattr(args, "command_parser", parser).print_usage(sys.stderr)
+        _error(exc)
         return EXIT_USAGE
     except NewsIngestError as exc:
-        print(f"newsingest: error: {exc}", file=sys.stderr)
+        _error(exc)
         return EXIT_ERROR
     except OSError as exc:
-        print(f"newsingest: error: {exc}", file=sys.stderr)
+        _error(_os_error(exc))
         return EXIT_ERROR
     except BrokenProcessPool:
-        print(
-            "newsingest: error: a worker process died (out of memory, or a crash in a "
-            "parser); run again with --jobs 1 to see which document causes it",
-            file=sys.stderr,
+        _error(
+            "a worker process died (out of memory, or a crash in a "
+            "parser); run again with --jobs 1 to see which document causes it"
         )
         return EXIT_ERROR
     except KeyboardInterrupt:

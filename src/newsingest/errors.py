@@ -24,6 +24,7 @@ __all__ = [
     "FingerprintError",
     "InputError",
     "NewsIngestError",
+    "OutputPathError",
     "ReadError",
     "StoreError",
 ]
@@ -35,6 +36,10 @@ class NewsIngestError(Exception):
 
 class ConfigError(NewsIngestError, ValueError):
     """A configuration value is out of range or inconsistent."""
+
+
+class OutputPathError(ConfigError):
+    """An output would overwrite, hold or sit inside an input, or another output."""
 
 
 class InputError(NewsIngestError):

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newsingest.errors import ConfigError
 from newsingest.output import report as report_module
 from newsingest.output.report import REPORT_COLUMNS, format_summary, iter_report_rows, write_report
 from newsingest.records import Cluster, Decision, DedupResult, Rejection
@@ -208,3 +209,81 @@ def test_report_lines_are_json_dumps_of_the_rows(  # noqa: PLR0917
     result = DedupResult(decisions=(decision,), clusters=(), rejections=(), params={}, timings={})
     (row,) = iter_report_rows(result)
     assert report_module._json_row(decision) == json.dumps(row, ensure_ascii=False)
+
+
+# ------------------------------------------------------------ spreadsheets, formats, terminals
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised(tmp_path: Path) -> None:
+    attacks = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+    plain = Decision(
+        id="ok.txt",
+        path="/in/ok.txt",
+        status="duplicate",
+        cluster="=c.txt",
+        duplicate_of="=c.txt",
+        similarity=0.5,
+        containment=1.0,
+    )
+    decisions = (
+        *(
+            Decision(id=f"{a}.txt", path=f"{a}.txt", status="kept", cluster=f"{a}.txt")
+            for a in attacks
+        ),
+        plain,
+    )
+    result = DedupResult(decisions=decisions, clusters=(), rejections=())
+    out = tmp_path / "report.csv"
+    write_report(result, out, "csv")
+    with out.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row, attack in zip(rows, attacks, strict=False):
+        for column in ("id", "cluster", "path"):
+            assert row[column] == f"'{attack}.txt"
+    assert rows[-1]["id"] == "ok.txt"
+    assert rows[-1]["duplicate_of"] == "'=c.txt"
+    assert rows[-1]["similarity"] == "0.5"
+    # JSON Lines is data for programs: the values stay as they are.
+    write_report(result, tmp_path / "report.jsonl", "jsonl")
+    lines = (tmp_path / "report.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [d.id for d in decisions]
+
+
+@pytest.mark.parametrize("fmt", ["CSV", "Jsonl", "xml", ""])
+def test_an_unknown_report_format_is_refused_naming_it(tmp_path: Path, fmt: Any) -> None:
+    out = tmp_path / "report.csv"
+    with pytest.raises(ConfigError, match=repr(fmt)):
+        write_report(make_result(), out, fmt)
+    assert not out.exists()
+
+
+def test_summary_counts_rejections_by_stage_then_reason() -> None:
+    reasons = ["read: empty file"] * 3 + ["decode: binary data"] * 2 + ["read: too large"]
+    decisions = tuple(
+        Decision(id=f"{i}.txt", path=f"{i}.txt", status="rejected", reason=r)
+        for i, r in enumerate(reasons)
+    )
+    summary = format_summary(DedupResult(decisions=decisions, clusters=(), rejections=()))
+    lines = summary.splitlines()
+    assert lines[0].endswith("6 rejected")
+    assert lines[1] == "rejected by stage: read 4, decode 2"
+    assert lines[2:] == [
+        "     3 read: empty file",
+        "     2 decode: binary data",
+        "     1 read: too large",
+    ]
+
+
+def test_summary_escapes_terminal_controls_from_file_names() -> None:
+    evil = "\x1b]0;PWNED\x07\x1b[2J\x9b31m.txt"
+    result = DedupResult(
+        decisions=(
+            Decision(id=evil, path=evil, status="kept", cluster=evil),
+            Decision(id="r.txt", path="r.txt", status="rejected", reason=f"read: {evil}"),
+        ),
+        clusters=(Cluster(id=evil, canonical=evil, members=(evil, "b"), why="longest\x1b[2J"),),
+        rejections=(),
+    )
+    summary = format_summary(result)
+    assert not any(ch in summary for ch in "\x1b\x07\x9b\r")
+    assert "\\x1b]0;PWNED\\x07\\x1b[2J\\x9b31m.txt" in summary

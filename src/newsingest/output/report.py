@@ -7,13 +7,24 @@ import itertools
 import json
 import math
 import os
-from collections.abc import Iterator
-from typing import Any, Literal
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import IO, Any, Literal
 
 from newsingest._atomic import atomic_writer
+from newsingest.errors import ConfigError
+from newsingest.output.terminal import printable
 from newsingest.records import Decision, DedupResult
 
-__all__ = ["REPORT_COLUMNS", "format_summary", "iter_report_rows", "write_report"]
+__all__ = [
+    "REPORT_COLUMNS",
+    "REPORT_FORMATS",
+    "csv_cell",
+    "format_rejections",
+    "format_summary",
+    "iter_report_rows",
+    "write_report",
+]
 
 REPORT_COLUMNS = (
     "id",
@@ -29,6 +40,7 @@ REPORT_COLUMNS = (
 with its cluster's canonical copy; ``reason`` is set for rejected documents."""
 
 ReportFormat = Literal["jsonl", "csv"]
+REPORT_FORMATS: tuple[ReportFormat, ...] = ("jsonl", "csv")
 
 _BLOCK_ROWS = 4096
 _quote = json.encoder.encode_basestring  # a JSON string, non-ASCII kept (ensure_ascii=False)
@@ -74,18 +86,57 @@ def iter_report_rows(result: DedupResult) -> Iterator[dict[str, Any]]:
         }
 
 
+_FORMULA_START = frozenset("=+-@\t\r")
+"""What a spreadsheet may take for the start of a formula (OWASP, "CSV Injection")."""
+
+
+def csv_cell(value: object) -> object:
+    """A report value as a CSV cell: empty for None, text a spreadsheet cannot run.
+
+    A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    is a formula to Excel, LibreOffice and Google Sheets (``=HYPERLINK(...)``
+    in a file name would run when the report is opened): such text gets a
+    leading ``'``, as OWASP recommends. Numbers are written as they are.
+    """
+    if value is None:
+        return ""
+    if type(value) is str and value[:1] in _FORMULA_START:
+        return "'" + value
+    return value
+
+
+def _write_csv(out: IO[str], rows: Iterable[dict[str, Any]]) -> None:
+    plain = csv.writer(out, lineterminator="\n")
+    # The csv module quotes a cell holding "\n" (the line end) but not one holding
+    # "\r", which readers take for a line end too: such rows are quoted whole.
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    plain.writerow(REPORT_COLUMNS)
+    write_plain, write_quoted = plain.writerow, quoted.writerow
+    for row in rows:
+        cells = [csv_cell(v) for v in row.values()]
+        if any(type(c) is str and "\r" in c for c in cells):
+            write_quoted(cells)
+        else:
+            write_plain(cells)
+
+
 def write_report(
     result: DedupResult, path: str | os.PathLike[str], fmt: ReportFormat = "jsonl"
 ) -> None:
-    """Write the report atomically (``"-"`` for stdout). CSV leaves empty cells for nulls."""
+    """Write the report atomically (``"-"`` for stdout) as ``"jsonl"`` or ``"csv"``.
+
+    CSV leaves empty cells for nulls and neutralises cells a spreadsheet would
+    run as formulas (:func:`csv_cell`); JSON Lines holds the values as they are.
+    Another ``fmt`` raises ConfigError before anything is written.
+    """
+    if fmt not in REPORT_FORMATS:
+        raise ConfigError(
+            f"report format {fmt!r} is not one of {', '.join(map(repr, REPORT_FORMATS))} "
+            "(lower case)"
+        )
     with atomic_writer(path) as out:
         if fmt == "csv":
-            writer = csv.DictWriter(out, fieldnames=REPORT_COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(
-                {k: "" if v is None else v for k, v in row.items()}
-                for row in iter_report_rows(result)
-            )
+            _write_csv(out, iter_report_rows(result))
         else:
             decisions = iter(result.decisions)
             while block := [_json_row(d) for d in itertools.islice(decisions, _BLOCK_ROWS)]:
@@ -93,7 +144,11 @@ def write_report(
 
 
 def format_summary(result: DedupResult) -> str:
-    """A few lines for a person: counts, the largest clusters, time."""
+    """A few lines for a person: counts, the largest clusters, the rejections, time.
+
+    Ids and reasons come from file names and documents: their control
+    characters are escaped (:func:`~newsingest.output.terminal.printable`).
+    """
     n = len(result.decisions)
     kept = sum(d.status == "kept" for d in result.decisions)
     dup = sum(d.status == "duplicate" for d in result.decisions)
@@ -103,11 +158,37 @@ def format_summary(result: DedupResult) -> str:
         f"{rej:,} rejected"
     ]
     for c in result.clusters[:5]:
-        lines.append(f"  {len(c.members):>4} documents, kept {c.canonical} ({c.why})")
+        lines.append(
+            f"  {len(c.members):>4} documents, kept {printable(c.canonical)} ({printable(c.why)})"
+        )
     if len(result.clusters) > 5:
         lines.append(f"  ... and {len(result.clusters) - 5:,} more clusters")
+    if rej:
+        lines.append(format_rejections(result))
     if result.timings:
         total = result.timings.get("total", sum(result.timings.values()))
         parts = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items() if k != "total")
         lines.append(f"time: {total:.2f}s ({parts})")
+    return "\n".join(lines)
+
+
+def format_rejections(result: DedupResult, *, most: int = 10) -> str:
+    """The rejected documents counted by stage, then by reason (the ``most`` commonest)."""
+    reasons: Counter[tuple[str, str]] = Counter()
+    for d in result.decisions:
+        if d.status == "rejected":
+            stage, _, reason = (d.reason or "").partition(": ")
+            reasons[(stage or "unknown", reason or stage)] += 1
+    stages: Counter[str] = Counter()
+    for (stage, _), count in reasons.items():
+        stages[stage] += count
+    by_stage = ", ".join(
+        f"{s} {c:,}" for s, c in sorted(stages.items(), key=lambda x: (-x[1], x[0]))
+    )
+    lines = [f"rejected by stage: {by_stage}"]
+    ranked = sorted(reasons.items(), key=lambda x: (-x[1], x[0]))
+    for (stage, reason), count in ranked[:most]:
+        lines.append(f"  {count:>4} {printable(stage)}: {printable(reason)}")
+    if len(ranked) > most:
+        lines.append(f"  ... and {len(ranked) - most:,} more reasons (-v lists each document)")
     return "\n".join(lines)
