@@ -777,6 +777,11 @@ DESIGN_MEASUREMENTS = (
         "chardet costs 1-3 ms a file",
     ),
     (
+        "Dask groups are no more than the task threads",
+        "with more, work stealing moved a group's articles to an idle worker: half a second "
+        "per group, in a third of the runs",
+    ),
+    (
         "Dask tasks that follow one another on the same data are fused",
         "a hop between tasks is a scheduler round trip, ~30 ms on a busy machine",
     ),

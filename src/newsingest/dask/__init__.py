@@ -153,8 +153,7 @@ def _layout(holders: Sequence[str | None], threads: int) -> list[list[int]]:
     partitions that one worker holds is fingerprinted there, without moving
     its articles. More groups than threads would leave group tasks waiting in
     a worker's queue, where dask's work stealing moves them, and their
-    articles, to an idle worker (measured: half a second per group, in a third
-    of the runs); and an exchange costs ``G × G`` tiny tasks. The groups only
+    articles, to an idle worker; and an exchange costs ``G × G`` tiny tasks. The groups only
     decide where work runs, never what comes out.
     """
     if not holders:
