@@ -243,7 +243,7 @@ def test_dedup_csv_report_has_one_row_per_document(
     )
     assert sum(by_id[i]["status"] == "kept" for i in STORY_ONE) == 1
     assert all(by_id[i]["status"] == "kept" for i in UNIQUE)
-    assert "12 documents: 5 kept, 3 duplicates in 1 clusters, 4 rejected" in err
+    assert "12 documents: 5 kept, 3 duplicates in 1 cluster, 4 rejected" in err
     assert_no_progress_bar(err)
     assert snapshot(corpus) == before
 

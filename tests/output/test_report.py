@@ -152,7 +152,7 @@ def test_a_successful_write_replaces_the_old_report(tmp_path: Path) -> None:
 def test_summary_counts() -> None:
     summary = format_summary(make_result())
     first = summary.splitlines()[0]
-    assert first == "4 documents: 2 kept, 1 duplicates in 1 clusters, 1 rejected"
+    assert first == "4 documents: 2 kept, 1 duplicate in 1 cluster, 1 rejected"
     (cluster_line,) = [line for line in summary.splitlines() if "x0.txt" in line]
     assert re.search(r"\b2\b", cluster_line)
     assert "longest" in cluster_line

@@ -154,15 +154,15 @@ def format_summary(result: DedupResult) -> str:
     dup = sum(d.status == "duplicate" for d in result.decisions)
     rej = n - kept - dup
     lines = [
-        f"{n:,} documents: {kept:,} kept, {dup:,} duplicates in {len(result.clusters):,} clusters, "
-        f"{rej:,} rejected"
+        f"{_count(n, 'document')}: {kept:,} kept, {_count(dup, 'duplicate')} in "
+        f"{_count(len(result.clusters), 'cluster')}, {rej:,} rejected"
     ]
     for c in result.clusters[:5]:
         lines.append(
             f"  {len(c.members):>4} documents, kept {printable(c.canonical)} ({printable(c.why)})"
         )
     if len(result.clusters) > 5:
-        lines.append(f"  ... and {len(result.clusters) - 5:,} more clusters")
+        lines.append(f"  ... and {_count(len(result.clusters) - 5, 'more cluster')}")
     if rej:
         lines.append(format_rejections(result))
     if result.timings:
@@ -170,6 +170,11 @@ def format_summary(result: DedupResult) -> str:
         parts = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items() if k != "total")
         lines.append(f"time: {total:.2f}s ({parts})")
     return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 cluster``, ``2 clusters``: what the summary says of a count."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def format_rejections(result: DedupResult, *, most: int = 10) -> str:
