@@ -302,3 +302,15 @@ def test_page_renders_in_a_headless_browser(page: str, tmp_path: Path) -> None:
     found = outline(run.stdout)
     assert [s["id"] for s in found.sections] == ["cluster-1", "cluster-2"]
     assert found.marks
+
+
+def test_clusters_table_gives_each_clusters_lowest_scores_to_sort_by(
+    result: DedupResult, page: str
+) -> None:
+    nav = page.split("<nav>", 1)[1].split("</nav>", 1)[0]
+    assert '<th data-sort="n"' in nav and "lowest similarity" in nav
+    decisions = {d.id: d for d in result.decisions}
+    for cluster in result.clusters:
+        copies = [decisions[m] for m in cluster.members if m != cluster.canonical]
+        lowest = min(d.similarity for d in copies if d.similarity is not None)
+        assert f'data-v="{lowest:.6f}">{lowest:.3f}</td>' in nav

@@ -261,9 +261,35 @@ def _header(result: DedupResult, threshold: float) -> str:
     )
 
 
-def _toc(clusters: Sequence[Cluster], articles: Mapping[str, Article], total: int) -> str:
+def _lowest(cluster: Cluster, decisions: Mapping[str, Decision], field: str) -> float | None:
+    """The lowest score of a cluster's copies against its kept copy: the borderline member."""
+    scores = [
+        getattr(d, field)
+        for m in cluster.members
+        if m != cluster.canonical
+        and (d := decisions.get(m)) is not None
+        and getattr(d, field) is not None
+    ]
+    return min(scores) if scores else None
+
+
+def _score_cell(value: float | None) -> str:
+    if value is None:
+        return '<td class="n" data-v="">–</td>'
+    return f'<td class="n" data-v="{value:.6f}">{value:.3f}</td>'
+
+
+def _toc(
+    clusters: Sequence[Cluster],
+    articles: Mapping[str, Article],
+    decisions: Mapping[str, Decision],
+    total: int,
+) -> str:
     rows = "".join(
-        f'<tr><td><a href="#cluster-{i}">#{i}</a></td><td class="n">{len(c.members)}</td>'
+        f'<tr><td data-v="{i}"><a href="#cluster-{i}">#{i}</a></td>'
+        f'<td class="n" data-v="{len(c.members)}">{len(c.members)}</td>'
+        f"{_score_cell(_lowest(c, decisions, 'similarity'))}"
+        f"{_score_cell(_lowest(c, decisions, 'containment'))}"
         f"<td>{_esc(_title_of(articles.get(c.canonical)))}</td>"
         f"<td><code>{_esc(c.canonical)}</code></td></tr>"
         for i, c in enumerate(clusters, 1)
@@ -276,8 +302,11 @@ def _toc(clusters: Sequence[Cluster], articles: Mapping[str, Article], total: in
     if not clusters:
         return '<nav><h2>Clusters</h2><p class="note">no copies found</p></nav>'
     return (
-        f'<nav><h2>Clusters</h2>{capped}<table class="toc"><thead><tr><th></th>'
-        "<th>docs</th><th>kept copy's title</th><th>kept copy</th></tr></thead>"
+        f'<nav><h2>Clusters</h2>{capped}<table class="toc"><thead><tr>'
+        '<th data-sort="n" title="sort">#</th><th data-sort="n" title="sort">docs</th>'
+        '<th data-sort="n" title="sort: the most borderline clusters first">lowest similarity</th>'
+        '<th data-sort="n" title="sort">lowest containment</th>'
+        "<th>kept copy's title</th><th>kept copy</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></nav>"
     )
 
@@ -368,6 +397,21 @@ border:1px solid #d0d7de;border-radius:3px;padding:0 4px;margin-right:6px;color:
 """
 
 _JS = """
+document.querySelectorAll("table.toc th[data-sort]").forEach(function (th) {
+  th.style.cursor = "pointer";
+  th.addEventListener("click", function () {
+    var body = th.closest("table").tBodies[0];
+    var up = th.getAttribute("data-dir") !== "up";
+    th.setAttribute("data-dir", up ? "up" : "down");
+    var key = function (tr) {
+      var v = tr.cells[th.cellIndex].getAttribute("data-v");
+      return v === "" ? Infinity : parseFloat(v);
+    };
+    Array.prototype.slice.call(body.rows)
+      .sort(function (a, b) { return up ? key(a) - key(b) : key(b) - key(a); })
+      .forEach(function (tr) { body.appendChild(tr); });
+  });
+});
 document.querySelectorAll("button[data-toggle]").forEach(function (b) {
   b.addEventListener("click", function () {
     var open = b.getAttribute("data-toggle") === "1";
@@ -411,7 +455,7 @@ def render_review(
         "<title>newsingest dedup review</title>",
         f"<style>{_CSS}</style></head><body>",
         _header(result, threshold),
-        _toc(shown, articles, len(ordered)),
+        _toc(shown, articles, decisions, len(ordered)),
         "<main>",
     ]
     if not result.articles and result.clusters:
