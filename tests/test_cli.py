@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.factories import article_text, story, write, write_rejected_files
 
 from newsingest import __version__
 from newsingest._progress import Progress
 from newsingest.cli import main
+from tests.factories import article_text, story, write, write_rejected_files
 
 REJECTED = {
     "empty.txt": "read",

@@ -308,7 +308,8 @@ def test_clusters_table_gives_each_clusters_lowest_scores_to_sort_by(
     result: DedupResult, page: str
 ) -> None:
     nav = page.split("<nav>", 1)[1].split("</nav>", 1)[0]
-    assert '<th data-sort="n"' in nav and "lowest similarity" in nav
+    assert '<th data-sort="n"' in nav
+    assert "lowest similarity" in nav
     decisions = {d.id: d for d in result.decisions}
     for cluster in result.clusters:
         copies = [decisions[m] for m in cluster.members if m != cluster.canonical]
