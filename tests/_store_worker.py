@@ -9,10 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from tests.factories import story
-
 from newsingest.records import Article, Decoding
 from newsingest.store import Index
+from tests.factories import story
 
 PER_BATCH = 12
 
