@@ -315,7 +315,7 @@ FIELD_DOCS = {
     "DedupConfig.containment": "share of the shorter text's shingles found in the longer "
     "that makes it a copy (truncated copies)",
     "DedupConfig.min_shingles": "a containment match needs the shorter text to have at least "
-    "this many shingles",
+    "this many shingles; below it a pair is a copy only on near-identical Jaccard (≥ 0.9)",
     "DedupConfig.min_size_ratio": "... and to be at least this share of the longer's size",
     "DedupConfig.bands": "LSH bands; `None` chooses them for 99% recall at the lowest "
     "Jaccard an accepted pair can have",

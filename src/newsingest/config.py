@@ -266,10 +266,13 @@ class DedupConfig:
     """The duplicate decision.
 
     Two articles are copies when the estimated Jaccard similarity of their
-    shingle sets reaches ``threshold``, or when the shorter is contained in the
-    longer at least ``containment``, has at least ``min_shingles`` shingles
-    (short texts are too easily contained by chance) and is at least
-    ``min_size_ratio`` of the longer's size.
+    shingle sets reaches ``threshold`` (and, when the shorter text has fewer
+    than ``min_shingles`` shingles, the near-identical level
+    ``verify.NEAR_IDENTICAL_JACCARD``: short items sharing one teaser line are
+    not copies), or when the shorter is contained in the longer at least
+    ``containment``, has at least ``min_shingles`` shingles (short texts are too
+    easily contained by chance) and is at least ``min_size_ratio`` of the
+    longer's size.
     """
 
     threshold: float = attrs.field(default=0.5, converter=_as_float, validator=_fraction)

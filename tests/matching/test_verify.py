@@ -6,8 +6,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsingest.config import DedupConfig
+from newsingest.matching.fingerprint import fingerprint_batch
 from newsingest.matching.verify import (
     MIN_SIZE_RATIO,
+    NEAR_IDENTICAL_JACCARD,
     accept_pairs,
     estimate_containment,
     estimate_jaccard,
@@ -86,12 +88,107 @@ def test_accept_rules() -> None:
         (1.0, 1.0, 0, 0, False),  # empty documents never match
         (1.0, 1.0, 0, 50, False),
         (1.0, 1.0, 3, 3, True),  # tiny but identical: a copy by Jaccard
+        # a short side (< min_shingles) needs a near-identical Jaccard
+        (0.89, 0.9, 30, 30, False),
+        (0.9, 0.9, 30, 30, True),
+        (0.7, 0.8, 39, 500, False),
+        (0.7, 0.8, 40, 55, True),  # long texts: the threshold alone, as before
+        (0.95, 1.0, 20, 20, True),
     ]
     j, c, a, b, expected = (np.array(col) for col in zip(*cases, strict=True))
     got = accept_pairs(j, c, a, b, config)
     assert got.dtype == np.bool_
     assert got.tolist() == expected.tolist()
     assert DedupConfig().min_size_ratio == MIN_SIZE_RATIO
+
+
+# One-line teaser shared by items with different headlines: ~20 shingles each,
+# most of them in the teaser, so the Jaccard reaches the default threshold.
+_TEASER = (
+    "Watch the full video of this remarkable exchange between the two guests "
+    "on our channel tonight and share it with your friends"
+)
+
+
+def test_short_items_sharing_a_teaser_are_not_copies() -> None:
+    texts = [
+        f"Warren Buffett checks taxes\n{_TEASER}",
+        f"Daily UFO headlines today\n{_TEASER}",
+        f"President Trump speaks\n{_TEASER}",
+    ]
+    config = DedupConfig()
+    sigs, sizes, _ = fingerprint_batch(texts, config.fingerprint)
+    assert sizes.min() >= 15
+    assert sizes.max() < config.min_shingles
+    pairs = np.array([[0, 1], [0, 2], [1, 2]])
+    jac, _, ok = verify_pairs(sigs, sizes, pairs, config)
+    assert (jac >= config.threshold).all()  # the old rule took these as copies
+    assert not ok.any()
+
+
+def test_short_texts_differing_only_in_typography_are_copies() -> None:
+    plain = 'Buffett - "taxes"\nHe said it\'s time to publish the returns, not later.'
+    curly = (
+        "Buffett \u2013 \u201ctaxes\u201d\n"
+        "He said it\u2019s time to publish the returns, not later."
+    )
+    config = DedupConfig()
+    sigs, sizes, _ = fingerprint_batch([plain, curly], config.fingerprint)
+    assert 0 < sizes.min() < config.min_shingles
+    jac, _, ok = verify_pairs(sigs, sizes, np.array([[0, 1]]), config)
+    assert jac[0] >= NEAR_IDENTICAL_JACCARD
+    assert ok.tolist() == [True]
+
+
+def test_long_texts_keep_the_jaccard_threshold() -> None:
+    words = [f"w{k}" for k in range(120)]
+    edited = words.copy()
+    for k in range(0, 120, 24):  # five edited words: Jaccard well below near-identical
+        edited[k] = f"x{k}"
+    config = DedupConfig()
+    sigs, sizes, _ = fingerprint_batch([" ".join(words), " ".join(edited)], config.fingerprint)
+    assert sizes.min() >= config.min_shingles
+    jac, _, ok = verify_pairs(sigs, sizes, np.array([[0, 1]]), config)
+    assert config.threshold <= jac[0] < NEAR_IDENTICAL_JACCARD
+    assert ok.tolist() == [True]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 1),
+            st.floats(0, 1),
+            st.integers(0, 200),
+            st.integers(0, 200),
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    st.floats(0.01, 1),
+    st.floats(0.01, 1),
+    st.integers(1, 100),
+    st.floats(0.01, 1),
+)
+def test_accept_pairs_is_symmetric(
+    rows: list[tuple[float, float, int, int]],
+    threshold: float,
+    containment: float,
+    min_shingles: int,
+    ratio: float,
+) -> None:
+    config = DedupConfig(
+        threshold=threshold,
+        containment=containment,
+        min_shingles=min_shingles,
+        min_size_ratio=ratio,
+    )
+    j, c, a, b = (np.array(col) for col in zip(*rows, strict=True))
+    forward = accept_pairs(j, c, a, b, config)
+    assert forward.tolist() == accept_pairs(j, c, b, a, config).tolist()
+    short = np.minimum(a, b) < min_shingles
+    # a short pair is accepted only when (near) identical
+    assert not (forward & short & (j < NEAR_IDENTICAL_JACCARD)).any()
 
 
 def test_verify_pairs_and_score_pair_agree() -> None:

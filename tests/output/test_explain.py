@@ -210,3 +210,15 @@ def test_explanation_to_dict_holds_every_number_and_the_stripped_lines(tmp_path:
     line = format_explanation_json(e)
     assert "\n" not in line
     assert json.loads(line) == row
+
+
+def test_the_reason_agrees_with_the_verdict_for_short_texts(tmp_path: Path) -> None:
+    """Short items sharing one teaser line: below the near-identical bar, not copies."""
+    teaser = "Read the full story on our website, where our reporters follow it every day."
+    paths = []
+    for k, title in enumerate(("Mayor Opens Bridge", "Storm Closes Schools", "Team Wins Title")):
+        paths.append(write(tmp_path / f"t{k}.txt", f"{title}\n\n{teaser}\n"))
+    for a, b in ((paths[0], paths[1]), (paths[0], paths[0])):
+        e = explain(a, b)
+        assert e.duplicate == e.reason.startswith("copies"), e.reason
+    assert not explain(paths[0], paths[1]).duplicate

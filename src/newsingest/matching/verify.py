@@ -6,7 +6,11 @@ shingle sets) and the shingle counts (which turn Jaccard into containment).
 
 The duplicate rule (see ``docs/similarity.md``): a pair is a copy when
 
-* its estimated Jaccard reaches ``DedupConfig.threshold``, or
+* its estimated Jaccard reaches ``DedupConfig.threshold`` and, when the shorter
+  text has fewer than ``DedupConfig.min_shingles`` shingles, also
+  :data:`NEAR_IDENTICAL_JACCARD` (a one-line teaser shared by items with different
+  headlines reaches the threshold on the teaser alone; the fingerprinted text holds
+  the title, so a near-identical short pair has the same title too), or
 * the shorter text is contained in the longer at least ``DedupConfig.containment``,
   the shorter has at least ``DedupConfig.min_shingles`` shingles (short texts are
   contained by chance), and the shorter is at least ``DedupConfig.min_size_ratio``
@@ -25,6 +29,7 @@ from newsingest.config import DedupConfig
 
 __all__ = [
     "MIN_SIZE_RATIO",
+    "NEAR_IDENTICAL_JACCARD",
     "accept_pairs",
     "estimate_containment",
     "estimate_jaccard",
@@ -42,6 +47,16 @@ containment ``c`` and size ratio ``ρ`` has Jaccard ``cρ / (1 + ρ - cρ)``
 (:func:`jaccard_from_containment`): ≈ 0.23 with the defaults (0.65, 0.4),
 which :func:`newsingest.matching.lsh.design_threshold` raises to its floor of 0.3.
 Without the guard LSH could not find containment matches reliably.
+"""
+
+NEAR_IDENTICAL_JACCARD = 0.9
+"""The Jaccard a pair needs when its shorter text has fewer than ``min_shingles`` shingles.
+
+Short texts share a large fraction of their shingles by chance or through a common
+teaser line, and one edited word changes up to ``shingle_size`` of them, so between
+"the same text" and "different items" there is no room for a looser bar: a short pair
+is a copy only when it is (near) identical, title included. ``min_shingles`` already
+sets which pairs count as short; see ``docs/similarity.md`` for the figures behind 0.9.
 """
 
 _PAIR_CHUNK = 32_768
@@ -120,7 +135,9 @@ def accept_pairs(
     smaller = np.minimum(a, b)
     larger = np.maximum(a, b)
     nonempty = smaller > 0
-    by_jaccard = j >= config.threshold
+    by_jaccard = (j >= config.threshold) & (
+        (smaller >= config.min_shingles) | (j >= NEAR_IDENTICAL_JACCARD)
+    )
     # ratio test without division: smaller >= ratio * larger
     by_containment = (
         (c >= config.containment)

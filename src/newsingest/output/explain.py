@@ -23,7 +23,11 @@ from newsingest.ingest.run import iter_articles
 from newsingest.matching.boilerplate import learn_boilerplate, strip_boilerplate
 from newsingest.matching.fingerprint import fingerprint_article
 from newsingest.matching.shingle import ShingledText, find_shared_spans, shingle_text
-from newsingest.matching.verify import accept_pairs, estimate_containment
+from newsingest.matching.verify import (
+    NEAR_IDENTICAL_JACCARD,
+    accept_pairs,
+    estimate_containment,
+)
 from newsingest.records import Article, Rejection
 from newsingest.serialize import to_dict
 
@@ -157,6 +161,17 @@ def _reason(j: float, c: float, size_a: int, size_b: int, config: DedupConfig) -
     small, large = min(size_a, size_b), max(size_a, size_b)
     if small == 0:
         return "not copies: one text has no shingles (empty after stripping)"
+    if small < config.min_shingles and j >= config.threshold:
+        if j >= NEAR_IDENTICAL_JACCARD:
+            return (
+                f"copies: Jaccard {j:.3f} >= {NEAR_IDENTICAL_JACCARD} (near-identical; the "
+                f"shorter text has {small} shingles < {config.min_shingles})"
+            )
+        return (
+            f"not copies: the shorter text has {small} shingles (< {config.min_shingles}), so "
+            f"Jaccard {j:.3f} must reach {NEAR_IDENTICAL_JACCARD} (near-identical) and "
+            "containment does not apply"
+        )
     if j >= config.threshold:
         return f"copies: Jaccard {j:.3f} >= threshold {config.threshold}"
     ratio = small / large
