@@ -16,6 +16,7 @@ from newsingest.pipeline import dedup
 from newsingest.records import Cluster, Decision, DedupResult
 from newsingest.store import Index
 from tests.factories import REJECTED, build_corpus
+from tests.store.helpers import assert_same_but_stored_ties, content_terms, kept_ids
 
 # Every argument's folder in the ids, as an index needs: the same ids for every backend.
 CONFIG = DedupConfig(ingest=IngestConfig(read=ReadConfig(prefix_ids=True)))
@@ -63,11 +64,22 @@ def test_index_in_parts_equals_batch(
 ) -> None:
     kept = tuple(d for d in batch.decisions if d.status != "rejected")
     with Index.open(tmp_path / "news.db", CONFIG) as index:
+        published: set[str] = set()
         for k in range(parts):
+            published = kept_ids(index)
             index.add(inputs[k::parts])
         decisions, clusters = _stored(index)
-    assert decisions == kept
-    assert clusters == cluster_rows(batch.clusters)
+        found = list(index.iter_clusters())
+    if parts == 1:
+        assert decisions == kept
+        assert clusters == cluster_rows(batch.clusters)
+    # In parts, a copy published earlier keeps its place against later ones that tie with it.
+    assert_same_but_stored_ties(
+        (decisions, found),
+        (kept, batch.clusters),
+        terms=content_terms(tmp_path / "news.db"),
+        published=published,
+    )
 
 
 def test_dask_equals_batch(inputs: list[str], batch: DedupResult) -> None:

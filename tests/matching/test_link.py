@@ -4,12 +4,14 @@ import datetime as dt
 import random
 from collections import deque
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsingest.matching.link import (
+    WHY_INCUMBENT,
     CanonicalKey,
     build_clusters,
     choose_canonicals,
@@ -100,8 +102,12 @@ def key(
     shingles: int = 100,
     length: int = 1000,
     repairs: int = 0,
+    *,
+    incumbent: bool = False,
 ) -> CanonicalKey:
-    return CanonicalKey(id=id_, date=date, shingles=shingles, length=length, repairs=repairs)
+    return CanonicalKey(
+        id=id_, date=date, shingles=shingles, length=length, repairs=repairs, incumbent=incumbent
+    )
 
 
 @pytest.mark.parametrize(
@@ -117,6 +123,22 @@ def key(
         ([key("a", repairs=2), key("b", repairs=1)], 1, "fewest repairs (1)"),
         ([key("b"), key("a")], 1, "smallest id"),
         ([key("b"), key("a", date=dt.date(2020, 1, 1), shingles=1)], 1, "earliest date 2020-01-01"),
+        # A stored canonical keeps its place against copies that only tie on content...
+        ([key("a"), key("b", incumbent=True)], 1, WHY_INCUMBENT),
+        ([key("a", length=2000), key("b", incumbent=True)], 1, WHY_INCUMBENT),
+        # ...and is explained as a batch run would when it wins on length or id anyway,
+        ([key("b"), key("a", incumbent=True)], 1, "smallest id"),
+        (
+            [key("a", length=10), key("b", incumbent=True, length=20)],
+            1,
+            "longest text (20 characters)",
+        ),
+        # and gives way to a copy strictly better on content.
+        ([key("b", incumbent=True), key("a", dt.date(2016, 8, 3))], 1, "earliest date 2016-08-03"),
+        ([key("a", incumbent=True), key("b", shingles=101)], 1, "longest body (101 shingles)"),
+        ([key("a", incumbent=True, repairs=1), key("b")], 1, "fewest repairs (0)"),
+        # Two incumbents (two stored clusters merged): the rank decides as before.
+        ([key("b", incumbent=True), key("a", incumbent=True), key("0")], 1, "smallest id"),
     ],
 )
 def test_canonical_choice_and_why(keys: list[CanonicalKey], winner: int, why: str) -> None:
@@ -188,6 +210,7 @@ def test_build_clusters_order_and_fields() -> None:
 @st.composite
 def keyed_components(draw: st.DrawFn) -> tuple[np.ndarray, list[CanonicalKey]]:
     n = draw(st.integers(0, 30))
+    with_incumbents = draw(st.booleans())
     labels = np.array(draw(st.lists(st.integers(0, 6), min_size=n, max_size=n)), dtype=np.int64)
     # Few distinct values, so every criterion (down to the id) has to break ties.
     dates = st.none() | st.sampled_from([dt.date(2024, 1, 1), dt.date(2024, 1, 2)])
@@ -198,6 +221,7 @@ def keyed_components(draw: st.DrawFn) -> tuple[np.ndarray, list[CanonicalKey]]:
             shingles=draw(st.integers(0, 2)),
             repairs=draw(st.integers(0, 2)),
             length=draw(st.integers(0, 2)),
+            incumbent=draw(st.booleans()) if with_incumbents else False,
         )
         for i in range(n)
     ]
@@ -205,12 +229,15 @@ def keyed_components(draw: st.DrawFn) -> tuple[np.ndarray, list[CanonicalKey]]:
 
 
 def key_arrays(keys: list[CanonicalKey]) -> dict[str, np.ndarray]:
-    return {
+    arrays = {
         "days": np.array([k.date.toordinal() if k.date else 0 for k in keys], dtype=np.int64),
         "shingles": np.array([k.shingles for k in keys], dtype=np.int64),
         "repairs": np.array([k.repairs for k in keys], dtype=np.int64),
         "lengths": np.array([k.length for k in keys], dtype=np.int64),
     }
+    if any(k.incumbent for k in keys):
+        arrays["incumbent"] = np.array([k.incumbent for k in keys], dtype=bool)
+    return arrays
 
 
 @settings(max_examples=100, deadline=None)
@@ -246,3 +273,17 @@ def test_array_canonicals_reject_misaligned_arrays() -> None:
 def test_no_documents_make_no_clusters() -> None:
     labels = connected_components(0, np.empty((0, 2), dtype=np.int64))
     assert build_clusters([], labels, labels, {}) == ()
+
+
+@settings(max_examples=100, deadline=None)
+@given(keyed_components())
+def test_incumbents_win_only_ties_on_content(case: tuple[np.ndarray, list[CanonicalKey]]) -> None:
+    labels, keys = case
+    canonical = choose_canonicals(labels, keys)
+    plain = [attrs.evolve(k, incumbent=False) for k in keys]
+    batch = choose_canonicals(labels, plain)
+    for mine, theirs in zip(canonical.tolist(), batch.tolist(), strict=True):
+        if mine != theirs:  # only a stored copy that ties the batch's choice on content
+            assert keys[mine].incumbent
+            assert not keys[theirs].incumbent
+            assert keys[mine].rank()[:4] == keys[theirs].rank()[:4]

@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import numpy as np
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from newsingest.matching.link import WHY_INCUMBENT, decision
 from newsingest.pipeline import dedup
-from newsingest.records import Article, Decoding
+from newsingest.records import Article, Cluster, Decision, Decoding
 from newsingest.store import Index
 from newsingest.store import bands as store_bands
 from tests.factories import story
@@ -122,3 +125,60 @@ def make_format_3(db: Path) -> None:
     conn.execute("UPDATE meta SET value = '3' WHERE name = 'format_version'")
     conn.execute("PRAGMA user_version = 3")
     conn.close()
+
+
+def content_terms(db: Path) -> dict[str, tuple[str | None, int, int]]:
+    """Each stored document's date, shingles and repairs: the terms a tie is decided on."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return {
+            r[0]: (r[1], r[2], r[3])
+            for r in conn.execute("SELECT id, date, shingles, repairs FROM documents")
+        }
+    finally:
+        conn.close()
+
+
+def assert_same_but_stored_ties(
+    stored: tuple[Sequence[Decision], Sequence[Cluster]],
+    batch: tuple[Sequence[Decision], Sequence[Cluster]],
+    *,
+    terms: Mapping[str, tuple[str | None, int, int]],
+    published: AbstractSet[str],
+) -> None:
+    """The index after adding parts equals the batch run of them all, but for ties.
+
+    The same clusters (members) always. The same canonical, ``why`` and rows,
+    unless the index kept a copy it had already ``published`` (kept before its
+    last update) that ties with the batch's canonical on date, shingles and
+    repairs; the cluster's ``why`` then says "already published" and its rows
+    name the stored copy.
+    """
+    (my_rows, my_clusters), (their_rows, their_clusters) = stored, batch
+    assert sorted(c.members for c in my_clusters) == sorted(c.members for c in their_clusters)
+    theirs = {c.members: c for c in their_clusters}
+    canonical_of: dict[str, str] = {}
+    for mine in my_clusters:
+        other = theirs[mine.members]
+        if mine.canonical == other.canonical:
+            assert mine.why == other.why, (mine, other)
+            continue
+        assert mine.why == WHY_INCUMBENT, (mine, other)
+        assert terms[mine.canonical] == terms[other.canonical], (mine, other)
+        assert mine.canonical in published, (mine, other)
+        canonical_of.update(dict.fromkeys(mine.members, mine.canonical))
+    assert [d.id for d in my_rows] == [d.id for d in their_rows]
+    for mine_row, their_row in zip(my_rows, their_rows, strict=True):
+        if mine_row.id not in canonical_of:
+            assert mine_row == their_row
+            continue
+        canonical = canonical_of[mine_row.id]
+        expected = decision(
+            their_row.id, their_row.path, canonical, mine_row.similarity, mine_row.containment
+        )
+        assert mine_row == expected
+
+
+def kept_ids(index: Index) -> set[str]:
+    """The ids the index holds as canonicals (singletons included): what it has published."""
+    return {d.id for d in index.export_clusters() if d.status == "kept"}

@@ -8,7 +8,7 @@ decides its output with the rules defined here and nowhere else:
   (the first by position) without LSH;
 * :func:`link_documents`: representatives' LSH candidates verified into edges;
 * :func:`rank_terms`: the canonical order — dated before undated, earlier, more
-  shingles, fewer repairs, longer text, smaller id — on scalars
+  shingles, fewer repairs, already published, longer text, smaller id — on scalars
   (:meth:`CanonicalKey.rank`) and on arrays (:func:`choose_canonicals`);
 * :func:`describe_win`: the sentence that says why a canonical won, read off
   the same terms;
@@ -17,7 +17,10 @@ decides its output with the rules defined here and nowhere else:
 * :func:`decision` and :func:`decision_rows`: one report row per document.
 
 Keeping "the first one seen" would make results depend on input order, so the
-copy kept is chosen by content and ties are broken by id.
+copy kept is chosen by content and ties are broken by id. The one exception is
+the index: a canonical it already published keeps its place against copies that
+only tie with it on content (the "incumbent" term), or re-adding the same
+stories under other names would re-publish them.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from newsingest.matching.verify import score_against, verify_pairs
 from newsingest.records import Cluster, Decision, Fix, IndexUpdate, Rejection, RunParams
 
 __all__ = [
+    "WHY_INCUMBENT",
     "CanonicalKey",
     "Links",
     "Resolved",
@@ -82,19 +86,29 @@ def count_repairs(fixes: Sequence[Fix]) -> int:
 
 # ---------------------------------------------------------------- the canonical order
 
-_TERM_NAMES = ("date", "date", "shingles", "repairs", "length", "id")
+_TERM_NAMES = ("date", "date", "shingles", "repairs", "incumbent", "length", "id")
+_INCUMBENT_TERM = _TERM_NAMES.index("incumbent")
+
+WHY_INCUMBENT = "already published"
+"""The ``why`` of an index canonical kept against copies that tie with it on content."""
 
 
-def rank_terms(day: _T, shingles: _T, repairs: _T, length: _T, id_rank: Any) -> tuple[Any, ...]:
+def rank_terms(
+    day: _T, shingles: _T, repairs: _T, *, newcomer: _T, length: _T, id_rank: Any
+) -> tuple[Any, ...]:
     """The canonical order, most significant term first; the smallest tuple wins.
 
     ``day`` is a date ordinal (0 when undated). Written with plain arithmetic so
     that it serves scalars (one :class:`CanonicalKey`) and numpy arrays (a whole
     corpus, :func:`choose_canonicals_from_arrays`) alike. Repairs come before
     length: of two equally complete copies, the one that needed no mojibake or
-    entity repair is the more faithful.
+    entity repair is the more faithful. ``newcomer`` is 0 for a copy the index
+    already holds as its cluster's canonical and 1 otherwise (always 1 in a batch
+    run): it comes after every content term, so a stored canonical gives way only
+    to a copy strictly better on content, and before length and id, which would
+    otherwise let a tie re-publish a story under a new name.
     """
-    return (day <= 0, day, -shingles, repairs, -length, id_rank)  # type: ignore[operator]
+    return (day <= 0, day, -shingles, repairs, newcomer, -length, id_rank)  # type: ignore[operator]
 
 
 @attrs.frozen(kw_only=True)
@@ -106,16 +120,33 @@ class CanonicalKey:
     shingles: int = 0
     length: int = 0
     repairs: int = 0
+    incumbent: bool = False
+    """Already stored as its cluster's canonical (the index only)."""
 
     def rank(self) -> tuple[Any, ...]:
         """Sort key: :func:`rank_terms` of this copy."""
-        return rank_terms(day_number(self.date), self.shingles, self.repairs, self.length, self.id)
+        return rank_terms(
+            day_number(self.date),
+            self.shingles,
+            self.repairs,
+            newcomer=0 if self.incumbent else 1,
+            length=self.length,
+            id_rank=self.id,
+        )
 
 
 def describe_win(winner: CanonicalKey, runner_up: CanonicalKey) -> str:
-    """Why ``winner`` ranks before ``runner_up``: the first term of the rank they differ on."""
-    for name, mine, theirs in zip(_TERM_NAMES, winner.rank(), runner_up.rank(), strict=True):
+    """Why ``winner`` ranks before ``runner_up``: the first term of the rank they differ on.
+
+    An incumbent that would have won on the later terms anyway is explained by
+    them, as a batch run would: "already published" only where it kept the
+    stored copy against a copy the batch run would have chosen.
+    """
+    mine_all, theirs_all = winner.rank(), runner_up.rank()
+    for k, (name, mine, theirs) in enumerate(zip(_TERM_NAMES, mine_all, theirs_all, strict=True)):
         if mine == theirs:
+            continue
+        if name == "incumbent" and mine_all[k + 1 :] < theirs_all[k + 1 :]:
             continue
         if name == "date" and winner.date is not None:
             return f"earliest date {winner.date.isoformat()}"
@@ -123,6 +154,8 @@ def describe_win(winner: CanonicalKey, runner_up: CanonicalKey) -> str:
             return f"longest body ({winner.shingles} shingles)"
         if name == "repairs":
             return f"fewest repairs ({winner.repairs})"
+        if name == "incumbent":
+            return WHY_INCUMBENT
         if name == "length":
             return f"longest text ({winner.length} characters)"
         break
@@ -137,11 +170,14 @@ def choose_canonicals_from_arrays(
     repairs: npt.ArrayLike,
     lengths: npt.ArrayLike,
     id_rank: npt.ArrayLike | None = None,
+    incumbent: npt.ArrayLike | None = None,
 ) -> tuple[_Int64Array, _Int64Array]:
     """The canonical copy of each document's component, by :func:`rank_terms` on arrays.
 
     ``days`` holds date ordinals (0 when undated) and ``id_rank`` each id's
-    position in id order (default: the documents are sorted by id). Returns
+    position in id order (default: the documents are sorted by id).
+    ``incumbent`` marks the copies the index already holds as canonicals
+    (default: none, as in a batch run). Returns
     ``(canonical, runner_up)``: per document the index of its component's
     canonical copy (itself when alone) and of the component's second-best copy
     (-1 when alone), for :func:`explain_wins`. Only members of multi-member
@@ -151,15 +187,25 @@ def choose_canonicals_from_arrays(
     n = lab.size
     if n == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    terms = rank_terms(
-        np.asarray(days, dtype=np.int64),
-        np.asarray(shingles, dtype=np.int64),
-        np.asarray(repairs, dtype=np.int64),
-        np.asarray(lengths, dtype=np.int64),
-        np.asarray(id_rank, dtype=np.int64) if id_rank is not None else np.arange(n),
+    newcomer = (
+        np.ones(n, dtype=np.int64)
+        if incumbent is None
+        else 1 - np.asarray(incumbent, dtype=np.int64)
+    )
+    terms = list(
+        rank_terms(
+            np.asarray(days, dtype=np.int64),
+            np.asarray(shingles, dtype=np.int64),
+            np.asarray(repairs, dtype=np.int64),
+            newcomer=newcomer,
+            length=np.asarray(lengths, dtype=np.int64),
+            id_rank=np.asarray(id_rank, dtype=np.int64) if id_rank is not None else np.arange(n),
+        )
     )
     if any(np.shape(term) != (n,) for term in terms):
         raise ValueError(f"every array must have shape ({n},) like labels")
+    if incumbent is None:  # a constant key cannot change the order: spare lexsort a pass
+        del terms[_INCUMBENT_TERM]
     # lexsort's last key is the primary one: the label, then the rank terms in order.
     order = np.lexsort((*reversed(terms), lab))
     starts, counts = equal_runs(lab[order])
@@ -175,13 +221,16 @@ def _key_arrays(keys: Sequence[CanonicalKey]) -> dict[str, _Int64Array]:
     ids = [k.id for k in keys]
     id_rank = np.empty(len(keys), dtype=np.int64)
     id_rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
-    return {
+    arrays = {
         "days": np.asarray([day_number(k.date) for k in keys], dtype=np.int64),
         "shingles": np.asarray([k.shingles for k in keys], dtype=np.int64),
         "repairs": np.asarray([k.repairs for k in keys], dtype=np.int64),
         "lengths": np.asarray([k.length for k in keys], dtype=np.int64),
         "id_rank": id_rank,
     }
+    if any(k.incumbent for k in keys):
+        arrays["incumbent"] = np.asarray([k.incumbent for k in keys], dtype=np.int64)
+    return arrays
 
 
 def choose_canonicals(labels: npt.ArrayLike, keys: Sequence[CanonicalKey]) -> _Int64Array:
@@ -370,10 +419,13 @@ def resolve_components(
     ranks: Ranks,
     *,
     id_rank: _Int64Array | None = None,
+    incumbent: npt.NDArray[np.bool_] | None = None,
 ) -> Resolved:
     """Canonical, runner-up and ``why`` of every component of ``labels``.
 
     ``ids`` are sorted unless ``id_rank`` gives each id's position in id order.
+    ``incumbent`` marks the documents the index already holds as canonicals
+    (:func:`rank_terms`); the batch run and Dask have none.
     """
     lab = np.asarray(labels, dtype=np.int64)
     n = len(ids)
@@ -385,7 +437,13 @@ def resolve_components(
     if multi.size:  # a singleton is its own canonical: it needs no key
         days[multi], repairs[multi], lengths[multi] = ranks(multi)
     canonical, runner_up = choose_canonicals_from_arrays(
-        lab, days=days, shingles=shingles, repairs=repairs, lengths=lengths, id_rank=id_rank
+        lab,
+        days=days,
+        shingles=shingles,
+        repairs=repairs,
+        lengths=lengths,
+        id_rank=id_rank,
+        incumbent=incumbent,
     )
     keys = {
         i: CanonicalKey(
@@ -394,6 +452,7 @@ def resolve_components(
             shingles=int(shingles[i]),
             length=int(lengths[i]),
             repairs=int(repairs[i]),
+            incumbent=incumbent is not None and bool(incumbent[i]),
         )
         for i in sorted_unique(np.r_[canonical[multi], runner_up[multi]]).tolist()
     }

@@ -4,7 +4,9 @@ Clusters affected by an update (those of new, changed or newly linked
 documents, and of removed ones) are recomputed as connected components of
 their stored edges and digest groups (:func:`~newsingest.matching.link.exact_groups`),
 their canonicals chosen and explained by
-:func:`~newsingest.matching.link.resolve_components`, as in the batch run.
+:func:`~newsingest.matching.link.resolve_components`, as in the batch run —
+except that a document already stored as a canonical is an incumbent: a copy
+that only ties with it on content does not replace it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import attrs
@@ -67,6 +70,8 @@ class Reclustered:
     """New documents in a cluster with stored ones."""
     canonical_changes: int = 0
     """Clusters whose canonical changed or was removed."""
+    promoted: frozenset[int] = frozenset()
+    """Stored documents that became canonicals here without being incumbents."""
 
 
 def recluster(
@@ -77,12 +82,20 @@ def recluster(
     new_set: set[int],
     gone: Mapping[int, str],
     num_perm: int | None = None,
+    promoted: AbstractSet[int] = frozenset(),
+    kept_ids: AbstractSet[str] = frozenset(),
 ) -> Reclustered:
     """Recompute the clusters holding ``seeds`` (and the old ``seed_clusters``).
 
     ``new_set`` are the documents new in this update (they join, they are not
     changes), ``gone`` names removed documents. ``num_perm`` is the length of
     every stored signature (``None``: that of the first one read).
+
+    The incumbents (:func:`~newsingest.matching.link.rank_terms`) are the
+    stored documents that are their cluster's canonical, except those
+    ``promoted`` by an earlier step of the same update (a removal), and the new
+    documents whose id is in ``kept_ids``: canonicals the same update removed
+    to store a new version of them.
     """
     clusters = set(seed_clusters)
     ordered = sorted(seeds)
@@ -118,6 +131,8 @@ def recluster(
     id_rank = np.empty(n, dtype=np.int64)
     id_rank[sorted(range(n), key=ids.__getitem__)] = np.arange(n)
     shingles = np.array([r[_SHINGLES] for r in rows], dtype=np.int64)
+    is_old = np.array([r[_DOC] not in new_set for r in rows], dtype=bool)
+    incumbent = _incumbents(rows, docs, is_old, promoted, kept_ids)
 
     def ranks(members: _I64) -> tuple[_I64, _I64, _I64]:
         picked = [rows[i] for i in members.tolist()]
@@ -127,11 +142,12 @@ def recluster(
             np.array([r[_LENGTH] for r in picked], dtype=np.int64),
         )
 
-    resolved = resolve_components(ids, labels, shingles, ranks, id_rank=id_rank)
+    resolved = resolve_components(
+        ids, labels, shingles, ranks, id_rank=id_rank, incumbent=incumbent
+    )
     canonical = resolved.canonical
     scores = _scores_to_canonical(rows, shingles, canonical, num_perm)
     sizes = np.bincount(labels, minlength=n)
-    is_old = np.array([r[_DOC] not in new_set for r in rows], dtype=bool)
     comp_has_old = np.zeros(n, dtype=bool)
     comp_has_old[labels[is_old]] = True
     id_of = {int(docs[i]): r[_ID] for i, r in enumerate(rows)}
@@ -182,9 +198,30 @@ def recluster(
             if canonical[i] == i and sizes[labels[i]] >= 2
         ],
     )
+    heads = np.flatnonzero(canonical == np.arange(n))
     return Reclustered(
-        changes=tuple(changes), joined=joined, canonical_changes=len(changed_clusters)
+        changes=tuple(changes),
+        joined=joined,
+        canonical_changes=len(changed_clusters),
+        promoted=frozenset(docs[heads[is_old[heads] & ~incumbent[heads]]].tolist()),
     )
+
+
+def _incumbents(
+    rows: Sequence[tuple[Any, ...]],
+    docs: _I64,
+    is_old: npt.NDArray[np.bool_],
+    promoted: AbstractSet[int],
+    kept_ids: AbstractSet[str],
+) -> npt.NDArray[np.bool_]:
+    """Which of ``rows`` are incumbent canonicals (see :func:`recluster`)."""
+    stored_cluster = np.array([r[_CLUSTER] for r in rows], dtype=np.int64)
+    incumbent: npt.NDArray[np.bool_] = is_old & (stored_cluster == docs)
+    if promoted:
+        incumbent &= ~np.isin(docs, np.fromiter(promoted, dtype=np.int64, count=len(promoted)))
+    if kept_ids:
+        incumbent |= ~is_old & np.array([r[_ID] in kept_ids for r in rows], dtype=bool)
+    return incumbent
 
 
 def _date(iso: str | None) -> dt.date | None:

@@ -122,6 +122,10 @@ class Update:
         self.config = config
         self.bands = bands
         self.counts = counts if counts is not None else UpdateCounts()
+        # Incumbent canonicals are those stored before this update: not the ones
+        # a removal promoted, and still those replaced by a new version (by id).
+        self.promoted: set[int] = set()
+        self.kept_ids: set[str] = set()
 
     # ------------------------------------------------------------ what starts one
 
@@ -178,6 +182,7 @@ class Update:
         ).fetchall()
         gone = {r[0]: r[1] for r in rows}
         seed_clusters = {r[4] for r in rows}
+        self.kept_ids.update(r[1] for r in rows if r[0] == r[4] and r[0] not in self.promoted)
         freed = {r[2] for r in rows if r[3]}
         self.bands.delete([(r[0], r[5]) for r in rows if r[3] and r[6] > 0])
         # Canonicals that are not removed still carry their old cluster ids' names.
@@ -438,7 +443,10 @@ class Update:
             new_set=new_set,
             gone=gone,
             num_perm=self.config.fingerprint.num_perm,
+            promoted=self.promoted,
+            kept_ids=self.kept_ids,
         )
+        self.promoted |= done.promoted
         self.counts.changes.extend(done.changes)
         self.counts.joined += done.joined
         self.counts.canonical_changes += done.canonical_changes
