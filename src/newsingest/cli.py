@@ -1,9 +1,10 @@
-"""The ``newsingest`` command: a thin shell over :mod:`newsingest.pipeline`.
+"""The ``newsingest`` command: parses arguments, calls the library, prints.
 
 Data goes to stdout or the files named; progress, logs and the summary go to
 stderr. Exit codes: 0 the run completed (rejected documents are reported in
 the output, not as a failure); 1 the run could not complete (no input, an
-output that cannot be written, an index error); 2 the command line was wrong.
+output that cannot be written, an index error); 2 the command line was wrong
+(including an output on or inside an input); 130 interrupted (Ctrl-C, SIGTERM).
 """
 
 from __future__ import annotations

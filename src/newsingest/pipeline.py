@@ -1,11 +1,12 @@
-"""Where the stages meet.
+"""The batch run: :func:`dedup` orchestrates the stages on a crew of worker processes.
 
-Per-document stages (read → decode → extract → repair) are pure functions
-applied document by document, which is where worker processes plug in; the
-corpus stages (boilerplate → fingerprint → candidates → verify → cluster) need
-every document. The CLI and the benchmarks call the functions here; the
-incremental index (:mod:`newsingest.store`) and the Dask backend
-(:mod:`newsingest.dask`) orchestrate the same stage functions their own way.
+Pass 1 ingests and keys every document in the workers (:mod:`newsingest.ingest.run`,
+the one per-document run), the main process learns the boilerplate from the keys
+(:func:`~newsingest.matching.boilerplate.boilerplate_keys`), pass 2 strips and
+fingerprints in the workers, and the linking core (:mod:`newsingest.matching.link`)
+turns the arrays into edges, clusters and report rows. No decision rule is defined
+here: the index (:mod:`newsingest.store`) and Dask (:mod:`newsingest.dask`) call the
+same core and so reach the same result.
 """
 
 from __future__ import annotations
