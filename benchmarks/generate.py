@@ -3,10 +3,19 @@
 Real articles are re-published by invented outlets through labelled transformations
 (boilerplate, truncation, retitling, word edits, typography, re-wrapping, encodings,
 HTML, gzip, JSON Lines), next to hard negatives that must NOT be merged: short briefs
-under one long disclaimer, templated earnings reports, and different articles about the
-same event. The ground truth goes to ``truth.jsonl`` beside the ``docs/`` folder::
+under one long disclaimer, templated earnings reports, different articles about the
+same event, and the passage-sharing kinds of :mod:`benchmarks.generate_hard` (two stories
+with the same captions, short items with one teaser, a story and a later different story
+reusing its opening -- that module states the update policy). The ground truth goes to
+``truth.jsonl`` beside the ``docs/`` folder::
 
-    python -m benchmarks.generate --data /work/shared/data --out /tmp/nq --seed 7
+    python -m benchmarks.generate --data /work/shared/data --out /tmp/nq --seed 7 [--mix wire]
+
+``--mix`` chooses the data sets the stories come from (:data:`MIXES`): ``default`` draws
+from six sets round-robin, ``wire`` only from the newswire-like BBC and Reuters sets. The
+hard-negative pools (WikiRef220 and Lee events, Reuters earnings templates) are the same in
+every mix. For a given seed and mix the documents of the original kinds do not depend on
+the passage-sharing kinds, which are drawn last and use their own random streams.
 
 The core (:func:`plan_corpus`, :func:`write_corpus`) takes plain source lists, so it is
 testable without the real data; :func:`load_sources` reads them from ``--data``.
@@ -28,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = [
+    "MIXES",
     "OUTLETS",
     "Document",
     "Outlet",
@@ -212,6 +222,19 @@ ORIGINAL_IN_JSONL = 0.2
 JSONL_BATCH = 8
 
 RETITLE_PREFIXES = ("UPDATE: ", "Breaking: ", "Report: ", "WATCH: ", "Analysis: ", "Exclusive: ")
+MIXES: dict[str, tuple[str, ...]] = {
+    "default": (
+        "bbc",
+        "reuters21578",
+        "fakes_syria",
+        "horne2017",
+        "fakenewscorpus_sample",
+        "lee_background",
+    ),
+    "wire": ("bbc", "reuters21578"),
+}
+"""The data sets under ``news/`` that each source mix draws its stories from."""
+
 MONTHS = (
     "January",
     "February",
@@ -254,6 +277,8 @@ class SourcePools:
     briefs: Sequence[Source] = ()
     templates: Sequence[Source] = ()
     events: Sequence[Source] = ()
+    extras: Sequence[Source] = ()
+    """Sources for the passage-sharing hard negatives (:mod:`benchmarks.generate_hard`)."""
 
 
 # ---------------------------------------------------------------- source text
@@ -357,12 +382,20 @@ def read_jsonl(path: Path) -> list[dict[str, object]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def load_sources(data: Path, rng: random.Random, n_stories: int) -> SourcePools:
-    """Read the real sets under ``data/news`` and draw copy-free pools for ``n_stories``."""
+def load_sources(
+    data: Path, rng: random.Random, n_stories: int, mix: str = "default"
+) -> SourcePools:
+    """Read the real sets under ``data/news`` and draw copy-free pools for ``n_stories``.
+
+    ``mix`` names the story sets (:data:`MIXES`).
+    """
+    from benchmarks.generate_hard import extras_needed  # noqa: PLC0415 (it imports this module)
+
     news = data / "news"
     counts = plan_counts(n_stories)
-    story_sets = ["bbc", "reuters21578", "fakes_syria", "horne2017", "fakenewscorpus_sample"]
-    story_sets.append("lee_background")
+    if mix not in MIXES:
+        raise ValueError(f"unknown source mix {mix!r}; choose one of {', '.join(MIXES)}")
+    story_sets = list(MIXES[mix])
     candidates: dict[str, list[Source]] = {}
     earnings: list[Source] = []
     for name in story_sets:
@@ -426,7 +459,11 @@ def load_sources(data: Path, rng: random.Random, n_stories: int) -> SourcePools:
 
     stories = draw(counts["story"])
     briefs = draw(counts["brief"])
-    return SourcePools(stories=stories, briefs=briefs, templates=templates, events=events)
+    # drawn last, so that the pools above are the same with or without them
+    extras = draw(extras_needed(n_stories))
+    return SourcePools(
+        stories=stories, briefs=briefs, templates=templates, events=events, extras=extras
+    )
 
 
 def plan_counts(n_stories: int) -> dict[str, int]:
@@ -639,7 +676,13 @@ def make_copy(story: str, src: Source, date: str, outlet: Outlet, rng: random.Ra
 
 
 def plan_corpus(pools: SourcePools, seed: int, max_copies: int = 6) -> list[Document]:
-    """Every document of the corpus, with its story, kind and transformation labels."""
+    """Every document of the corpus, with its story, kind and transformation labels.
+
+    The passage-sharing hard negatives come last, from ``pools.extras`` and their own
+    random stream (none when ``extras`` is empty).
+    """
+    from benchmarks.generate_hard import plan_hard_negatives  # noqa: PLC0415 (imports this)
+
     rng = random.Random(seed)
     docs: list[Document] = []
     for number, src in enumerate(pools.stories):
@@ -706,6 +749,10 @@ def plan_corpus(pools: SourcePools, seed: int, max_copies: int = 6) -> list[Docu
                 paragraphs=src.paragraphs,
             )
         )
+    if pools.extras:
+        n_stories = len(pools.stories) + len(pools.briefs)
+        n_stories += len(pools.templates) + len(pools.events)
+        docs += plan_hard_negatives(pools.extras, seed, n_stories)
     return docs
 
 
@@ -715,7 +762,12 @@ def write_corpus(docs: Sequence[Document], out: Path, seed: int) -> list[dict[st
     Brief-outlet documents put the disclaimer in the body; ids are the paths relative to
     ``out/docs`` (``file.jsonl#N`` for the Nth line, 1-based), as newsingest names them.
     """
+    from benchmarks.generate_hard import HARD_KINDS  # noqa: PLC0415 (it imports this module)
+
     rng = random.Random(seed * 7919 + 1)
+    # the passage-sharing kinds name their files from their own stream, so that the other
+    # documents keep their names (and JSON Lines batches) whether or not they are present
+    hard_rng = random.Random(seed * 7919 + 2)
     root = out / "docs"
     root.mkdir(parents=True, exist_ok=True)
     jsonl_docs: list[Document] = []
@@ -725,9 +777,10 @@ def write_corpus(docs: Sequence[Document], out: Path, seed: int) -> list[dict[st
             jsonl_docs.append(doc)
             continue
         ext = ".html" if doc.container == "html" else ".txt"
-        name = f"{doc.outlet.slug}/{rng.getrandbits(40):010x}{ext}"
+        names = hard_rng if doc.kind in HARD_KINDS else rng
+        name = f"{doc.outlet.slug}/{names.getrandbits(40):010x}{ext}"
         while name in used:
-            name = f"{doc.outlet.slug}/{rng.getrandbits(40):010x}{ext}"
+            name = f"{doc.outlet.slug}/{names.getrandbits(40):010x}{ext}"
         used.add(name)
         text = render_html(doc) if doc.container == "html" else render_text(doc)
         data = encode_text(text, doc.container)
@@ -759,10 +812,15 @@ def write_corpus(docs: Sequence[Document], out: Path, seed: int) -> list[dict[st
     return truth
 
 
-def generate(data: Path, out: Path, seed: int, n_stories: int) -> list[dict[str, object]]:
-    """Load sources from ``data``, plan and write the corpus; returns the truth rows."""
+def generate(
+    data: Path, out: Path, seed: int, n_stories: int, mix: str = "default"
+) -> list[dict[str, object]]:
+    """Load sources from ``data`` (story sets per ``mix``), plan and write the corpus.
+
+    Returns the truth rows.
+    """
     rng = random.Random(seed)
-    pools = load_sources(data, rng, n_stories)
+    pools = load_sources(data, rng, n_stories, mix)
     return write_corpus(plan_corpus(pools, seed), out, seed)
 
 
@@ -792,10 +850,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="output folder (outside the repo)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--stories", type=int, default=1500, help="stories incl. hard negatives")
+    parser.add_argument(
+        "--mix", choices=sorted(MIXES), default="default", help="the data sets stories come from"
+    )
     args = parser.parse_args(argv)
     if (args.out / "docs").exists() and any((args.out / "docs").iterdir()):
         parser.error(f"{args.out}/docs is not empty; choose a new --out folder")
-    truth = generate(args.data, args.out, args.seed, args.stories)
+    truth = generate(args.data, args.out, args.seed, args.stories, args.mix)
     print(summarize(truth))
     return 0
 

@@ -184,7 +184,9 @@ def section_quality(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
         "newsingest with its defaults against three baseline recipes "
         "(datasketch with its README defaults, text-dedup's and datatrove's MinHash recipes), "
         "all on the same files in one run. P/R/F1 are pairwise; merges are false merges; "
-        "hard negatives are briefs, templates and same-event articles that must not merge.",
+        "hard negatives are briefs, templates, same-event articles, stories sharing caption "
+        "paragraphs, short items sharing a teaser, and later stories reusing an opening: none "
+        "may merge.",
         "",
     ]
     goals: list[Goal] = []

@@ -23,7 +23,15 @@ __all__ = [
     "score_clustering",
 ]
 
-HARD_NEGATIVE_KINDS = ("brief", "template", "same-event")
+HARD_NEGATIVE_KINDS = (
+    "brief",
+    "template",
+    "same-event",
+    "shared-captions",
+    "shared-teaser",
+    "update",
+)
+"""Kinds whose documents must never share a cluster with another story (the generator's)."""
 
 
 def choose2(n: int) -> int:

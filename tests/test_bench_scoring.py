@@ -121,7 +121,14 @@ def test_false_merges_and_transform_recall() -> None:
     score = score_clustering(TRUTH, clusters)
     # cluster B holds c2 (story) with b1, b2 (two briefs): 2 story|brief + 1 brief|brief
     assert score.false_merges_by_kind == {"brief|brief": 1, "brief|story": 2}
-    assert score.hard_negative_merges == {"brief": 3, "template": 0, "same-event": 0}
+    assert score.hard_negative_merges == {
+        "brief": 3,
+        "template": 0,
+        "same-event": 0,
+        "shared-captions": 0,
+        "shared-teaser": 0,
+        "update": 0,
+    }
     assert score.recall_by_transform == {"html": 0.0, "outlet": 0.5, "truncate": 1.0}
     assert score.min_transform_recall == 0.0
     assert score.rejected == 1
