@@ -425,7 +425,7 @@ def dedup(
 
     A single path (``dedup("folder")``) is one input, not a sequence of characters.
     """
-    inputs = check_inputs(inputs, "dedup")
+    items = check_inputs(inputs, "dedup")
     if not isinstance(config, DedupConfig):
         raise TypeError(
             f"dedup: config must be a DedupConfig, not {type(config).__name__} "
@@ -443,7 +443,7 @@ def dedup(
         return _dedup(
             crew,
             clock,
-            inputs,
+            items,
             config,
             keep_articles=keep_articles,
             on_item=on_item,

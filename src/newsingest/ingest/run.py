@@ -11,7 +11,6 @@ import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
-from typing import TypeVar
 
 from newsingest._parallel import chunked, imap_bounded, resolve_jobs
 from newsingest.config import IngestConfig
@@ -38,7 +37,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike[str]
-_Input = TypeVar("_Input")
 _Item = RawDocument | Rejection | Article
 Unread = _Item | Entry
 """An item of a unit of work: an Entry is read by the process that ingests it."""
@@ -112,20 +110,28 @@ def _read_unit(unit: Iterable[Unread], config: IngestConfig) -> Iterator[_Item]:
             yield item
 
 
-def check_inputs(inputs: Iterable[_Input] | PathLike, caller: str) -> list[_Input | PathLike]:
-    """The inputs of ``caller`` as a list; one path (``"folder"``) is one input.
+def check_inputs(inputs: object, caller: str) -> list[PathLike | Article]:
+    """The inputs of ``caller`` (``dedup``, ``Index.add``) as a list of paths and Articles.
 
-    A str is iterable, and iterating it gives its characters: ``"folder"`` read
-    as ``["f", "o", ...]`` walks ``/`` through the one-character names.
+    One path or one Article is one input: a str is iterable, and iterating it
+    gives its characters, so ``"folder"`` read as ``["f", "o", ...]`` would walk
+    ``/`` through the one-character names.
     """
-    if isinstance(inputs, str | bytes | os.PathLike):
-        return [inputs]
-    try:
-        return list(inputs)
-    except TypeError:
+    if isinstance(inputs, str | bytes | os.PathLike | Article):
+        inputs = [inputs]
+    if not isinstance(inputs, Iterable):
         raise TypeError(
-            f"{caller}: inputs must be a path or an iterable of paths, not {type(inputs).__name__}"
-        ) from None
+            f"{caller}: inputs must be a path or an iterable of paths, not "
+            f"{type(inputs).__name__} ({caller} takes paths and Articles)"
+        )
+    items: list[PathLike | Article] = []
+    for item in inputs:
+        if isinstance(item, bytes):
+            item = os.fsdecode(item)  # noqa: PLW2901 - a bytes path, as the reader takes it
+        if not isinstance(item, str | os.PathLike | Article):
+            raise TypeError(f"{caller} takes paths and Articles, got {item!r}")
+        items.append(item)
+    return items
 
 
 def iter_articles(

@@ -437,25 +437,15 @@ def learn_boilerplate_from_keys(
     another in ``flat_keys`` (as :func:`key_paragraphs` makes them);
     ``flat_words`` holds their word counts.
     """
-    keys = np.ascontiguousarray(flat_keys, dtype=np.int64)
-    words = np.ascontiguousarray(flat_words, dtype=np.int64)
-    sizes = np.ascontiguousarray(lengths, dtype=np.int64)
-
-    def make_model(boilerplate: frozenset[int], df: dict[int, int]) -> BoilerplateModel:
-        return BoilerplateModel(
-            boilerplate=boilerplate,
-            df=df,
-            documents=len(sizes),
-            min_docs=config.min_docs,
-            max_line_words=config.max_line_words,
-            rule=rule,
-        )
-
-    uniq, df, is_cand, chosen = _judge(keys, words, sizes, config, rule)
+    uniq, df, is_cand, chosen = _judge(flat_keys, flat_words, lengths, config, rule)
     cand = np.flatnonzero(is_cand)
-    return make_model(
-        frozenset(uniq[chosen].tolist()),
-        dict(zip(uniq[cand].tolist(), df[cand].tolist(), strict=True)),
+    return BoilerplateModel(
+        boilerplate=frozenset(uniq[chosen].tolist()),
+        df=dict(zip(uniq[cand].tolist(), df[cand].tolist(), strict=True)),
+        documents=len(np.asarray(lengths)),
+        min_docs=config.min_docs,
+        max_line_words=config.max_line_words,
+        rule=rule,
     )
 
 
@@ -475,22 +465,22 @@ def boilerplate_keys(
     component of the keys a batch touches, Dask on the documents that hold a
     candidate key.
     """
-    keys = np.ascontiguousarray(flat_keys, dtype=np.int64)
-    words = np.ascontiguousarray(flat_words, dtype=np.int64)
-    sizes = np.ascontiguousarray(lengths, dtype=np.int64)
-    uniq, _, _, chosen = _judge(keys, words, sizes, config, rule)
+    uniq, _, _, chosen = _judge(flat_keys, flat_words, lengths, config, rule)
     return uniq[chosen]
 
 
 def _judge(
-    keys: IntArray,
-    words: IntArray,
-    sizes: IntArray,
+    flat_keys: npt.ArrayLike,
+    flat_words: npt.ArrayLike,
+    lengths: npt.ArrayLike,
     config: BoilerplateConfig,
     rule: BoilerplateRule,
 ) -> tuple[IntArray, IntArray, npt.NDArray[np.bool_], IntArray]:
     """The distinct keys, their document frequencies, which are candidates, and the
     indices of those judged boilerplate."""
+    keys = np.ascontiguousarray(flat_keys, dtype=np.int64)
+    words = np.ascontiguousarray(flat_words, dtype=np.int64)
+    sizes = np.ascontiguousarray(lengths, dtype=np.int64)
     none = np.empty(0, dtype=np.int64)
     if not config.enabled or keys.size == 0:
         return none, none, np.empty(0, dtype=bool), none

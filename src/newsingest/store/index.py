@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from newsingest.config import DedupConfig
 from newsingest.errors import NewsIngestError, StoreError
-from newsingest.ingest.run import iter_articles
+from newsingest.ingest.run import check_inputs, iter_articles
 from newsingest.matching.fingerprint import FingerprintParams, fingerprint_batch
 from newsingest.matching.link import decision, rejected_decision, run_params
 from newsingest.matching.lsh import bands_for_config
@@ -270,7 +270,7 @@ class Index:
         or article is a batch of one, as in :func:`newsingest.pipeline.dedup`.
         """
         start = time.perf_counter()
-        batch = _batch(inputs)
+        batch = check_inputs(inputs, "Index.add")
         counts = UpdateCounts()
         with counts.timed("ingest"):
             articles, rejections = self._collect(batch)
@@ -523,25 +523,6 @@ class Index:
         if isinstance(found[0], Rejection):
             raise StoreError(f"{item}: cannot be used ({found[0].summary})")
         return found[0]
-
-
-def _batch(inputs: object) -> list[PathLike | Article]:
-    """The items of a batch; a single path or article is a batch of one.
-
-    Iterating a path given alone would walk each of its characters as a path
-    (``"/"`` among them).
-    """
-    if isinstance(inputs, str | bytes | os.PathLike | Article):
-        return [inputs]  # type: ignore[list-item]  # bytes: a path, as in pipeline.dedup
-    if not isinstance(inputs, Iterable):
-        raise TypeError(
-            f"Index.add takes a path, an Article or a list of them, got {type(inputs).__name__}"
-        )
-    items = list(inputs)
-    for item in items:
-        if not isinstance(item, str | bytes | os.PathLike | Article):
-            raise TypeError(f"Index.add takes paths and Articles, got {item!r}")
-    return items
 
 
 def _open_hint(file: Path) -> str:
