@@ -185,6 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--threshold", type=float, help="newsingest DedupConfig.threshold")
     parser.add_argument("--skip-real", action="store_true", help="skip the real-data checks")
+    parser.add_argument(
+        "--methods",
+        help="comma-separated methods to run (default: newsingest and every baseline)",
+    )
     args = parser.parse_args(argv)
 
     methods: dict[str, Method] = {}
@@ -194,6 +198,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         methods["newsingest"] = newsingest
     methods.update(BASELINES)
+    if args.methods:
+        wanted = [m.strip() for m in args.methods.split(",") if m.strip()]
+        unknown = sorted(set(wanted) - set(methods))
+        if unknown:
+            parser.error(f"unknown methods {', '.join(unknown)}; known: {', '.join(methods)}")
+        methods = {name: methods[name] for name in wanted}
 
     with tempfile.TemporaryDirectory(prefix="nq-") as tmp:
         corpus = args.corpus
