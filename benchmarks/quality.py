@@ -37,7 +37,9 @@ GOALS = (
 )
 
 
-def load_newsingest(threshold: float | None) -> Method | str:
+def load_newsingest(
+    threshold: float | None, min_size_ratio: float | None = None
+) -> Method | str:
     """The newsingest method, or the reason it cannot run yet."""
     try:
         from newsingest.config import DedupConfig  # noqa: PLC0415
@@ -45,7 +47,12 @@ def load_newsingest(threshold: float | None) -> Method | str:
     except ImportError as exc:
         return f"newsingest.pipeline.dedup is not importable yet ({exc})"
 
-    config = DedupConfig() if threshold is None else DedupConfig(threshold=threshold)
+    settings: dict[str, float] = {}
+    if threshold is not None:
+        settings["threshold"] = threshold
+    if min_size_ratio is not None:
+        settings["min_size_ratio"] = min_size_ratio
+    config = DedupConfig(**settings)
 
     def run(folder: Path) -> dict[str, str | None]:
         result = dedup([folder], config)
@@ -184,6 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the data sets the generated stories come from (ignored with --corpus)",
     )
     parser.add_argument("--threshold", type=float, help="newsingest DedupConfig.threshold")
+    parser.add_argument(
+        "--min-size-ratio", type=float, help="newsingest DedupConfig.min_size_ratio"
+    )
     parser.add_argument("--skip-real", action="store_true", help="skip the real-data checks")
     parser.add_argument(
         "--methods",
@@ -192,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     methods: dict[str, Method] = {}
-    newsingest = load_newsingest(args.threshold)
+    newsingest = load_newsingest(args.threshold, args.min_size_ratio)
     if isinstance(newsingest, str):
         print(f"skipping newsingest: {newsingest}", file=sys.stderr)
     else:

@@ -350,6 +350,7 @@ def test_ingest_quiet_prints_no_summary(
     [
         ["dedup", "x", "--threshold", "1.5"],
         ["dedup", "x", "--containment", "0"],
+        ["dedup", "x", "--min-size-ratio", "1.5"],
         ["ingest", "x", "--max-document-mb", "0"],
     ],
 )
@@ -389,3 +390,29 @@ def test_index_runs_refuse_outputs_that_need_articles(
     assert code == 2
     assert "without --index" in err
     assert not db.exists()
+
+
+def test_min_size_ratio_lets_a_short_excerpt_match(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # An excerpt of the first 3 of 9 paragraphs: about a third of the story, wholly contained.
+    title, paragraphs = story(41, paragraphs=9)
+    write(tmp_path / "in" / "full.txt", article_text(title, paragraphs))
+    write(tmp_path / "in" / "excerpt.txt", article_text(title, paragraphs[:3]))
+    statuses = {}
+    for ratio in ("0.4", "0.3"):
+        report = tmp_path / f"r{ratio}.jsonl"
+        code, _, _ = run(
+            capsys,
+            "dedup",
+            str(tmp_path / "in"),
+            "--min-size-ratio",
+            ratio,
+            "--report",
+            str(report),
+        )
+        assert code == 0
+        rows = json_lines(report.read_text(encoding="utf-8"))
+        statuses[ratio] = {r["id"]: r["status"] for r in rows}
+    assert statuses["0.4"] == {"full.txt": "kept", "excerpt.txt": "kept"}
+    assert statuses["0.3"] == {"full.txt": "kept", "excerpt.txt": "duplicate"}

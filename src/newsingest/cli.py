@@ -227,6 +227,7 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     config = DedupConfig(
         threshold=args.threshold,
         containment=args.containment,
+        min_size_ratio=args.min_size_ratio,
         jobs=args.jobs,
         ingest=_ingest_config(args),
         boilerplate=BoilerplateConfig(enabled=not args.keep_boilerplate),
@@ -357,7 +358,10 @@ stripped; without it nothing is stripped.
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     config = DedupConfig(
-        threshold=args.threshold, containment=args.containment, ingest=_ingest_config(args)
+        threshold=args.threshold,
+        containment=args.containment,
+        min_size_ratio=args.min_size_ratio,
+        ingest=_ingest_config(args),
     )
     _check_paths(args.corpus or [])
     result = explain(args.a, args.b, config, corpus=args.corpus)
@@ -429,6 +433,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="share of the shorter article found in the longer that makes it a copy, "
         "e.g. a truncated one (default: %(default)s)",
         type=_finite_float,
+    )
+    dd.add_argument(
+        "--min-size-ratio",
+        type=_finite_float,
+        default=DedupConfig().min_size_ratio,
+        metavar="R",
+        help="a containment match also needs the shorter article to be at least this share "
+        "of the longer; 0.3 finds more truncated copies (docs/similarity.md) "
+        "(default: %(default)s)",
     )
     dd.add_argument(
         "--keep-boilerplate",
@@ -514,6 +527,12 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--threshold", type=_finite_float, default=DedupConfig().threshold, metavar="T")
     ex.add_argument(
         "--containment", type=_finite_float, default=DedupConfig().containment, metavar="C"
+    )
+    ex.add_argument(
+        "--min-size-ratio",
+        type=_finite_float,
+        default=DedupConfig().min_size_ratio,
+        metavar="R",
     )
     _add_verbosity(ex)
     ex.add_argument("--json", action="store_true", help="print one JSON object instead of text")
