@@ -416,3 +416,35 @@ def test_min_size_ratio_lets_a_short_excerpt_match(
         statuses[ratio] = {r["id"]: r["status"] for r in rows}
     assert statuses["0.4"] == {"full.txt": "kept", "excerpt.txt": "kept"}
     assert statuses["0.3"] == {"full.txt": "kept", "excerpt.txt": "duplicate"}
+
+
+def test_an_index_run_takes_the_rule_options_it_is_not_given_from_the_index(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # An excerpt of a quarter of the story: a copy under the index's ratio 0.2 only.
+    title, paragraphs = story(43, paragraphs=8)
+    write(tmp_path / "day1" / "full.txt", article_text(title, paragraphs))
+    write(tmp_path / "day2" / "excerpt.txt", article_text(title, paragraphs[:2]))
+    db, report = str(tmp_path / "news.db"), tmp_path / "r.jsonl"
+    day1 = ["dedup", str(tmp_path / "day1"), "--index", db, "--report", str(report)]
+    assert run(capsys, *day1, "--min-size-ratio", "0.2")[0] == 0
+    day2 = ["dedup", str(tmp_path / "day2"), "--index", db, "--report", str(report)]
+    code, _, err = run(capsys, *day2, "--min-size-ratio", "0.4")
+    assert code == 1
+    assert "min_size_ratio: index has 0.2, asked for 0.4" in err
+    assert run(capsys, *day2, "--jobs", "2")[0] == 0
+    rows = json_lines(report.read_text(encoding="utf-8"))
+    assert [r["status"] for r in rows] == ["duplicate"]
+    assert rows[0]["id"].endswith("day2/excerpt.txt")
+
+
+def test_without_an_index_the_rule_options_have_their_defaults(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    title, paragraphs = story(43, paragraphs=8)
+    write(tmp_path / "in" / "full.txt", article_text(title, paragraphs))
+    write(tmp_path / "in" / "excerpt.txt", article_text(title, paragraphs[:2]))
+    report = tmp_path / "r.jsonl"
+    assert run(capsys, "dedup", str(tmp_path / "in"), "--report", str(report))[0] == 0
+    rows = json_lines(report.read_text(encoding="utf-8"))
+    assert {r["status"] for r in rows} == {"kept"}

@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import attrs
 
@@ -27,7 +28,6 @@ from newsingest._atomic import atomic_writer
 from newsingest._parallel import sigterm_as_interrupt
 from newsingest._progress import Progress, kernels_need_compiling
 from newsingest.config import (
-    BoilerplateConfig,
     DedupConfig,
     ExtractConfig,
     IngestConfig,
@@ -223,15 +223,37 @@ are written atomically; --kept DIR must be new or empty (or --overwrite).
 """
 
 
-def _cmd_dedup(args: argparse.Namespace) -> int:
-    config = DedupConfig(
-        threshold=args.threshold,
-        containment=args.containment,
-        min_size_ratio=args.min_size_ratio,
+_RULE_OPTIONS = ("threshold", "containment", "min_size_ratio")
+"""``dedup`` options that set the duplicate rule: unset (None) unless given."""
+
+
+def _dedup_config(args: argparse.Namespace) -> DedupConfig:
+    """The run's settings: the options given, and for the others an existing index's own
+    settings (with ``--index``) or the defaults.
+
+    Day after day into one index, a user should not have to repeat the options the
+    index was built with, and an index built with other defaults stays usable.
+    """
+    base = DedupConfig()
+    index_file = Path(args.index) if args.index is not None else None
+    if index_file is not None and index_file.is_file() and index_file.stat().st_size:
+        with Index.open(index_file, None, readonly=True) as index:
+            base = index.config
+    given = {name: getattr(args, name) for name in _RULE_OPTIONS}
+    boilerplate = base.boilerplate
+    if args.keep_boilerplate:
+        boilerplate = attrs.evolve(boilerplate, enabled=False)
+    return attrs.evolve(
+        base,
+        **{name: value for name, value in given.items() if value is not None},
         jobs=args.jobs,
         ingest=_ingest_config(args),
-        boilerplate=BoilerplateConfig(enabled=not args.keep_boilerplate),
+        boilerplate=boilerplate,
     )
+
+
+def _cmd_dedup(args: argparse.Namespace) -> int:
+    config = _dedup_config(args)
     if args.index is not None and (args.kept_jsonl is not None or args.html is not None):
         # An index run keeps no articles in memory: these outputs would come out empty.
         raise ConfigError(
@@ -419,29 +441,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_input_options(dd)
     _add_verbosity(dd)
+    # The rule's options default to None: an existing --index then supplies its own.
+    defaults = DedupConfig()
     dd.add_argument(
         "--threshold",
         type=_finite_float,
-        default=DedupConfig().threshold,
         metavar="T",
-        help="Jaccard similarity at which two articles are copies (default: %(default)s)",
+        help="Jaccard similarity at which two articles are copies "
+        f"(default: {defaults.threshold}, or the index's own)",
     )
     dd.add_argument(
         "--containment",
-        default=DedupConfig().containment,
+        type=_finite_float,
         metavar="C",
         help="share of the shorter article found in the longer that makes it a copy, "
-        "e.g. a truncated one (default: %(default)s)",
-        type=_finite_float,
+        f"e.g. a truncated one (default: {defaults.containment}, or the index's own)",
     )
     dd.add_argument(
         "--min-size-ratio",
         type=_finite_float,
-        default=DedupConfig().min_size_ratio,
         metavar="R",
         help="a containment match also needs the shorter article to be at least this share "
-        "of the longer; 0.3 finds more truncated copies (docs/similarity.md) "
-        "(default: %(default)s)",
+        f"of the longer (default: {defaults.min_size_ratio}, or the index's own)",
     )
     dd.add_argument(
         "--keep-boilerplate",

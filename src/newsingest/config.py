@@ -278,9 +278,10 @@ class DedupConfig:
     threshold: float = attrs.field(default=0.5, converter=_as_float, validator=_fraction)
     containment: float = attrs.field(default=0.65, converter=_as_float, validator=_fraction)
     min_shingles: int = attrs.field(default=40, converter=_as_int, validator=_integer(1))
-    min_size_ratio: float = attrs.field(default=0.4, converter=_as_float, validator=_fraction)
+    min_size_ratio: float = attrs.field(default=0.3, converter=_as_float, validator=_fraction)
     """A containment match also needs the shorter text to be at least this share
-    of the longer: a 40-shingle brief inside a long digest is not a copy of it."""
+    of the longer: a 40-shingle brief inside a long digest is not a copy of it.
+    0.3 rather than 0.4 finds more truncated copies (``docs/similarity.md``)."""
     bands: int | None = attrs.field(default=None, converter=_as_int, validator=_optional_bands)
     """LSH bands; ``None`` chooses bands for 99% recall at the lowest Jaccard an
     accepted pair can have (see :func:`newsingest.matching.lsh.design_threshold`)."""

@@ -44,7 +44,7 @@ MIN_SIZE_RATIO = DedupConfig().min_size_ratio
 
 It also bounds the Jaccard down to which LSH must find candidates: a pair at
 containment ``c`` and size ratio ``ρ`` has Jaccard ``cρ / (1 + ρ - cρ)``
-(:func:`jaccard_from_containment`): ≈ 0.23 with the defaults (0.65, 0.4),
+(:func:`jaccard_from_containment`): ≈ 0.18 with the defaults (0.65, 0.3),
 which :func:`newsingest.matching.lsh.design_threshold` raises to its floor of 0.3.
 Without the guard LSH could not find containment matches reliably.
 """
