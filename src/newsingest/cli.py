@@ -374,7 +374,9 @@ examples:
 
 A and B are files, or FILE#N for line N of a JSON Lines file. Give --corpus
 the folders that were deduplicated so the same boilerplate lines are
-stripped; without it nothing is stripped.
+stripped (without it nothing is stripped), and to see the chain of verified
+pairs that puts A and B in one cluster even when they are not copies of each
+other.
 """
 
 

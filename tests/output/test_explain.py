@@ -199,6 +199,7 @@ def test_explanation_to_dict_holds_every_number_and_the_stripped_lines(tmp_path:
         "stripped_a",
         "stripped_b",
         "boilerplate_learned",
+        "chain",
     ]
     assert (row["a"], row["b"]) == (e.a.id, e.b.id)
     assert row["duplicate"] is True
@@ -207,6 +208,7 @@ def test_explanation_to_dict_holds_every_number_and_the_stripped_lines(tmp_path:
     assert row["shared_passages_a"] == list(e.shared_a)
     assert row["stripped_a"] == [{"text": promo, "reason": "promo"}]
     assert row["stripped_b"] == []
+    assert row["chain"] is None
     line = format_explanation_json(e)
     assert "\n" not in line
     assert json.loads(line) == row
@@ -222,3 +224,42 @@ def test_the_reason_agrees_with_the_verdict_for_short_texts(tmp_path: Path) -> N
         e = explain(a, b)
         assert e.duplicate == e.reason.startswith("copies"), e.reason
     assert not explain(paths[0], paths[1]).duplicate
+
+
+def _chained_corpus(root: Path) -> tuple[Path, Path, Path]:
+    """A (paragraphs 1-6) and B (4-9) share a third of their text; X (1-9) holds both."""
+    title, paras = story(61, paragraphs=9)
+    a = write(root / "a.txt", article_text(title, paras[:6]))
+    b = write(root / "b.txt", article_text(title, paras[3:]))
+    x = write(root / "x.txt", article_text(title, paras))
+    write(root / "other.txt", article_text(*story(62)))
+    return a, b, x
+
+
+def test_the_chain_shows_the_verified_pairs_that_join_two_documents(tmp_path: Path) -> None:
+    a, b, _ = _chained_corpus(tmp_path)
+    e = explain(a, b, corpus=[tmp_path])
+    assert not e.duplicate
+    assert e.chain is not None
+    assert [(link.a, link.b) for link in e.chain] == [("a.txt", "x.txt"), ("x.txt", "b.txt")]
+    for link in e.chain:
+        assert link.containment >= DedupConfig().containment
+    # The run puts the three in one cluster, which the chain accounts for.
+    clusters = dedup([tmp_path]).clusters
+    assert [set(c.members) for c in clusters] == [{"a.txt", "b.txt", "x.txt"}]
+    text = format_explanation(e)
+    assert "2 verified pairs join A and B" in text
+    assert "a.txt ~ x.txt" in text
+    assert explanation_to_dict(e)["chain"][1]["a"] == "x.txt"
+
+
+def test_the_chain_is_one_pair_for_copies_and_empty_for_unrelated(tmp_path: Path) -> None:
+    a, _, x = _chained_corpus(tmp_path)
+    direct = explain(a, x, corpus=[tmp_path])
+    assert direct.duplicate
+    assert direct.chain is not None
+    assert len(direct.chain) == 1
+    apart = explain(a, tmp_path / "other.txt", corpus=[tmp_path])
+    assert apart.chain == ()
+    assert "no chain of verified pairs" in format_explanation(apart)
+    assert explain(a, x).chain is None

@@ -16,22 +16,26 @@ from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from newsingest.config import DedupConfig
 from newsingest.errors import InputError
 from newsingest.ingest.run import iter_articles
 from newsingest.matching.boilerplate import learn_boilerplate, strip_boilerplate
-from newsingest.matching.fingerprint import fingerprint_article
+from newsingest.matching.fingerprint import fingerprint_article, fingerprint_batch
+from newsingest.matching.link import link_documents
 from newsingest.matching.shingle import ShingledText, find_shared_spans, shingle_text
 from newsingest.matching.verify import (
     NEAR_IDENTICAL_JACCARD,
     accept_pairs,
     estimate_containment,
+    score_against,
 )
 from newsingest.records import Article, Rejection
 from newsingest.serialize import to_dict
 
 __all__ = [
+    "ChainLink",
     "Explanation",
     "explain",
     "explanation_to_dict",
@@ -41,6 +45,16 @@ __all__ = [
 ]
 
 PathLike = str | os.PathLike[str]
+
+
+@attrs.frozen(kw_only=True)
+class ChainLink:
+    """One verified pair on the chain that joins two documents in a dedup run."""
+
+    a: str
+    b: str
+    jaccard: float
+    containment: float
 
 
 @attrs.frozen(kw_only=True)
@@ -67,6 +81,11 @@ class Explanation:
     duplicate: bool
     reason: str
     boilerplate_learned: bool
+    chain: tuple[ChainLink, ...] | None = None
+    """With a corpus: the shortest chain of verified pairs (exact copies and LSH
+    candidates that pass the rule, as a dedup run of the corpus finds them) from A to
+    B, one link when they are copies of each other and none when nothing joins them,
+    so nothing puts them in one cluster. ``None`` without a corpus."""
 
 
 def load_article(ref: PathLike | Article, config: DedupConfig = DedupConfig()) -> Article:
@@ -101,21 +120,26 @@ def explain(
     Boilerplate is corpus-level: pass the folder that was deduplicated as
     ``corpus`` to strip the same lines the run stripped. Without it, nothing is
     stripped (two documents alone say nothing about what repeats across an
-    outlet), and ``boilerplate_learned`` is false. Note that a dedup run also
-    joins documents transitively (A~B and B~C puts A and C in one cluster),
-    which a pairwise explanation cannot show.
+    outlet), and ``boilerplate_learned`` is false. A dedup run also joins
+    documents transitively (A~B and B~C puts A and C in one cluster): with a
+    corpus, ``chain`` shows the verified pairs that join A and B.
     """
     first, second = load_article(a, config), load_article(b, config)
     learned = False
-    if corpus is not None and config.boilerplate.enabled:
+    chain: tuple[ChainLink, ...] | None = None
+    if corpus is not None:
         docs = [x for x in iter_articles(corpus, config.ingest) if isinstance(x, Article)]
         # Ids depend on how a path was typed (x.txt in the corpus, a/x.txt alone):
         # compare files, so that A or B inside the corpus is counted once.
         known = {_where(d) for d in docs}
         docs += [x for x in (first, second) if _where(x) not in known]
-        model = learn_boilerplate(docs, config.boilerplate)
-        first, second = strip_boilerplate(first, model), strip_boilerplate(second, model)
-        learned = True
+        if config.boilerplate.enabled:
+            model = learn_boilerplate(docs, config.boilerplate)
+            first, second = strip_boilerplate(first, model), strip_boilerplate(second, model)
+            docs = [strip_boilerplate(d, model) for d in docs]
+            learned = True
+        at = {_where(d): i for i, d in enumerate(docs)}
+        chain = _chain(docs, at[_where(first)], at[_where(second)], config)
 
     fa = fingerprint_article(first, config.fingerprint)
     fb = fingerprint_article(second, config.fingerprint)
@@ -146,7 +170,50 @@ def explain(
         duplicate=ok,
         reason=_reason(jaccard, containment, fa.shingles, fb.shingles, config),
         boilerplate_learned=learned,
+        chain=chain,
     )
+
+
+def _chain(docs: list[Article], a: int, b: int, config: DedupConfig) -> tuple[ChainLink, ...]:
+    """The shortest chain of verified pairs between ``docs[a]`` and ``docs[b]`` (or none)."""
+    sigs, sizes, digests = fingerprint_batch([d.text for d in docs], config.fingerprint)
+    edges = link_documents(sigs, sizes, digests, config).edges
+    path = _shortest_path(len(docs), edges, a, b)
+    if len(path) < 2:
+        return ()
+    steps = np.asarray(path, dtype=np.int64)
+    jac, cont = score_against(sigs, sizes, steps[:-1], steps[1:])
+    return tuple(
+        ChainLink(a=docs[i].id, b=docs[j].id, jaccard=float(x), containment=float(y))
+        for i, j, x, y in zip(path[:-1], path[1:], jac.tolist(), cont.tolist(), strict=True)
+    )
+
+
+def _shortest_path(n: int, edges: npt.NDArray[np.int64], a: int, b: int) -> list[int]:
+    """Nodes from ``a`` to ``b`` along ``edges`` (breadth first, smallest index first: the
+    same path whatever the edge order), or ``[]`` when they are not connected."""
+    if a == b:
+        return [a]
+    neighbours: list[list[int]] = [[] for _ in range(n)]
+    for x, y in edges.tolist():
+        neighbours[x].append(y)
+        neighbours[y].append(x)
+    came_from = {a: a}
+    frontier = [a]
+    while frontier and b not in came_from:
+        following = []
+        for node in frontier:
+            for nxt in sorted(neighbours[node]):
+                if nxt not in came_from:
+                    came_from[nxt] = node
+                    following.append(nxt)
+        frontier = sorted(following)
+    if b not in came_from:
+        return []
+    path = [b]
+    while path[-1] != a:
+        path.append(came_from[path[-1]])
+    return path[::-1]
 
 
 def _where(article: Article) -> tuple[str, int | None]:
@@ -217,8 +284,10 @@ def format_explanation(e: Explanation, *, max_passages: int = 5) -> str:
         lines.append("")
         lines.append(f"stripped from {label}: {len(dropped)} line(s)")
         lines.extend(f"  [{d.reason}] {d.text[:120]}" for d in dropped)
-    if not e.boilerplate_learned:
+    if e.chain is None:
         lines.append("  (no --corpus given: corpus-level boilerplate was not learned or stripped)")
+    lines.append("")
+    lines.extend(_format_chain(e))
     lines.append("")
     lines.append(f"shared passages in A ({len(e.shared_a)}):")
     for passage in e.shared_a[:max_passages]:
@@ -227,6 +296,21 @@ def format_explanation(e: Explanation, *, max_passages: int = 5) -> str:
     if len(e.shared_a) > max_passages:
         lines.append(f"  … and {len(e.shared_a) - max_passages} more")
     return "\n".join(lines)
+
+
+def _format_chain(e: Explanation) -> list[str]:
+    if e.chain is None:
+        return ["chain        (needs --corpus: which verified pairs join A and B in a dedup run)"]
+    if not e.chain:
+        return ["chain        none: no chain of verified pairs joins A and B in the corpus"]
+    steps = len(e.chain)
+    head = "A and B are a verified pair" if steps == 1 else f"{steps} verified pairs join A and B"
+    lines = [f"chain        {head}:"]
+    lines.extend(
+        f"  {link.a} ~ {link.b}  (Jaccard {link.jaccard:.3f}, containment {link.containment:.3f})"
+        for link in e.chain
+    )
+    return lines
 
 
 def explanation_to_dict(e: Explanation) -> dict[str, Any]:
@@ -248,6 +332,7 @@ def explanation_to_dict(e: Explanation) -> dict[str, Any]:
         "stripped_a": to_dict(e.a)["dropped"],
         "stripped_b": to_dict(e.b)["dropped"],
         "boilerplate_learned": e.boilerplate_learned,
+        "chain": None if e.chain is None else [attrs.asdict(link) for link in e.chain],
     }
 
 
