@@ -59,6 +59,7 @@ articles = st.builds(
     fixes=st.lists(fixes, max_size=3).map(tuple),
     dropped=st.lists(dropped_lines, max_size=3).map(tuple),
     notes=st.lists(text, max_size=3),
+    url=optional_text,
 )
 rejections = st.builds(
     Rejection,

@@ -100,8 +100,9 @@ class RawDocument:
 
     ``id`` is stable and human-readable: the path relative to the folder given
     (POSIX separators), with ``#N`` appended for the Nth line (1-based) of a
-    JSON Lines file. ``path`` is the file as the user can find it on disk;
-    names that are not valid UTF-8 are shown with backslash escapes.
+    JSON Lines file, ``#@N`` for the record at byte N of a WARC file. ``path``
+    is the file as the user can find it on disk; names that are not valid
+    UTF-8 are shown with backslash escapes.
     """
 
     id: str
@@ -110,6 +111,14 @@ class RawDocument:
     data: bytes = attrs.field(repr=False)
     line: int | None = None
     compression: str | None = None
+    url: str | None = None
+    """The page's address, for a WARC record (``WARC-Target-URI``)."""
+    record_date: str | None = None
+    """A WARC record's ``WARC-Date`` as written: when the page was fetched."""
+    charset: str | None = None
+    """The charset the HTTP ``Content-Type`` named, for a WARC record (a hint, not applied)."""
+    notes: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    """What the reader noticed, carried to the article's notes."""
 
 
 @attrs.frozen(kw_only=True)
@@ -183,6 +192,8 @@ class Article:
     """What extraction noticed, e.g. ``"no date line"`` or ``"title from <h1>"``."""
     source_id: str | None = None
     """A JSON Lines record's own id field (``ExtractConfig.jsonl_id_field``), if it had one."""
+    url: str | None = None
+    """The page's address, for an article read from a WARC record (``WARC-Target-URI``)."""
 
     @property
     def body(self) -> str:

@@ -91,6 +91,7 @@ def _article_to_dict(a: Article) -> dict[str, Any]:
         "dropped": [{"text": x.text, "reason": x.reason} for x in a.dropped],
         "notes": list(a.notes),
         "source_id": a.source_id,
+        "url": a.url,
     }
 
 

@@ -246,7 +246,8 @@ def test_unknown_type_is_rejected_with_its_extension(tmp_path: Path) -> None:
     items = rejections(run(tmp_path))
     assert [r.id for r in items] == ["README", "dump.tar.gz", "paper.pdf"]
     assert items[2].reason == (
-        "unsupported file type '.pdf': expected .txt, .html, .jsonl (optionally .gz/.bz2/.xz/.zst)"
+        "unsupported file type '.pdf': expected .txt, .html, .jsonl "
+        "(optionally .gz/.bz2/.xz/.zst), .warc, .warc.gz"
     )
     assert "'.tar.gz'" in items[1].reason
     assert {(r.stage, r.line) for r in items} == {("read", None)}

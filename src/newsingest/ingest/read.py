@@ -41,9 +41,10 @@ from newsingest.ingest._streams import (
     to_utf8,
 )
 from newsingest.ingest.ids import escape_name
+from newsingest.ingest.warc import iter_warc
 from newsingest.records import Format, RawDocument, Rejection
 
-__all__ = ["Entry", "detect_format", "iter_documents", "iter_entries", "read_entry"]
+__all__ = ["Entry", "detect_format", "is_warc", "iter_documents", "iter_entries", "read_entry"]
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +58,11 @@ _FORMATS: Final[dict[str, Format]] = {
     ".xhtml": "html",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".warc": "html",  # a container of HTML pages: see ingest.warc
 }
 _COMPRESSIONS: Final = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
-_EXPECTED: Final = "expected .txt, .html, .jsonl (optionally .gz/.bz2/.xz/.zst)"
+_EXPECTED: Final = "expected .txt, .html, .jsonl (optionally .gz/.bz2/.xz/.zst), .warc, .warc.gz"
+_WARC_COMPRESSIONS: Final = (None, "gzip")
 
 _DEFAULT_CONFIG: Final = ReadConfig()
 _OPEN_FLAGS: Final = (
@@ -86,10 +89,15 @@ class Entry:
     shown_path: str
     format: Format
     compression: str | None = None
+    warc: bool = False
+    """A WARC file: one document per HTML response record (format ``html``)."""
 
 
 def detect_format(name: str) -> tuple[Format, str | None] | None:
     """Return (format, compression) from a file name's extensions, or None if unsupported.
+
+    A WARC file is a container of HTML pages: ``("html", compression)``, and
+    :func:`is_warc` tells it from a page.
 
     >>> detect_format("news/a.JSONL.gz")
     ('jsonl', 'gzip')
@@ -100,6 +108,14 @@ def detect_format(name: str) -> tuple[Format, str | None] | None:
         stem, ext = _split_ext(stem)
     fmt = _FORMATS.get(ext)
     return None if fmt is None else (fmt, compression)
+
+
+def is_warc(name: str) -> bool:
+    """Whether a file name is a WARC file's (``.warc``, optionally compressed)."""
+    stem, ext = _split_ext(name.rpartition("/")[2].lower())
+    if ext in _COMPRESSIONS:
+        ext = _split_ext(stem)[1]
+    return ext == ".warc"
 
 
 def iter_documents(
@@ -154,6 +170,7 @@ def read_entry(
         fmt=entry.format,
         compression=entry.compression,
         config=config,
+        warc=entry.warc,
     )
 
 
@@ -292,7 +309,21 @@ def _find_file(path: str, doc_id: str, shown_path: str) -> Entry | Rejection:
             doc_id, shown_path, f"unsupported file type {_file_type(path)!r}: {_EXPECTED}"
         )
     fmt, compression = detected
-    return Entry(path=path, id=doc_id, shown_path=shown_path, format=fmt, compression=compression)
+    warc = is_warc(path)
+    if warc and compression not in _WARC_COMPRESSIONS:
+        return _reject(
+            doc_id,
+            shown_path,
+            f"unsupported file type {_file_type(path)!r}: WARC is read as .warc or .warc.gz",
+        )
+    return Entry(
+        path=path,
+        id=doc_id,
+        shown_path=shown_path,
+        format=fmt,
+        compression=compression,
+        warc=warc,
+    )
 
 
 def _read_file(
@@ -303,6 +334,7 @@ def _read_file(
     fmt: Format,
     compression: str | None,
     config: ReadConfig,
+    warc: bool = False,
 ) -> Iterator[RawDocument | Rejection]:
     try:
         fd = os.open(path, _OPEN_FLAGS)
@@ -314,6 +346,16 @@ def _read_file(
         size = info.st_size
         if not stat.S_ISREG(info.st_mode):
             yield _reject(doc_id, shown_path, "not a regular file")
+        elif warc:
+            with os.fdopen(fd, "rb", closefd=False) as raw:
+                yield from iter_warc(
+                    raw,
+                    size,
+                    doc_id=doc_id,
+                    shown_path=shown_path,
+                    compression=compression,
+                    config=config,
+                )
         elif fmt != "jsonl" and compression is None:
             # The common case, read straight off the descriptor: no file object.
             yield _read_plain(

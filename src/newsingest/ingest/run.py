@@ -7,10 +7,13 @@ ingest through these functions; a failure in a batch becomes a
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
+
+import attrs
 
 from newsingest._parallel import chunked, imap_bounded, resolve_jobs
 from newsingest.config import IngestConfig
@@ -32,6 +35,7 @@ __all__ = [
     "ingest_unit",
     "iter_articles",
     "iter_units",
+    "with_record_fields",
 ]
 
 log = logging.getLogger(__name__)
@@ -46,7 +50,7 @@ UNIT_DOCUMENTS = 64
 LOCAL_UNIT_DOCUMENTS = 512
 """The same in one process, where there is no worker to balance: fewer per-unit costs."""
 
-# A JSON Lines or compressed file at most this large is read by the worker that ingests
+# A JSON Lines, WARC or compressed file at most this large is read by the worker that ingests
 # it (the main process only stats it); a larger one is read here and spread over units.
 _WORKER_FILE_BYTES = 32 << 20
 _BYTES_PER_DOCUMENT = 4096
@@ -71,11 +75,48 @@ def _ingest(raw: RawDocument, config: IngestConfig, stage: list[Stage]) -> Artic
         stage[:] = ["repair"]
         text, fixes = repair_text(decoded.text, config.repair, field="text")
         stage[:] = ["extract"]
-        return extract_repaired_text(decoded, text, fixes, config.extract)
-    stage[:] = ["extract"]
-    article = extract_article(decoded, config.extract)
-    stage[:] = ["repair"]
-    return repair_article(article, config.repair)
+        article = extract_repaired_text(decoded, text, fixes, config.extract)
+    else:
+        stage[:] = ["extract"]
+        article = extract_article(decoded, config.extract)
+        stage[:] = ["repair"]
+        article = repair_article(article, config.repair)
+    if raw.url is None and raw.record_date is None and not raw.notes and raw.charset is None:
+        return article
+    return with_record_fields(article, raw)
+
+
+def with_record_fields(article: Article, raw: RawDocument) -> Article:
+    """What a WARC record says about its page, put on the article extracted from it.
+
+    The URL is kept; the fetch date (``WARC-Date``) becomes the article's date
+    only when the page gave none, since a page is often fetched days after it
+    was published; the HTTP charset is noted next to the encoding the decoder
+    chose (the decoder detects encodings from the bytes and takes no hint).
+    """
+    notes = list(article.notes)
+    notes.extend(raw.notes)
+    if raw.charset is not None:
+        notes.append(
+            f"HTTP charset {raw.charset}; decoded as {article.decoding.encoding} "
+            f"({article.decoding.method})"
+        )
+    date, date_raw = article.date, article.date_raw
+    if date is None and raw.record_date is not None:
+        fetched = _warc_date(raw.record_date)
+        if fetched is None:
+            notes.append(f"WARC-Date {raw.record_date!r} unreadable: no date")
+        else:
+            date, date_raw = fetched, raw.record_date
+            notes.append("date from WARC-Date (when the page was fetched)")
+    return attrs.evolve(article, url=raw.url, date=date, date_raw=date_raw, notes=notes)
+
+
+def _warc_date(text: str) -> dt.date | None:
+    try:
+        return dt.datetime.fromisoformat(text.strip()).date()
+    except ValueError:
+        return None
 
 
 def ingest_or_reject(
@@ -187,7 +228,9 @@ def iter_units(
     weight = 0
     for item in iter_entries(paths, config.read):
         cost = 1
-        if isinstance(item, Entry) and (item.format == "jsonl" or item.compression is not None):
+        if isinstance(item, Entry) and (
+            item.format == "jsonl" or item.compression is not None or item.warc
+        ):
             size = _file_size(item.path)
             if size > _WORKER_FILE_BYTES:
                 if unit:

@@ -4,8 +4,11 @@
 byte to the same relative place under the destination. A kept line of a JSON
 Lines file is written, as it was, into a file of the same relative name holding
 only the kept lines of that file (decompressed: the destination is for
-reading, not archiving). :func:`write_kept_jsonl` writes the kept articles as
-parsed and repaired, one :func:`~newsingest.serialize.to_dict` row per line.
+reading, not archiving). A kept record of a WARC file is copied byte for byte
+(its gzip member, in a ``.warc.gz``) into a WARC file of the same relative name
+holding only the kept records of that file. :func:`write_kept_jsonl` writes
+the kept articles as parsed and repaired, one
+:func:`~newsingest.serialize.to_dict` row per line.
 
 The layout: with one argument, a kept file lands at its path relative to the
 folder given (a file argument at its path as given, without ``..`` or a leading
@@ -35,8 +38,9 @@ import attrs
 from newsingest._atomic import atomic_writer, temp_name
 from newsingest.config import ReadConfig
 from newsingest.errors import ConfigError, ReadError
-from newsingest.ingest.ids import split_document_id
+from newsingest.ingest.ids import split_document_id, split_record_id
 from newsingest.ingest.read import Entry, detect_format, iter_entries, read_entry
+from newsingest.ingest.warc import record_bytes
 from newsingest.output.paths import shown
 from newsingest.records import DedupResult, Format, RawDocument
 from newsingest.serialize import to_json_line
@@ -313,6 +317,7 @@ def _copy_into(
     sources = plan.sources
     problems: list[str] = []
     lines_by_file: dict[str, set[int]] = defaultdict(set)
+    records_by_file: dict[str, set[tuple[int, int]]] = defaultdict(set)
     copied = 0
     for d in result.decisions:
         if d.status != "kept":
@@ -327,6 +332,9 @@ def _copy_into(
             copied += 1
             continue
         file_id, sep, line = d.id.rpartition("#")
+        if sep and line.startswith("@") and file_id in sources:
+            records_by_file[file_id].add(split_record_id(d.id)[1:])
+            continue
         source = sources.get(file_id) if sep and line.isdigit() else None
         if source is None or source.format != "jsonl":
             problems.append(f"{shown(d.id)}: not among the files of the inputs given")
@@ -349,7 +357,28 @@ def _copy_into(
                     copied += _copy_lines(file_id, sources[file_id], wanted, out, config)
                 except _ChangedError as exc:
                     problems.append(f"{shown(sources[file_id].path)}: {exc}")
+    for file_id, wanted_records in sorted(records_by_file.items()):
+        source = sources[file_id]
+        try:
+            copied += _copy_records(source, sorted(wanted_records), stage / source.target)
+        except (_ChangedError, ReadError) as exc:
+            problems.append(f"{shown(source.path)}: {exc}")
     return copied, problems
+
+
+def _copy_records(source: KeptSource, wanted: list[tuple[int, int]], dest: Path) -> int:
+    """A WARC file of the kept records of ``source``, each copied as the file holds it."""
+    if any(repeat for _, repeat in wanted):
+        raise _ChangedError("a .warc.gz compressed as one stream: its records cannot be cut out")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        _open_checked(source) as fd,
+        os.fdopen(fd, "rb", closefd=False) as src,
+        dest.open("xb") as out,
+    ):
+        for offset, _ in wanted:
+            out.write(record_bytes(src, offset))
+    return len(wanted)
 
 
 @contextlib.contextmanager
