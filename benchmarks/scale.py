@@ -16,11 +16,25 @@ kernels are loaded before the clock starts, in the workers too.
 On a shared machine the best of ``--repeat`` runs is kept, and each row shows
 the load average before the run and the CPU seconds used (this process plus
 its workers): ``cpu s`` over ``wall s`` is how many cores the run got.
+
+Memory by stage (local modes): as each stage of ``dedup`` ends, the peak RSS
+(``VmHWM``) of the main process and of each worker since the previous stage
+ended, and their RSS then; the peak is reset after each reading (``clear_refs``).
+A stage's "all processes" peak adds the processes' peaks, which need not fall
+at the same moment: an upper bound. RSS counts the pages a forked worker
+shares with its parent in both. The memory goal is ``GOAL_MB`` for all
+processes together at 1M articles and more.
+
+``--keep DIR`` writes the corpus under ``DIR`` and reuses it on the next run (a
+million articles take minutes to generate); ``--spill-bytes N`` sets the text each
+process holds before writing it to the spill file (``--spill-bytes 0`` spills all,
+a huge value holds all: the run as it was before the spill file).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -44,6 +58,9 @@ from benchmarks._common import (
 )
 
 SHARD = 1000
+GOAL_MB = 2000.0
+"""Peak RSS of all processes together, at 1M articles and more (issue 16)."""
+GOAL_FROM = 1_000_000
 OUTLETS = [
     ("Subscribe to the Morning Ledger for one dollar a week!", "Morning Ledger, since 1887."),
     ("WIRE DESK: news as it happens", "Reporting by our correspondents; editing by the desk."),
@@ -108,7 +125,76 @@ def generate(root: Path, n: int, seed: int = 1) -> list[str]:
     return paths
 
 
-def run_one(mode: str, shards: list[str]) -> dict[str, Any]:
+def _status_mb(pid: int | str = "self") -> tuple[float, float]:
+    """``(VmRSS, VmHWM)`` of a process in MB; zeros when it is gone."""
+    got = {"VmRSS:": 0.0, "VmHWM:": 0.0}
+    try:
+        with Path(f"/proc/{pid}/status").open(encoding="ascii") as handle:
+            for line in handle:
+                key = line.split(maxsplit=1)[0] if line.strip() else ""
+                if key in got:
+                    got[key] = int(line.split()[1]) * 1024 / 1e6
+    except (OSError, ValueError):
+        pass
+    return got["VmRSS:"], got["VmHWM:"]
+
+
+def _children() -> list[int]:
+    pids: list[int] = []
+    try:
+        for task in Path("/proc/self/task").iterdir():
+            pids += [int(p) for p in (task / "children").read_text("ascii").split()]
+    except OSError:
+        pass
+    return sorted(set(pids))
+
+
+def _reset_peak(pid: int | str) -> None:
+    # Linux: writing 5 resets the peak RSS to the current RSS.
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/clear_refs").write_text("5", "ascii")
+
+
+class StageMemory:
+    """``on_stage`` for ``dedup``: each stage's peak and final RSS, main process and workers."""
+
+    def __init__(self) -> None:
+        self.stages: list[dict[str, Any]] = []
+        self.start_mb = _status_mb()[0]
+        for pid in ("self", *_children()):
+            _reset_peak(pid)
+
+    def __call__(self, stage: str) -> None:
+        rss, peak = _status_mb()
+        workers = [_status_mb(pid) for pid in _children()]
+        self.stages.append(
+            {
+                "stage": stage,
+                "main_peak_mb": peak,
+                "main_rss_mb": rss,
+                "workers": len(workers),
+                "workers_peak_mb": sum(w[1] for w in workers),
+                "largest_worker_peak_mb": max((w[1] for w in workers), default=0.0),
+                "workers_rss_mb": sum(w[0] for w in workers),
+                "all_peak_mb": peak + sum(w[1] for w in workers),
+            }
+        )
+        for pid in ("self", *_children()):
+            _reset_peak(pid)
+
+    def summary(self) -> dict[str, Any]:
+        """The run's peaks: main process, largest worker, all processes together."""
+        return {
+            "stage_memory": self.stages,
+            "peak_rss_mb": max((s["main_peak_mb"] for s in self.stages), default=float("nan")),
+            "worker_peak_rss_mb": max(
+                (s["largest_worker_peak_mb"] for s in self.stages), default=0.0
+            ),
+            "all_peak_rss_mb": max((s["all_peak_mb"] for s in self.stages), default=float("nan")),
+        }
+
+
+def run_one(mode: str, shards: list[str], spill_bytes: int | None = None) -> dict[str, Any]:
     from newsingest.config import DedupConfig  # noqa: PLC0415
     from newsingest.matching.fingerprint import warm_up  # noqa: PLC0415
 
@@ -116,10 +202,15 @@ def run_one(mode: str, shards: list[str]) -> dict[str, Any]:
     load = os.getloadavg()[0]
     cpu0 = _cpu_seconds()
     start = time.perf_counter()
+    memory: dict[str, Any] = {}
     if mode.startswith("local-"):
         from newsingest.pipeline import dedup  # noqa: PLC0415
 
-        result = dedup(shards, DedupConfig(jobs=int(mode.split("-")[1])))
+        stages = StageMemory()
+        start = time.perf_counter()
+        spill = {} if spill_bytes is None else {"spill_bytes": spill_bytes}
+        config = DedupConfig(jobs=int(mode.split("-")[1]))
+        result = dedup(shards, config, on_stage=stages, **spill)
         wall = time.perf_counter() - start
         cpu = _cpu_seconds() - cpu0
         timings = result.timings
@@ -127,6 +218,7 @@ def run_one(mode: str, shards: list[str]) -> dict[str, Any]:
             "documents": len(result.decisions),
             "duplicates": sum(d.status == "duplicate" for d in result.decisions),
         }
+        memory = {**stages.summary(), "start_rss_mb": stages.start_mb}
     else:
         import dask.bag as db  # noqa: PLC0415
         import dask.dataframe  # noqa: F401, PLC0415 - imported by dedup_dask: before the clock
@@ -159,6 +251,7 @@ def run_one(mode: str, shards: list[str]) -> dict[str, Any]:
         "timings": timings,
         "peak_rss_mb": peak_rss_mb(),
         "worker_peak_rss_mb": ru_maxrss_mb(children=True),
+        **memory,
         **counts,
     }
 
@@ -186,6 +279,74 @@ def _cpu_seconds(client: Any = None) -> float:
     return _own_cpu() + sum(client.run(_own_cpu).values())
 
 
+def _num(value: object, spec: str = ".0f") -> str:
+    return format(value, spec) if isinstance(value, int | float) else "-"
+
+
+def memory_verdict(row: dict[str, Any]) -> str:
+    """The memory goal for one row: met, not met, or ``-`` below its size or without data."""
+    peak = row.get("all_peak_rss_mb")
+    if row.get("size", 0) < GOAL_FROM or not isinstance(peak, int | float):
+        return "-"
+    return "met" if peak <= GOAL_MB else "not met"
+
+
+STAGE_HEADERS = [
+    "articles",
+    "mode",
+    "stage",
+    "main peak MB",
+    "main end MB",
+    "workers peak MB",
+    "workers end MB",
+    "all peak MB",
+]
+
+
+def stage_table(results: list[dict[str, Any]]) -> list[list[object]]:
+    """One row per stage of each local run: peaks during the stage, RSS at its end."""
+    rows: list[list[object]] = []
+    for r in results:
+        for s in r.get("stage_memory") or []:
+            rows.append(
+                [
+                    f"{r['size']:,}",
+                    r["mode"],
+                    s["stage"],
+                    _num(s["main_peak_mb"]),
+                    _num(s["main_rss_mb"]),
+                    _num(s["workers_peak_mb"]) if s["workers"] else "-",
+                    _num(s["workers_rss_mb"]) if s["workers"] else "-",
+                    _num(s["all_peak_mb"]),
+                ]
+            )
+    return rows
+
+
+def linear_growth(results: list[dict[str, Any]], mode: str, small: int, big: int) -> float | None:
+    """Wall time per article at ``big`` over that at ``small`` (1.0: linear)."""
+    by = {(r.get("size"), r.get("mode")): r for r in results if not r.get("error")}
+    if (small, mode) not in by or (big, mode) not in by:
+        return None
+    return float((by[(big, mode)]["wall_s"] / big) / (by[(small, mode)]["wall_s"] / small))
+
+
+def growth_lines(results: list[dict[str, Any]]) -> list[str]:
+    """Growth from 1M to each larger size measured, against the 1.3x goal."""
+    lines = []
+    for r in results:
+        if r.get("error") or r["size"] <= GOAL_FROM:
+            continue
+        growth = linear_growth(results, r["mode"], GOAL_FROM, r["size"])
+        if growth is not None:
+            verdict = "met" if growth <= 1.3 else "not met"
+            lines.append(
+                f"{r['mode']}: {GOAL_FROM:,} -> {r['size']:,} articles at {growth:.2f}x "
+                f"of linear time (goal <= 1.3x: {verdict})"
+            )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -194,31 +355,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dask-max", type=int, default=100_000, help="largest size for dask")
     parser.add_argument("--repeat", type=int, default=1, help="keep the best of N runs")
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument(
+        "--spill-bytes",
+        type=int,
+        help="text each process holds before spilling (default: the pipeline's SPILL_BYTES)",
+    )
+    parser.add_argument("--keep", type=Path, help="generate the corpus here and keep it")
     parser.add_argument("--one", nargs=2, metavar=("MODE", "SHARDS_DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         mode, folder = args.one
-        print_result(run_one(mode, sorted(str(p) for p in Path(folder).glob("*.jsonl"))))
+        shards = sorted(str(p) for p in Path(folder).glob("*.jsonl"))
+        print_result(run_one(mode, shards, args.spill_bytes))
         return 0
     results: list[dict[str, Any]] = []
+    spill = [] if args.spill_bytes is None else ["--spill-bytes", str(args.spill_bytes)]
     for n in args.sizes:
-        root = Path(tempfile.mkdtemp(prefix=f"scale{n}-"))
+        root = args.keep / f"scale{n}" if args.keep else Path(tempfile.mkdtemp(prefix=f"scale{n}-"))
         try:
-            generate(root, n)
+            if not (root / "done").exists():
+                root.mkdir(parents=True, exist_ok=True)
+                generate(root, n)
+                (root / "done").write_text("")
             modes = [f"local-{j}" for j in args.jobs]
             if args.dask and n <= args.dask_max:
                 modes.append("dask")
             for mode in modes:
                 runs = []
                 for _ in range(args.repeat):
-                    row = run_child("benchmarks.scale", ["--one", mode, str(root)])
+                    row = run_child("benchmarks.scale", ["--one", mode, str(root), *spill])
+                    row.update(spill_bytes=args.spill_bytes)
                     row.update(size=n, mode=mode)
                     runs.append(row)
                     print(json.dumps(row), file=sys.stderr, flush=True)
                 best = min(runs, key=lambda r: r.get("wall_s", float("inf")))
                 results.append({**best, "walls_s": [r.get("wall_s") for r in runs]})
         finally:
-            shutil.rmtree(root, ignore_errors=True)
+            if not args.keep:
+                shutil.rmtree(root, ignore_errors=True)
     table = []
     for r in results:
         per_doc = per_doc_seconds(r)
@@ -233,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{1e6 * r.get('wall_s', float('nan')) / r['size']:.0f}",
                 f"{r.get('peak_rss_mb', float('nan')):.0f}",
                 f"{r.get('worker_peak_rss_mb', float('nan')):.0f}",
+                _num(r.get("all_peak_rss_mb")),
+                memory_verdict(r),
                 r.get("error", ""),
             ]
         )
@@ -246,9 +422,17 @@ def main(argv: list[str] | None = None) -> int:
         "µs/article",
         "RSS MB",
         "child MB",
+        "all MB",
+        f"all <= {GOAL_MB:,.0f} MB",
         "",
     ]
     print(format_table(headers, table))
+    stage_rows = stage_table(results)
+    if stage_rows:
+        print()
+        print(format_table(STAGE_HEADERS, stage_rows))
+    for line in growth_lines(results):
+        print(line)
     if args.json:
         write_json(
             args.json, {"machine": machine_info(["dask", "distributed"]), "results": results}

@@ -4,16 +4,23 @@ Pass 1 ingests and keys every document in the workers (:mod:`newsingest.ingest.r
 the one per-document run), the main process learns the boilerplate from the keys
 (:func:`~newsingest.matching.boilerplate.boilerplate_keys`), pass 2 strips and
 fingerprints in the workers, and the linking core (:mod:`newsingest.matching.link`)
-turns the arrays into edges, clusters and report rows. No decision rule is defined
-here: the index (:mod:`newsingest.store`) and Dask (:mod:`newsingest.dask`) call the
-same core and so reach the same result.
+turns the arrays into edges, clusters and report rows. Between the passes a process
+holds its articles up to a budget and writes the rest to a temporary spill file
+(:mod:`newsingest._spill`), so memory does not hold the corpus's texts. No
+decision rule is defined here: the index (:mod:`newsingest.store`) and Dask
+(:mod:`newsingest.dask`) call the same core and so reach the same result.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import itertools
 import logging
 import os
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
@@ -33,6 +40,7 @@ from newsingest._parallel import (
     pool_context,
     resolve_jobs,
 )
+from newsingest._spill import SpillFile, text_bytes
 from newsingest.config import BoilerplateConfig, DedupConfig, FingerprintConfig, IngestConfig
 from newsingest.ingest.run import (
     UNIT_DOCUMENTS,
@@ -64,6 +72,7 @@ from newsingest.matching.link import (
 from newsingest.records import Article, DedupResult, Rejection
 
 __all__ = [
+    "SPILL_BYTES",
     "Links",
     "dedup",
     "ingest_document",
@@ -78,21 +87,52 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[Article | Rejection], None]
 
+SPILL_BYTES = 8 << 20
+"""How many bytes of article text a process holds between the passes before it writes
+its articles' texts to a temporary file (:mod:`newsingest._spill`) instead."""
+
 
 # ---------------------------------------------------------------- dedup
 
 
-class _Clock:
-    """Wall time per stage, in the order the stages ran."""
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(ctypes.util.find_library("c") or None).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+    return trim
 
-    def __init__(self) -> None:
+
+def _release_freed() -> None:
+    """Give the pages the C allocator holds free back to the system.
+
+    The replies of pass 1 and the articles a process wrote out leave free
+    pages between the chunks still in use, which the allocator keeps: the
+    next stage's peak would come on top of them in the resident set.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+class _Clock:
+    """Wall time per stage, in the order the stages ran; ``on_stage`` hears each stage end."""
+
+    def __init__(self, on_stage: Callable[[str], None] | None = None) -> None:
         self.timings: dict[str, float] = {}
+        self._on_stage = on_stage
         self._start = self._last = time.perf_counter()
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
         self.timings[stage] = self.timings.get(stage, 0.0) + now - self._last
-        self._last = now
+        if self._on_stage is not None:
+            self._on_stage(stage)
+        # What the caller does when told is not the stage's time.
+        self._last = time.perf_counter()
 
     def total(self) -> dict[str, float]:
         return {**self.timings, "total": time.perf_counter() - self._start}
@@ -129,12 +169,25 @@ def paragraph_keys(article: Article) -> ParagraphKeys:
     return _bp.key_paragraphs(article.paragraphs)
 
 
+@attrs.frozen
+class _Spill:
+    """Where a crew worker writes its articles' texts once it holds more than ``after``
+    bytes of them; no folder: it holds them all (the caller wants the articles)."""
+
+    folder: str | None
+    after: int
+
+
 def _ingest_keyed_unit(
-    state: WorkerState, unit: Sequence[Unread], *, config: IngestConfig, send_items: bool
+    state: WorkerState,
+    unit: Sequence[Unread],
+    *,
+    config: IngestConfig,
+    send_items: bool,
+    spill: _Spill = _Spill(None, 0),
 ) -> _Keyed:
     """Pass 1 in a crew worker: (read,) ingest and key a unit; keep its articles and keys."""
     items: list[_Item] = []
-    articles: list[Article] = state.setdefault("articles", [])
     got: list[Article] = []
     rejected: dict[int, Rejection] = {}
     for done in ingest_unit(unit, config):
@@ -143,11 +196,9 @@ def _ingest_keyed_unit(
         else:
             rejected[len(items)] = done
         items.append(done)
-    articles.extend(got)
     # The unit's paragraphs keyed in one kernel call.
     flat, lengths = _bp.key_paragraph_groups([a.paragraphs for a in got])
-    state.setdefault("flat", []).append(flat)
-    state.setdefault("lengths", []).append(lengths)
+    _keep(state, got, flat, lengths, spill)
     distinct, counts = _bp.distinct_keys(flat, lengths)
     return _Keyed(
         ids=[x.id for x in items],
@@ -163,6 +214,41 @@ def _ingest_keyed_unit(
         counts=counts,
         items=items if send_items else None,
     )
+
+
+def _keep(
+    state: WorkerState,
+    got: list[Article],
+    flat: npt.NDArray[np.int64],
+    lengths: npt.NDArray[np.int64],
+    spill: _Spill,
+) -> None:
+    """Keep a unit's articles and paragraph keys (``flat``, as
+    :func:`~newsingest.matching.boilerplate.key_paragraph_groups` makes them) for
+    pass 2: held, or in the spill file once the held texts pass the budget (those
+    held until then go first)."""
+    spilled: SpillFile | None = state.get("spill")
+    if spilled is None and spill.folder is not None:
+        state["held"] = state.get("held", 0) + text_bytes(got)
+        if state["held"] > spill.after:
+            spilled = state["spill"] = SpillFile(spill.folder)
+            held = state.pop("flat", [])
+            spilled.add(state.pop("articles", []), _concat(f[0] for f in held))
+            state.pop("lengths", None)
+            del held
+            _release_freed()
+    if spilled is not None:
+        spilled.add(got, np.ascontiguousarray(flat[0]))
+        return
+    state.setdefault("articles", []).extend(got)
+    state.setdefault("flat", []).append(flat)
+    state.setdefault("lengths", []).append(lengths)
+
+
+def _close_spill(state: WorkerState, _: None) -> None:
+    spilled: SpillFile | None = state.pop("spill", None)
+    if spilled is not None:
+        spilled.close()
 
 
 def _units(
@@ -202,9 +288,13 @@ def _collect_keyed(
     on_item: Progress | None,
     crew: Crew,
     on_progress: Callable[[int, int], None] | None = None,
+    *,
+    spill: _Spill = _Spill(None, 0),
 ) -> _Collected:
     """Ingest and key every document in ``crew``, which keeps the articles; one row per id."""
-    work = partial(_ingest_keyed_unit, config=config.ingest, send_items=on_item is not None)
+    work = partial(
+        _ingest_keyed_unit, config=config.ingest, send_items=on_item is not None, spill=spill
+    )
     ids: list[str] = []
     paths: list[str] = []
     rejections: list[Rejection] = []
@@ -253,25 +343,48 @@ def _collect_keyed(
         got: npt.NDArray[np.int64] = _concat(arrays)[kept_rows]
         return got
 
+    days, repairs = rows(p.days for p in parts), rows(p.repairs for p in parts)
     counts_all = _concat(p.counts for p in parts)
     count = rows([counts_all])
     offsets = np.zeros(len(order) + 1, dtype=np.int64)
     np.cumsum(count, out=offsets[1:])
-    # Gather each article's run of keys into id order.
-    _, take = expand_ranges(rows([np.cumsum(counts_all) - counts_all]), count)
-    distinct = np.concatenate([p.distinct for p in parts], axis=1) if parts else None
+    starts = rows([np.cumsum(counts_all) - counts_all])
+    distinct = np.empty((2, 0), np.int64)
+    if parts:
+        distinct = np.concatenate([p.distinct for p in parts], axis=1)
+    parts.clear()  # their keys are all in ``distinct`` now
     return _Collected(
         ids=[ids[i] for i in order.tolist()],
         paths=[paths[i] for i in order.tolist()],
-        days=rows(p.days for p in parts),
-        repairs=rows(p.repairs for p in parts),
+        days=days,
+        repairs=repairs,
         worker=rows(workers),
         local=rows(locals_),
-        distinct=distinct[:, take] if distinct is not None else np.empty((2, 0), np.int64),
+        distinct=_gather_runs(distinct, starts, count, offsets),
         offsets=offsets,
         rejections=rejections,
         held=held,
     )
+
+
+_GATHER_ROWS = 1 << 16
+
+
+def _gather_runs(
+    values: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    counts: npt.NDArray[np.int64],
+    offsets: npt.NDArray[np.int64],
+) -> npt.NDArray[np.int64]:
+    """The columns ``starts[i]:starts[i] + counts[i]`` of ``values`` for each ``i``, one
+    run after another (``offsets`` are the runs' starts in the result); a block of
+    runs at a time, so the positions taken never exist for all the runs at once."""
+    out = np.empty((values.shape[0], int(offsets[-1])), dtype=values.dtype)
+    for lo in range(0, counts.size, _GATHER_ROWS):
+        hi = min(lo + _GATHER_ROWS, counts.size)
+        _, take = expand_ranges(starts[lo:hi], counts[lo:hi])
+        out[:, int(offsets[lo]) : int(offsets[hi])] = values[:, take]
+    return out
 
 
 def _concat(arrays: Iterable[npt.NDArray[Any]], dtype: type = np.int64) -> npt.NDArray[Any]:
@@ -318,6 +431,10 @@ class _Printed:
 def _strip_fingerprint(state: WorkerState, task: _Strip) -> _Printed:
     """Pass 2 in a crew worker: strip and fingerprint articles ``task.lo:task.hi`` of those
     it kept."""
+    spilled: SpillFile | None = state.get("spill")
+    if spilled is not None:
+        texts, _, _ = spilled.stripped_texts(task.lo, task.hi, task.boilerplate)
+        return _print(texts, None, task)
     articles: list[Article] = state.get("articles", [])
     if "offsets" not in state:
         flats = state.get("flat", [])
@@ -409,6 +526,8 @@ def dedup(
     keep_articles: bool = False,
     on_item: Progress | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+    spill_bytes: int = SPILL_BYTES,
 ) -> DedupResult:
     """Find the copies among the articles under ``inputs`` and decide which to keep.
 
@@ -419,6 +538,13 @@ def dedup(
     workers that costs sending every article to this process.
     ``on_progress(documents, rejected)`` is the cheap alternative for a
     progress display: it is called with counts as each chunk is ingested.
+    ``on_stage(name)`` is called as each stage ends, with its name in
+    ``result.timings`` (a benchmark's hook to measure memory by stage).
+
+    Between the passes each process holds its articles until their texts pass
+    ``spill_bytes``; it then writes them to a temporary file, removed before
+    this returns, and reads them back in pass 2 (the result is the same). With
+    ``keep_articles`` nothing is written out: the result holds every article.
 
     >>> result = dedup(["examples/articles"])  # doctest: +SKIP
     >>> [c.members for c in result.clusters]  # doctest: +SKIP
@@ -431,15 +557,22 @@ def dedup(
             f"dedup: config must be a DedupConfig, not {type(config).__name__} "
             "(leave it out for the defaults)"
         )
-    clock = _Clock()
+    if spill_bytes < 0:
+        raise ValueError(f"dedup: spill_bytes must be 0 or more, got {spill_bytes}")
+    clock = _Clock(on_stage)
     jobs = resolve_jobs(config.jobs)
     if jobs > 1:
         warm_up()  # forked workers inherit the compiled kernels
     # The crew's workers keep the articles they ingest, and strip and fingerprint
     # them in pass 2 once the boilerplate is learned: an article never crosses
     # a pipe unless the caller keeps it. The crew is closed once the result is
-    # made: freeing the articles is not part of any stage.
-    with open_crew(jobs, pool_context() if jobs > 1 else None) as crew:
+    # made: freeing the articles is not part of any stage. The spill folder is
+    # removed after the crew has stopped, in the system's temporary folder,
+    # never beside the inputs or outputs.
+    with (
+        tempfile.TemporaryDirectory(prefix="newsingest-", ignore_cleanup_errors=True) as folder,
+        open_crew(jobs, pool_context() if jobs > 1 else None) as crew,
+    ):
         return _dedup(
             crew,
             clock,
@@ -448,6 +581,7 @@ def dedup(
             keep_articles=keep_articles,
             on_item=on_item,
             on_progress=on_progress,
+            spill=_Spill(None if keep_articles else folder, spill_bytes),
         )
 
 
@@ -460,8 +594,10 @@ def _dedup(
     keep_articles: bool,
     on_item: Progress | None,
     on_progress: Callable[[int, int], None] | None,
+    spill: _Spill,
 ) -> DedupResult:
-    collected = _collect_keyed(inputs, config, on_item, crew, on_progress)
+    collected = _collect_keyed(inputs, config, on_item, crew, on_progress, spill=spill)
+    _release_freed()
     clock.lap("ingest")
     task = _Strip(
         boilerplate=_bp.boilerplate_keys(
@@ -473,8 +609,13 @@ def _dedup(
         fingerprint=config.fingerprint,
         want_articles=keep_articles,
     )
+    # The keys are not needed after the boilerplate is learned.
+    collected = attrs.evolve(collected, distinct=np.empty((2, 0), dtype=np.int64))
+    _release_freed()
     clock.lap("boilerplate")
     printed = _pass2(crew, collected, task)
+    for _ in crew.each(_close_spill, [[None]] * crew.size):
+        pass
     rejections = collected.rejections
     sigs, sizes, digests = printed.sigs, printed.sizes, printed.digests
     clock.lap("fingerprint")

@@ -352,11 +352,12 @@ def link_documents(
     """Exact copies by digest, near copies by LSH candidates verified from signatures."""
     bands, rows = bands_for_config(config, config.fingerprint.num_perm)
     reps, exact_edges = exact_groups(digests)
-    if reps.size:
-        local = find_candidate_pairs(sigs[reps], bands, rows, sizes=sizes[reps])
-        candidates = reps[local] if local.size else local.reshape(-1, 2)
-    else:
-        candidates = np.empty((0, 2), dtype=np.int64)
+    # Only representatives take part: the others get size 0, which never pairs. The
+    # pairs are those of the representatives' rows alone (their order is kept), and
+    # no copy of the signatures is made.
+    rep_sizes = np.zeros_like(sizes)
+    rep_sizes[reps] = sizes[reps]
+    candidates = find_candidate_pairs(sigs, bands, rows, sizes=rep_sizes)
     _, _, accepted = verify_pairs(sigs, sizes, candidates, config)
     return Links(
         edges=np.concatenate([candidates[accepted], exact_edges]),
