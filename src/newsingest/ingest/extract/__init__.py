@@ -6,8 +6,9 @@
   title line, an optional date line and byline, then the body. Blocks are
   separated by blank lines; inside a block, hard-wrapped lines are re-joined
   (see :func:`split_paragraphs`), otherwise each line is a paragraph.
-* ``html`` — trafilatura's main-content extraction, with a plain ``<p>`` dump
-  as the fallback (:mod:`.html`).
+* ``html`` — a fast one-pass extractor on Lexbor with metadata from JSON-LD,
+  OpenGraph and meta tags; trafilatura when it is unsure, a ``<p>`` dump last
+  (:mod:`.html`, docs/extraction.md).
 * ``jsonl`` — one JSON object; which fields hold title, text and date is set by
   :class:`~newsingest.config.ExtractConfig` (:mod:`.jsonl`).
 

@@ -1,0 +1,340 @@
+"""Tests for HTML extraction: golden pages, the fast path's choices, metadata, limits."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsingest.config import ExtractConfig
+from newsingest.errors import ExtractError
+from newsingest.ingest.extract import extract_article
+from newsingest.ingest.extract import html as html_extract
+from newsingest.ingest.extract.html import MAX_HTML_CHARS, MAX_NESTING, extract_html
+from newsingest.ingest.extract.html._meta import clean_title
+from newsingest.records import Article, DecodedText, Decoding
+from tests.ingest.extract.golden_html import as_golden, extract_page, golden_pages
+
+UTF8 = Decoding(encoding="utf-8", method="utf-8", confidence=1.0)
+PARA = (
+    "The council met on Tuesday evening to discuss the budget for the coming year, "
+    "and officials said the library would stay open on Sundays after all."
+)
+
+
+def doc(html: str) -> DecodedText:
+    return DecodedText(id="page-1", path="page-1.html", format="html", text=html, decoding=UTF8)
+
+
+def extract(html: str) -> Article:
+    return extract_article(doc(html))
+
+
+def page(body: str, head: str = "") -> str:
+    return f"<!DOCTYPE html><html><head>{head}</head><body>{body}</body></html>"
+
+
+def no_trafilatura(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(html: str, notes: list[str]) -> None:
+        notes.append("html: trafilatura unavailable (test)")
+
+    monkeypatch.setattr(html_extract, "_run_trafilatura", refuse)
+
+
+# ---------------------------------------------------------------- golden pages
+
+
+@pytest.mark.parametrize("path", golden_pages(), ids=lambda p: p.name)
+def test_golden_page(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    if any("trafilatura" in n for n in expected["notes"]):
+        pytest.importorskip("trafilatura")
+    assert as_golden(extract_page(path)) == expected
+
+
+def test_golden_pages_cover_the_layouts() -> None:
+    names = {p.stem for p in golden_pages()}
+    assert {
+        "news_jsonld",
+        "opengraph_only",
+        "no_metadata",
+        "paywall_stub",
+        "live_blog",
+        "photo_gallery",
+    } <= names
+
+
+# ---------------------------------------------------------------- the fast path
+
+
+def test_boilerplate_is_left_out_and_order_kept() -> None:
+    body = (
+        "<nav><ul><li><a href='/'>Home</a></li><li><a href='/n'>News</a></li></ul></nav>"
+        "<div class='share-buttons'><a href='#'>Share this story on social media now</a></div>"
+        f"<article><h2>Heading one</h2><p>{PARA}</p><ul><li>{PARA} One.</li></ul>"
+        f"<blockquote>{PARA} Two.</blockquote></article>"
+        "<div class='related-posts'><p>You may also like this other story about the budget "
+        "of the council and its library, which is long enough to score.</p></div>"
+        "<footer><p>Copyright 2024 The Daily Example, all rights reserved worldwide.</p></footer>"
+    )
+    article = extract(page(body))
+    assert article.paragraphs == ("Heading one", PARA, PARA + " One.", PARA + " Two.")
+    assert "html: fast" in article.notes
+
+
+def test_split_article_is_kept_whole() -> None:
+    sections = "".join(
+        f"<div class='section'><div class='inner'><h2>Part {i}</h2><p>{PARA} {i}.</p></div></div>"
+        for i in range(6)
+    )
+    article = extract(page(f"<div class='sidebar'><a href='/x'>Other story</a></div>{sections}"))
+    assert len(article.paragraphs) == 12
+    assert article.paragraphs[1] == PARA + " 0."
+    assert article.paragraphs[-1] == PARA + " 5."
+
+
+def test_text_in_divs_with_line_breaks_is_kept() -> None:
+    body = f"<div class='entry'>{PARA}<br>{PARA} Again.<br><br>Last words of the article.</div>"
+    article = extract(page(body))
+    assert "Last words of the article." in article.body
+    # The <br> separates words: none are glued together.
+    assert "sundays.the" not in article.body.lower()
+
+
+def test_hidden_and_scripts_are_never_text() -> None:
+    body = (
+        f"<article><p>{PARA}</p><p style='display:none'>{PARA} Hidden copy.</p>"
+        f"<script>var x = 'not text';</script><p>{PARA} Visible.</p></article>"
+    )
+    article = extract(page(body))
+    assert article.paragraphs == (PARA, PARA + " Visible.")
+
+
+def test_a_wrapper_with_a_negative_class_still_holds_the_article() -> None:
+    body = (
+        "<div class='layout-with-sidebar'><div class='col'>"
+        f"<h1>Title</h1><p>{PARA}</p><p>{PARA} More.</p><p>{PARA} End.</p>"
+        "</div></div>"
+    )
+    article = extract(page(body))
+    assert article.paragraphs == (PARA, PARA + " More.", PARA + " End.")
+
+
+def test_date_line_is_removed_from_the_body_with_a_note() -> None:
+    body = (
+        "<article><h1>Storm hits coast</h1><p>August 03, 2016</p>"
+        f"<p>{PARA}</p><p>{PARA} Two.</p></article>"
+    )
+    article = extract(page(body))
+    assert article.paragraphs == (PARA, PARA + " Two.")
+    assert [(d.text, d.reason) for d in article.dropped] == [("August 03, 2016", "date")]
+    assert article.date is not None
+    assert article.date.isoformat() == "2016-08-03"
+    assert "html: date line removed from body" in article.notes
+    assert "html: date from the date line" in article.notes
+
+
+def test_unsure_page_goes_to_trafilatura(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def fake(html: str, notes: list[str]) -> str:
+        calls.append(html)
+        return "Text trafilatura found.\n\nSecond paragraph."
+
+    monkeypatch.setattr(html_extract, "_run_trafilatura", fake)
+    article = extract(page("<h1>Short</h1><p>Only a line.</p>"))
+    assert len(calls) == 1
+    assert article.paragraphs == ("Text trafilatura found.", "Second paragraph.")
+    assert article.notes[0].startswith("html: trafilatura fallback (")
+
+
+def test_sure_page_never_calls_trafilatura(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(html: str, notes: list[str]) -> str:
+        raise AssertionError("trafilatura called on a clear page")
+
+    monkeypatch.setattr(html_extract, "_run_trafilatura", fail)
+    article = extract(page(f"<article><p>{PARA}</p><p>{PARA} Two.</p></article>"))
+    assert article.notes[0] == "html: fast"
+
+
+def test_paragraph_dump_is_last_and_description_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    no_trafilatura(monkeypatch)
+    article = extract(page("<h1>Headline here</h1><p>First para text.</p><p>Second.</p>"))
+    assert article.title == "Headline here"
+    assert article.paragraphs == ("First para text.", "Second.")
+    assert "html: trafilatura found no body, <p> fallback" in article.notes
+    head = '<meta property="og:description" content="What the page is about.">'
+    article = extract(page("<div id='app'></div>", head))
+    assert article.paragraphs == ("What the page is about.",)
+    assert "html: no <p> either, body from the page's description" in article.notes
+
+
+def test_fast_path_alone_keeps_an_unsure_body(monkeypatch: pytest.MonkeyPatch) -> None:
+    no_trafilatura(monkeypatch)
+    article = extract_html(
+        doc(page("<p>Only a short line of text here.</p>")), ExtractConfig(), fallback=False
+    )
+    assert article.paragraphs == ("Only a short line of text here.",)
+    assert article.notes[0].startswith("html: fast, unsure (")
+
+
+# ---------------------------------------------------------------- metadata
+
+
+def test_json_ld_graph_and_lists() -> None:
+    head = (
+        '<script type="application/ld+json">[{"@type":"BreadcrumbList"},'
+        '{"@graph":[{"@type":"WebPage","name":"Page"},{"@type":["Thing","BlogPosting"],'
+        '"headline":"Real headline","datePublished":"2020-02-29T10:00:00+01:00",'
+        '"author":[{"name":"A. Writer"},"B. Writer",{"name":"https://x.example/a"}]}]}]'
+        "</script><title>Other words entirely | Site</title>"
+    )
+    article = extract(page(f"<article><p>{PARA}</p><p>{PARA}</p></article>", head))
+    assert article.title == "Real headline"
+    assert article.date is not None
+    assert article.date.isoformat() == "2020-02-29"
+    assert article.date_raw == "2020-02-29T10:00:00+01:00"
+    assert article.byline == "A. Writer, B. Writer"
+    assert "html: title from json-ld" in article.notes
+    assert "html: date from json-ld" in article.notes
+    assert "html: byline from json-ld" in article.notes
+
+
+def test_broken_json_ld_is_ignored() -> None:
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": </script>'
+        '<meta property="og:title" content="From OpenGraph">'
+        '<meta property="article:published_time" content="2021-07-01">'
+    )
+    article = extract(page(f"<p>{PARA}</p><p>{PARA}</p>", head))
+    assert article.title == "From OpenGraph"
+    assert "html: title from meta og:title" in article.notes
+    assert "html: date from meta article:published_time" in article.notes
+
+
+def test_h1_preferred_when_metadata_title_is_rewritten() -> None:
+    head = '<meta property="og:title" content="Budget vote: library stays open | City News">'
+    body = f"<h1>Library stays open after budget vote</h1><article><p>{PARA}</p></article>"
+    article = extract(page(body, head))
+    assert article.title == "Library stays open after budget vote"
+    assert "html: title from <h1> (near meta og:title)" in article.notes
+
+
+def test_time_element_gives_the_date() -> None:
+    body = (
+        "<article><h1>Headline</h1><time datetime='2019-05-06T08:00:00Z'>Monday</time>"
+        f"<p>{PARA}</p></article>"
+    )
+    article = extract(page(body))
+    assert article.date is not None
+    assert article.date.isoformat() == "2019-05-06"
+    assert "html: date from <time datetime>" in article.notes
+
+
+@pytest.mark.parametrize(
+    ("title", "sites", "expected"),
+    [
+        (
+            "Harbour expansion approved | Coastal Times",
+            ["Coastal Times"],
+            "Harbour expansion approved",
+        ),
+        (
+            "Coastal Times - Harbour expansion approved",
+            ["Coastal Times"],
+            "Harbour expansion approved",
+        ),
+        ("Harbour expansion approved – Coastal Times", [], "Harbour expansion approved"),
+        ("Harbour expansion approved :: News :: Coastal Times", [], "Harbour expansion approved"),
+        ("Left - right: a debate that never ends", [], "Left - right: a debate that never ends"),
+        ("A headline with no site name", ["Site"], "A headline with no site name"),
+    ],
+)
+def test_clean_title(title: str, sites: list[str], expected: str) -> None:
+    assert clean_title(title, sites) == expected
+
+
+# ---------------------------------------------------------------- limits and bad input
+
+
+def test_deep_nesting_is_refused_quickly() -> None:
+    deep = "<div>" * 1_000_000 + "<p>text</p>" + "</div>" * 1_000_000
+    with pytest.raises(ExtractError, match="nests elements more than"):
+        extract(page(deep))
+
+
+def test_stray_end_tags_do_not_hide_deep_nesting() -> None:
+    deep = "<div></span>" * (MAX_NESTING + 1) + "<p>text</p>"
+    with pytest.raises(ExtractError, match="nests elements more than"):
+        extract(page(deep))
+
+
+def test_nesting_at_the_limit_is_extracted() -> None:
+    depth = MAX_NESTING - 10
+    html = page("<div>" * depth + f"<p>{PARA}</p><p>{PARA}</p>" + "</div>" * depth)
+    article = extract(html)
+    assert article.paragraphs == (PARA, PARA)
+
+
+def test_many_unclosed_paragraphs_are_not_nesting() -> None:
+    html = page("<div>" + f"<p>{PARA}" * (MAX_NESTING + 100) + "</div>")
+    article = extract(html)
+    assert len(article.paragraphs) == MAX_NESTING + 100
+
+
+def test_page_over_the_size_limit_is_refused() -> None:
+    html = page("<p>" + "x" * (MAX_HTML_CHARS + 1) + "</p>")
+    with pytest.raises(ExtractError, match="more than the"):
+        extract(html)
+
+
+def test_big_page_within_the_limit_is_extracted() -> None:
+    paragraphs = f"<p>{PARA}</p>" * 40_000  # about 7 MB
+    article = extract(page(f"<nav><a href='/'>Home</a></nav><article>{paragraphs}</article>"))
+    assert len(article.paragraphs) == 40_000
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2000))
+def test_arbitrary_bytes_never_raise_other_errors(data: bytes) -> None:
+    with contextlib.suppress(ExtractError):
+        extract(data.decode("utf-8", errors="surrogateescape"))
+
+
+TAGS = ["<p>", "</p>", "<div>", "</div>", "<h1>", "</h1>", "<li>", "<ul>", "<a href=x>", "</a>"]
+TAGS += ["<article>", "<nav>", "</nav>", "<script>", "</script>", "<br>", "<table><td>", "<!--"]
+TAGS += ['<script type="application/ld+json">{"@type":"NewsArticle","headline":"H"}</script>']
+TAGS += ["<time datetime='2020-01-02'>", "<meta property='og:title' content='T'>", "&amp;"]
+TAGS += ["<div class='share'>", "<div hidden>", "<title>", "</title>", "<", ">", "\x00"]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from([*TAGS, PARA, "word words"]), max_size=60).map("".join)
+    | st.text(max_size=400)
+)
+def test_arbitrary_markup_never_raises_other_errors(html: str) -> None:
+    try:
+        article = extract(html)
+    except ExtractError:
+        return
+    # The body may be empty only when its one paragraph was the title.
+    assert article.paragraphs or "no body" in article.notes
+    assert all(p.strip() for p in article.paragraphs)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(min_value=1, max_value=3000), st.sampled_from(["div", "span", "b", "li"]))
+def test_arbitrary_nesting_never_raises_other_errors(depth: int, tag: str) -> None:
+    html = page(f"<{tag}>" * depth + PARA + f"</{tag}>" * depth)
+    try:
+        article = extract(html)
+    except ExtractError:
+        return
+    assert PARA in article.body
