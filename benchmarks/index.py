@@ -47,12 +47,14 @@ import argparse
 import gc
 import hashlib
 import shutil
+import sqlite3
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 
@@ -71,6 +73,7 @@ from benchmarks.report import (
     INDEX_GOAL,
     cycle_rows,
     day_batch_rows,
+    growth_rows,
     real_days_rows,
     whole_corpus_rows,
 )
@@ -128,9 +131,10 @@ class SyntheticCorpus:
 def add_day(db: Path, paths: list[str], jobs: int) -> dict[str, Any]:
     """The child side of the real day: open the index, add ``paths``, close; timed."""
     # Opening and closing count: a daily job does both (closing may checkpoint the WAL).
+    config = stored_config(db, jobs)
     t0 = time.perf_counter()
     c0 = time.process_time()
-    with Index.open(db, DedupConfig(jobs=jobs)) as index:
+    with Index.open(db, config) as index:
         result = index.add(paths)
     return {
         "real_day_seconds": time.perf_counter() - t0,
@@ -143,6 +147,17 @@ def add_day(db: Path, paths: list[str], jobs: int) -> dict[str, Any]:
         "real_day_joined_existing": result.params.index.joined_existing,
         "real_day_accepted_pairs": result.params.accepted_pairs,
     }
+
+
+def stored_config(db: Path, jobs: int) -> DedupConfig:
+    """The settings the index at ``db`` was made with (a new one: the defaults), with ``jobs``.
+
+    A history built before a default changed stays usable: its own settings are used.
+    """
+    if not db.exists():
+        return DedupConfig(jobs=jobs)
+    with Index.open(db, readonly=True) as index:
+        return attrs.evolve(index.config, jobs=jobs)
 
 
 def list_files(folder: Path, count: int) -> list[str]:
@@ -162,13 +177,16 @@ def measure_dedup(files: list[str], jobs: int) -> dict[str, Any]:
     """``pipeline.dedup`` on ``files`` (files or folders): wall time and cost per article."""
     config = DedupConfig(jobs=jobs)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     result = dedup(files, config)
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     docs = len(result.decisions)
     return {
         "paths": len(files),
         "documents": docs,
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "ms_per_article": 1000 * seconds / docs,
         "timings": result.timings,
         "peak_rss_mb": peak_rss_mb(),
@@ -259,6 +277,7 @@ def real_days(work: Path, days: int, per_day: int, seed: int) -> dict[str, Any]:
         for name in files:
             Path(name).read_bytes()  # from the page cache, as the other days
         t0 = time.perf_counter()
+        c0 = time.process_time()
         with Index.open(db, DedupConfig()) as index:
             result = index.add(files)
         seconds = time.perf_counter() - t0
@@ -266,6 +285,7 @@ def real_days(work: Path, days: int, per_day: int, seed: int) -> dict[str, Any]:
             {
                 "stored_before": day * per_day,
                 "seconds": seconds,
+                "cpu_seconds": time.process_time() - c0,
                 "timings": dict(result.timings),
                 "merged": bool(result.params.index.merged_band_keys),
             }
@@ -273,11 +293,237 @@ def real_days(work: Path, days: int, per_day: int, seed: int) -> dict[str, Any]:
         verdicts = result.timings.get("boilerplate verdicts", 0.0)
         print(
             f"  real day {day + 1} onto {day * per_day:,} stored: {seconds:.2f} s "
-            f"(verdicts {verdicts:.2f} s){' (merge)' if out[-1]['merged'] else ''}",
+            f"(CPU {out[-1]['cpu_seconds']:.2f} s, verdicts {verdicts:.2f} s)"
+            f"{' (merge)' if out[-1]['merged'] else ''}",
             flush=True,
         )
     shutil.rmtree(folder)
     return {"per_day": per_day, "days": out}
+
+
+# ---------------------------------------------------------------- growth with history
+
+FILL_CHUNK = 200_000
+"""Documents generated and written per step of :func:`fill_history`."""
+
+
+def fill_history(
+    db: Path, target: int, seed: int, scratch: Path, *, before_merge: int = 0
+) -> dict[str, Any]:
+    """Extend the index at ``db`` to ``target`` synthetic fingerprint-only documents.
+
+    Direct SQL, not :meth:`Index.add_fingerprints`: ten million documents through the
+    update path would take hours here. The rows are what that path writes for
+    documents that match nothing (every signature is fresh: one representative per
+    digest, its own cluster, no edges, no paragraph keys), with their band keys in the
+    merged ``bands`` B-tree (inserted band by band in key order) and their fingerprints
+    in ``band_filter``, as after a merge. The index is opened with :class:`Index` first,
+    so the schema and settings are the store's own.
+
+    ``before_merge`` (a day's size): the newest documents' band keys go to one run
+    instead, as many as the runs can hold with that day added and no merge, the
+    worst point of a merge cycle (:meth:`BandStore.merge_if_grown`).
+    """
+    from newsingest.store.bands import (  # noqa: PLC0415
+        _MERGE_MIN_DOCS,
+        _MERGE_SHARE,
+        BandStore,
+        add_to_filter,
+        band_keys,
+        fingerprints,
+    )
+
+    with Index.open(db, stored_config(db, 1)) as index:
+        bands, rows = index.bands, index.rows
+        start = index.stats()["documents"]
+    if start > target:
+        raise SystemExit(f"{db}: holds {start:,} documents, more than the {target:,} asked for")
+    if start == target:
+        return {"documents": start, "seconds": 0.0}
+    t0 = time.perf_counter()
+    count = target - start
+    rng = np.random.default_rng([seed, start])
+    conn = sqlite3.connect(db, isolation_level=None)
+    # A scratch build: no journal, no syncs (a crash means building it again).
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -1000000")
+    first = int(conn.execute("SELECT COALESCE(MAX(doc), 0) + 1 FROM documents").fetchone()[0])
+    in_runs = 0
+    if before_merge:
+        held = int(conn.execute("SELECT COALESCE(SUM(rows), 0) FROM band_runs").fetchone()[0])
+        room = max(_MERGE_MIN_DOCS, target // _MERGE_SHARE) - held // bands - before_merge
+        in_runs = min(count, max(0, room))
+    keys_file = scratch / "fill-keys.i8"
+    keys = np.lib.format.open_memmap(keys_file, mode="w+", dtype=np.int64, shape=(bands, count))
+    conn.execute("BEGIN")
+    for lo in range(0, count, FILL_CHUNK):
+        n = min(FILL_CHUNK, count - lo)
+        sigs = rng.integers(0, 2**32 - 1, size=(n, NUM_PERM), dtype=np.uint32)
+        sizes = rng.integers(80, 1500, size=n).tolist()
+        digests = rng.bytes(16 * n)
+        keys[:, lo : lo + n] = band_keys(sigs, bands, rows).T
+        docs = range(first + lo, first + lo + n)
+        conn.executemany(
+            "INSERT INTO documents(doc, id, path, digest, signature, shingles, length, "
+            "repairs, rep, cluster) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?5, 0, 1, ?1)",
+            (
+                (doc, f"syn{doc:09d}", digests[16 * i : 16 * i + 16], sigs[i].tobytes(), sizes[i])
+                for i, doc in enumerate(docs)
+            ),
+        )
+    if in_runs:
+        store = BandStore(conn, bands=bands, rows=rows, bucket_cap=1000)
+        run_docs = np.arange(first + count - in_runs, first + count, dtype=np.int64)
+        store.write_run(*store.run_order(run_docs, np.array(keys[:, count - in_runs :]).T))
+        count -= in_runs
+    doc_ids = np.arange(first, first + count, dtype=np.int64)
+    fps = np.empty(bands * count, dtype=np.uint32)
+    for b in range(bands):
+        col = np.array(keys[b, :count])
+        order = np.argsort(col)
+        col, band_docs = col[order], doc_ids[order]
+        fps[b * count : (b + 1) * count] = fingerprints(np.full(count, b, dtype=np.int64), col)
+        for lo in range(0, count, 1 << 20):
+            part = slice(lo, lo + (1 << 20))
+            conn.executemany(
+                "INSERT INTO bands(band, key, doc) VALUES (?, ?, ?)",
+                zip(
+                    [b] * len(col[part]),
+                    col[part].tolist(),
+                    band_docs[part].tolist(),
+                    strict=True,
+                ),
+            )
+    del keys
+    keys_file.unlink()
+    add_to_filter(conn, fps)
+    del fps
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.close()
+    return {"documents": target, "in_runs": in_runs, "seconds": time.perf_counter() - t0}
+
+
+def day_at_size(db: Path, files: list[str], jobs: int, queries: int) -> dict[str, Any]:
+    """The child side of one growth measurement: the day, queries, then the day removed.
+
+    The day is timed as :func:`add_day` times it (fresh process, open and close
+    included) and its peak RSS read before anything else runs. Then, in a new session,
+    one-article queries: :meth:`Index.query` of stored articles of the day (stripped
+    with the stored verdicts, fingerprinted, matched) and :meth:`Index.query_fingerprint`
+    of fresh signatures. Last, untimed, the day is removed, so the next size starts
+    from the synthetic history alone.
+    """
+    from newsingest.ingest.run import iter_articles  # noqa: PLC0415
+    from newsingest.records import Article  # noqa: PLC0415
+
+    out = add_day(db, files, jobs)
+    out["peak_rss_mb"] = peak_rss_mb()
+    ingest = attrs_evolve_prefix(DedupConfig().ingest)
+    articles = [a for a in iter_articles(files, ingest) if isinstance(a, Article)]
+    rng = np.random.default_rng(11)
+    picks = rng.choice(len(articles), size=min(queries, len(articles)), replace=False)
+    with Index.open(db) as index:
+        index.query(articles[int(picks[0])])  # the first query reads the runs and the filter
+        article_ms = []
+        for i in picks.tolist():
+            t0 = time.perf_counter()
+            index.query(articles[i])
+            article_ms.append(1000 * (time.perf_counter() - t0))
+        fp_ms = []
+        for _ in range(queries):
+            sig = rng.integers(0, 2**32 - 1, size=NUM_PERM, dtype=np.uint32)
+            digest = hashlib.blake2b(sig.tobytes(), digest_size=16).digest()
+            t0 = time.perf_counter()
+            index.query_fingerprint(sig, 500, digest)
+            fp_ms.append(1000 * (time.perf_counter() - t0))
+        removed = index.remove([a.id for a in articles])
+    out.update(
+        query_article_ms=_quantiles(article_ms),
+        query_fingerprint_ms=_quantiles(fp_ms),
+        removed=removed,
+    )
+    return out
+
+
+def attrs_evolve_prefix(ingest: Any) -> Any:
+    """The ingest settings :meth:`Index.add` uses: ids keep the folder as typed."""
+    return attrs.evolve(ingest, read=attrs.evolve(ingest.read, prefix_ids=True))
+
+
+def _quantiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {
+        "median": statistics.median(ordered),
+        "p99": ordered[int(0.99 * (len(ordered) - 1))],
+        "n": len(ordered),
+    }
+
+
+def growth(args: argparse.Namespace) -> dict[str, Any]:
+    """The same real 10k day onto synthetic histories of growing size (issue 16).
+
+    One history, extended size by size (:func:`fill_history`); at each size the
+    day is added in a fresh process, queried, and removed again. The day's own
+    batch (``pipeline.dedup`` of its files alone, fresh process) gives the index's
+    share of the day at each size.
+    """
+    from benchmarks import scale  # noqa: PLC0415
+
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / "growth.db"
+    if args.day_files:
+        files = list(args.day_files)
+    else:
+        day_dir = work / "day"
+        if not day_dir.exists():
+            day_dir.mkdir()
+            scale.generate(day_dir, args.day, seed=args.seed + 100)
+        files = sorted(str(p) for p in day_dir.glob("*.jsonl"))
+    for name in files:
+        warm_page_cache(Path(name))
+    batch = run_child("benchmarks.index", ["--day-batch", *files, "--jobs", str(args.jobs)])
+    if "error" in batch:
+        raise SystemExit(f"day batch run failed: {batch['error']}")
+    print(f"  the day's own batch: {batch['seconds']:.2f} s", flush=True)
+    sizes = []
+    for size in args.growth_sizes:
+        before = args.day if args.growth_before_merge else 0
+        fill = fill_history(db, size, args.seed, work, before_merge=before)
+        print(f"  history of {size:,} synthetic documents: {fill['seconds']:.0f} s", flush=True)
+        res = run_child(
+            "benchmarks.index",
+            [
+                "--day-at-size",
+                str(db),
+                *files,
+                "--jobs",
+                str(args.jobs),
+                "--queries",
+                str(args.queries),
+            ],
+        )
+        if "error" in res:
+            raise SystemExit(f"day at {size:,} failed: {res['error']}")
+        res.update(
+            stored=size,
+            in_runs=fill.get("in_runs", 0),
+            fill_seconds=fill["seconds"],
+            db_bytes=sum(p.stat().st_size for p in work.glob("growth.db*")),
+            index_share_seconds=res["real_day_seconds"] - batch["seconds"],
+            index_share_cpu_seconds=res["real_day_cpu_seconds"] - batch["cpu_seconds"],
+        )
+        sizes.append(res)
+        print(
+            f"  day onto {size:,}: {res['real_day_seconds']:.2f} s "
+            f"(CPU {res['real_day_cpu_seconds']:.2f} s, peak RSS {res['peak_rss_mb']:,.0f} MB), "
+            f"index share {res['index_share_seconds']:.2f} s, query "
+            f"{res['query_article_ms']['median']:.2f} ms",
+            flush=True,
+        )
+    return {"day_batch": batch, "sizes": sizes}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -447,6 +693,29 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def growth_only(args: argparse.Namespace) -> int:
+    """``--docs 0``: the growth rows and the real-text days, without the 1M bulk load."""
+    work = Path(args.work)
+    if work.exists() and not args.keep:
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Any] = {"docs": 0, "day": args.day}
+    if args.growth_sizes:
+        out["growth"] = growth(args)
+    if args.real_days:
+        folder = work / "days"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        out["real_days"] = real_days(folder, args.real_days, args.day, args.seed)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    rows = [*growth_rows(out.get("growth")), *real_days_rows(out.get("real_days"))]
+    print(format_table(["measure", "value"], rows))
+    if args.json:
+        write_json(args.json, {"results": out, "machine": machine_info()})
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=int, default=100_000)
@@ -487,7 +756,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--day-batch", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--add-day", nargs="+", metavar=("DB", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--growth-sizes",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[],
+        help="also add the same real day onto synthetic histories of these sizes "
+        "(comma-separated, ascending; built by direct SQL, see fill_history); "
+        "with --docs 0, only this and --real-days run",
+    )
+    parser.add_argument(
+        "--growth-before-merge",
+        action="store_true",
+        help="fill each history with as many documents in runs as a day can find there "
+        "without a merge (the worst point of the merge cycle), not all in bands",
+    )
+    parser.add_argument("--day-at-size", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.day_at_size:  # the child side of one growth measurement
+        print_result(
+            day_at_size(Path(args.day_at_size[0]), args.day_at_size[1:], args.jobs, args.queries)
+        )
+        return 0
     if args.whole_corpus:  # the child side of one whole-corpus measurement
         print_result(
             measure_whole_corpus(Path(args.whole_corpus[0]), int(args.whole_corpus[1]), args.jobs)
@@ -501,7 +790,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.work:
         parser.error("--work is required")
+    if args.docs == 0:
+        return growth_only(args)
     out = run(args)
+    if args.growth_sizes:
+        out["growth"] = growth(args)
     if not args.keep:
         shutil.rmtree(args.work, ignore_errors=True)
     rows = [
@@ -559,6 +852,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     rows.extend(day_batch_rows(out))
+    rows.extend(growth_rows(out.get("growth")))
     print(format_table(["measure", "value"], rows))
     if args.json:
         write_json(args.json, {"results": out, "machine": machine_info()})

@@ -15,6 +15,7 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from newsingest.config import DedupConfig
+from newsingest.matching.lsh import hash_columns
 from newsingest.pipeline import dedup
 from newsingest.store import Index, schema
 from newsingest.store import bands as store_bands
@@ -200,4 +201,68 @@ def test_candidates_are_the_oldest_mates_in_each_bucket(
             for other in sorted(bucket[(b, k)] - {doc})[:cap]:
                 expected.add((min(doc, other), max(doc, other)))
     assert [tuple(p) for p in found.tolist()] == sorted(expected)
+    conn.close()
+
+
+@hyp_settings(deadline=None, max_examples=40)
+@given(st.integers(0, 30), st.sampled_from([(1, 1), (3, 2), (49, 2), (4, 5)]), st.integers(0, 99))
+def test_band_keys_are_the_batch_lsh_keys_band_by_band(
+    n: int, layout: tuple[int, int], seed: int
+) -> None:
+    bands, rows = layout
+    sigs = np.random.default_rng(seed).integers(
+        0, 2**32, size=(n, bands * rows + 3), dtype=np.uint32
+    )
+    keys = store_bands.band_keys(sigs, bands, rows)
+    assert keys.shape == (n, bands)
+    for b in range(bands):
+        expected = hash_columns(sigs, b * rows, (b + 1) * rows).view(np.int64)
+        assert np.array_equal(keys[:, b], expected)
+
+
+@hyp_settings(deadline=None, max_examples=60)
+@given(
+    st.lists(st.lists(st.integers(0, 5), min_size=_NBANDS, max_size=_NBANDS), max_size=8),
+    st.lists(st.tuples(st.integers(0, _NBANDS - 1), st.integers(0, 6)), max_size=12),
+)
+def test_few_and_many_queries_find_the_same_run_members(
+    docs: list[list[int]], queries: list[tuple[int, int]]
+) -> None:
+    # A query's few keys are searched all at once; a day's many keys band by band.
+    conn = memory_index()
+    store = store_bands.BandStore(conn, bands=_NBANDS, rows=1, bucket_cap=10)
+    if docs:
+        ids = np.arange(1, len(docs) + 1, dtype=np.int64)
+        store.write_run(*store.run_order(ids, np.array(docs, dtype=np.int64)))
+    ordered = sorted(queries)
+    q_bands = np.array([b for b, _ in ordered], dtype=np.int64)
+    q_keys = np.array([k for _, k in ordered], dtype=np.int64)
+    few = store_bands.run_members(store.runs(), q_bands, q_keys, _NBANDS)
+    with mock.patch.object(store_bands, "_FEW_QUERIES", -1):
+        many = store_bands.run_members(store.runs(), q_bands, q_keys, _NBANDS)
+    expected = sorted(
+        (i, doc)
+        for i, (b, k) in enumerate(ordered)
+        for doc, keys in enumerate(docs, 1)
+        if keys[b] == k
+    )
+    assert sorted(zip(*(a.tolist() for a in few), strict=True)) == expected
+    assert sorted(zip(*(a.tolist() for a in many), strict=True)) == expected
+    conn.close()
+
+
+@pytest.mark.parametrize("asked_count", [1, 49, 256, 257, 20_000])
+def test_the_store_searches_its_filter_part_by_part(asked_count: int) -> None:
+    # Few fingerprints read only their buckets; many read each part whole, one at a time.
+    rng = np.random.default_rng(asked_count)
+    stored = np.unique(rng.integers(0, 2**32, 50_000, dtype=np.int64)).astype(np.uint32)
+    conn = memory_index()
+    store_bands.add_to_filter(conn, stored.copy())
+    store = store_bands.BandStore(conn, bands=_NBANDS, rows=1, bucket_cap=10)
+    present = rng.choice(stored, size=asked_count // 2)
+    asked = np.sort(
+        np.concatenate([present, rng.integers(0, 2**32, asked_count - len(present))])
+    ).astype(np.uint32)
+    for _ in range(2):  # the second search uses the cached bucket offsets
+        assert np.array_equal(store.filter_contains(asked), np.isin(asked, stored))
     conn.close()

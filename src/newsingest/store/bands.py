@@ -24,6 +24,7 @@ from newsingest.store.schema import (
     blob,
     id_list,
     new_token,
+    read_blob,
     stored_array,
     stored_signatures,
 )
@@ -74,11 +75,15 @@ _EMPTY_FPS = np.empty(0, dtype=np.uint32)
 
 
 def band_keys(sigs: _U32, bands: int, rows: int) -> _I64:
-    """``(n, bands)`` signed 64-bit band keys, the same mixing as the batch LSH."""
-    out = np.empty((sigs.shape[0], bands), dtype=np.int64)
-    for b in range(bands):
-        out[:, b] = hash_columns(sigs, b * rows, (b + 1) * rows).view(np.int64)
-    return out
+    """``(n, bands)`` signed 64-bit band keys, the same mixing as the batch LSH.
+
+    Every band of every signature is one row of ``rows`` values: one call of the
+    batch LSH's mixing for all of them, not one per band (a query has one signature,
+    and 49 calls on one value each cost more than the rest of the lookup).
+    """
+    n = sigs.shape[0]
+    flat = np.ascontiguousarray(sigs[:, : bands * rows]).reshape(n * bands, rows)
+    return hash_columns(flat, 0, rows).view(np.int64).reshape(n, bands)
 
 
 def fingerprints(bands: _I64, keys: _I64) -> npt.NDArray[np.uint32]:
@@ -122,6 +127,12 @@ def run_members(runs: Sequence[Run], bands: _I64, keys: _I64, nbands: int) -> tu
     """
     found_i: list[_I64] = []
     found_doc: list[_I64] = []
+    if len(keys) <= _FEW_QUERIES:
+        for run in runs:
+            i, pos = _few_members(run, bands, keys)
+            found_i.append(i)
+            found_doc.append(run.docs[pos])
+        return _joined(found_i, found_doc)
     edges = np.searchsorted(bands, np.arange(nbands + 1))
     for run in runs:
         for b in range(nbands):
@@ -140,9 +151,40 @@ def run_members(runs: Sequence[Run], bands: _I64, keys: _I64, nbands: int) -> tu
             owner, pos = expand_ranges(lo[hit], count[hit])
             found_i.append(hit[owner] + q_lo)
             found_doc.append(run.docs[r_lo:r_hi][pos])
+    return _joined(found_i, found_doc)
+
+
+# Up to this many (band, key) queries, a run is searched for all of them at once
+# (:func:`_few_members`) rather than band by band: a query has one key per band.
+_FEW_QUERIES = 256
+
+
+def _joined(found_i: list[_I64], found_doc: list[_I64]) -> tuple[_I64, _I64]:
     if not found_i:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     return np.concatenate(found_i), np.concatenate(found_doc)
+
+
+def _few_members(run: Run, bands: _I64, keys: _I64) -> tuple[_I64, _I64]:
+    """``(i, row)``: the rows of ``run`` holding ``(bands[i], keys[i])``, for a few queries.
+
+    One ``searchsorted`` per query on its band's stretch, with no array work per
+    band beyond it: for a query's 49 keys that is what costs least.
+    """
+    left = run.bounds[bands]
+    right = run.bounds[bands + 1].copy()
+    col = run.keys
+    for q, (lo, hi, key) in enumerate(
+        zip(left.tolist(), right.tolist(), keys.tolist(), strict=True)
+    ):
+        stretch = col[lo:hi]
+        first = int(stretch.searchsorted(key, "left"))
+        left[q] = lo + first
+        right[q] = lo + first + int(stretch[first:].searchsorted(key, "right"))
+    count = right - left
+    hit = np.flatnonzero(count)
+    owner, pos = expand_ranges(left[hit], count[hit])
+    return hit[owner], pos
 
 
 # ---------------------------------------------------------------- the filter
@@ -159,23 +201,23 @@ class FilterPart:
 def add_to_filter(conn: sqlite3.Connection, fps: npt.NDArray[np.uint32]) -> None:
     """Add fingerprints (any order, repeats allowed; sorted in place) to ``band_filter``.
 
-    Part by part, so a merge at 1M documents holds one part's fingerprints
-    at a time rather than all of them (several copies of the whole filter).
+    Part by part, reading each stored part only when it is rewritten: a merge at
+    10M documents holds one part of the old filter at a time, not all of it.
     """
     new = sorted_unique(fps, overwrite=True)
-    old_parts = filter_parts(conn)
-    conn.execute("DELETE FROM band_filter")
+    had = _listed_parts(conn)
     per_part = _FILTER_BUCKETS // _FILTER_PARTS
     edges = np.searchsorted(new >> _FILTER_SHIFT, np.arange(_FILTER_PARTS + 1))
     for part in range(_FILTER_PARTS):
         merged = new[edges[part] : edges[part + 1]]
-        if old_parts:
-            old = old_parts[part]
+        if had:
+            old = _read_part(conn, part)
             top = np.arange(part * per_part, (part + 1) * per_part, dtype=np.uint32)
             stored = np.repeat(top, np.diff(old.offsets))
             stored <<= 16
             stored |= old.low
             merged = sorted_unique(np.concatenate([stored, merged]), overwrite=True)
+            conn.execute("DELETE FROM band_filter WHERE part = ?", (part,))
         counts = np.bincount((merged >> 16) & (per_part - 1), minlength=per_part)
         conn.execute(
             "INSERT INTO band_filter(part, token, counts, low) VALUES (?, ?, ?, ?)",
@@ -183,21 +225,37 @@ def add_to_filter(conn: sqlite3.Connection, fps: npt.NDArray[np.uint32]) -> None
         )
 
 
-def filter_parts(conn: sqlite3.Connection) -> list[FilterPart]:
-    """The stored filter as it is searched: per part, bucket offsets and low 16 bits."""
-    parts = []
-    per_part = _FILTER_BUCKETS // _FILTER_PARTS
-    rows = conn.execute("SELECT part, counts, low FROM band_filter ORDER BY part").fetchall()
+def _listed_parts(conn: sqlite3.Connection) -> list[tuple[int, int, int]]:
+    """``(part, token, rowid)`` of the stored parts: none, or every part."""
+    rows = conn.execute("SELECT part, token, rowid FROM band_filter ORDER BY part").fetchall()
     # Written all at once by add_to_filter: none, or every part.
     if rows and [r[0] for r in rows] != list(range(_FILTER_PARTS)):
         raise DamagedValueError(f"the band filter has parts {[r[0] for r in rows]}")
-    for part, counts, low in rows:
-        what = f"band filter part {part}"
-        offsets = np.zeros(per_part + 1, dtype=np.int64)
-        np.cumsum(stored_array(counts, "<u4", f"{what}: counts", count=per_part), out=offsets[1:])
-        low_arr = stored_array(low, "<u2", f"{what}: keys", count=int(offsets[-1]))
-        parts.append(FilterPart(offsets=offsets, low=low_arr))
-    return parts
+    return rows
+
+
+def _offsets(counts: object, part: int) -> _I64:
+    """A part's bucket offsets (its counts cumulated), from its stored ``counts``."""
+    per_part = _FILTER_BUCKETS // _FILTER_PARTS
+    offsets = np.zeros(per_part + 1, dtype=np.int64)
+    what = f"band filter part {part}: counts"
+    np.cumsum(stored_array(counts, "<u4", what, count=per_part), out=offsets[1:])
+    return offsets
+
+
+def _read_part(conn: sqlite3.Connection, part: int) -> FilterPart:
+    counts, rowid = conn.execute(
+        "SELECT counts, rowid FROM band_filter WHERE part = ?", (part,)
+    ).fetchone()
+    offsets = _offsets(counts, part)
+    low = read_blob(conn, "band_filter", "low", rowid)
+    what = f"band filter part {part}: keys"
+    return FilterPart(offsets=offsets, low=stored_array(low, "<u2", what, count=int(offsets[-1])))
+
+
+def filter_parts(conn: sqlite3.Connection) -> list[FilterPart]:
+    """The stored filter as it is searched: per part, bucket offsets and low 16 bits."""
+    return [_read_part(conn, part) for part, _, _ in _listed_parts(conn)]
 
 
 def read_filter(conn: sqlite3.Connection) -> npt.NDArray[np.uint32]:
@@ -213,32 +271,64 @@ def read_filter(conn: sqlite3.Connection) -> npt.NDArray[np.uint32]:
 
 
 def filter_contains(parts: list[FilterPart], fps: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
-    """Which of the sorted fingerprints ``fps`` are in the filter.
-
-    A binary search inside each fingerprint's bucket, all queries at once:
-    no full array of fingerprints is rebuilt (that allocation cost more than the search).
-    """
+    """Which of the sorted fingerprints ``fps`` are in the filter (its parts read whole)."""
     out = np.zeros(len(fps), dtype=bool)
     if not parts:
         return out
     edges = np.searchsorted(fps >> _FILTER_SHIFT, np.arange(_FILTER_PARTS + 1))
     for part, stored in enumerate(parts):
         lo_q, hi_q = int(edges[part]), int(edges[part + 1])
-        if lo_q == hi_q or not len(stored.low):
-            continue
-        wanted = fps[lo_q:hi_q]
-        bucket = (wanted >> 16).astype(np.int64) & (len(stored.offsets) - 2)
-        low_q = (wanted & 0xFFFF).astype(np.uint16)
-        lo, end = stored.offsets[bucket], stored.offsets[bucket + 1]
-        hi = end.copy()
-        last = len(stored.low) - 1
-        for _ in range(int(np.diff(stored.offsets).max()).bit_length()):
-            mid = (lo + hi) >> 1
-            less = stored.low[np.minimum(mid, last)] < low_q
-            open_ = lo < hi
-            lo = np.where(open_ & less, mid + 1, lo)
-            hi = np.where(open_ & ~less, mid, hi)
-        out[lo_q:hi_q] = (lo < end) & (stored.low[np.minimum(lo, last)] == low_q)
+        if lo_q < hi_q:
+            out[lo_q:hi_q] = _part_contains(stored, fps[lo_q:hi_q])
+    return out
+
+
+def _part_contains(stored: FilterPart, wanted: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
+    """Which of the sorted ``wanted`` (all of this part) are in it.
+
+    A binary search inside each fingerprint's bucket, all queries at once:
+    no full array of fingerprints is rebuilt (that allocation cost more than the search).
+    """
+    if not len(stored.low):
+        return np.zeros(len(wanted), dtype=bool)
+    bucket = (wanted >> 16).astype(np.int64) & (len(stored.offsets) - 2)
+    low_q = (wanted & 0xFFFF).astype(np.uint16)
+    lo, end = stored.offsets[bucket], stored.offsets[bucket + 1]
+    hi = end.copy()
+    last = len(stored.low) - 1
+    for _ in range(int(np.diff(stored.offsets).max()).bit_length()):
+        mid = (lo + hi) >> 1
+        less = stored.low[np.minimum(mid, last)] < low_q
+        open_ = lo < hi
+        lo = np.where(open_ & less, mid + 1, lo)
+        hi = np.where(open_ & ~less, mid, hi)
+    found: npt.NDArray[np.bool_] = (lo < end) & (stored.low[np.minimum(lo, last)] == low_q)
+    return found
+
+
+def _few_in_part(
+    conn: sqlite3.Connection, rowid: int, offsets: _I64, wanted: npt.NDArray[np.uint32]
+) -> npt.NDArray[np.bool_]:
+    """:func:`_part_contains` for a few fingerprints: only their buckets are read.
+
+    Incremental BLOB reads of the part's ``low`` column, a bucket per fingerprint,
+    so a one-article query reads a few kilobytes, not the whole filter.
+    """
+    out = np.zeros(len(wanted), dtype=bool)
+    total = int(offsets[-1])
+    with conn.blobopen("band_filter", "low", rowid, readonly=True) as low:
+        if len(low) != 2 * total:
+            raise DamagedValueError(f"band filter row {rowid}: its keys do not match its counts")
+        mask = len(offsets) - 2
+        for i, fp in enumerate(wanted.tolist()):
+            bucket = (fp >> 16) & mask
+            start, stop = int(offsets[bucket]), int(offsets[bucket + 1])
+            if start == stop:
+                continue
+            low.seek(2 * start)
+            stretch = np.frombuffer(low.read(2 * (stop - start)), dtype="<u2")
+            at = int(stretch.searchsorted(fp & 0xFFFF))
+            out[i] = at < len(stretch) and int(stretch[at]) == fp & 0xFFFF
     return out
 
 
@@ -269,7 +359,7 @@ class BandStore:
         self.num_perm = num_perm or bands * rows
         """Values per stored signature (the band keys read the first ``bands * rows``)."""
         self._run_cache: dict[tuple[int, int], Run] = {}
-        self._filter_cache: tuple[tuple[tuple[int, int], ...], list[FilterPart]] = ((), [])
+        self._offsets_cache: dict[tuple[int, int], _I64] = {}
 
     def keys_of(self, sigs: _U32) -> _I64:
         """:func:`band_keys` with this index's bands and rows."""
@@ -289,10 +379,12 @@ class BandStore:
 
     def _read_run(self, run: int, token: int) -> Run:
         """One stored run, checked: every run is read by every update and query."""
-        rows, bounds, keys, docs = self._conn.execute(
-            "SELECT rows, bounds, keys, docs FROM band_runs WHERE run = ?", (run,)
+        rows, bounds = self._conn.execute(
+            "SELECT rows, bounds FROM band_runs WHERE run = ?", (run,)
         ).fetchone()
         what = f"band run {run}"
+        keys = read_blob(self._conn, "band_runs", "keys", run)
+        docs = read_blob(self._conn, "band_runs", "docs", run)
         bound_arr = stored_array(bounds, "<i8", f"{what}: bounds", count=self.bands + 1)
         key_arr = stored_array(keys, "<i8", f"{what}: keys", count=rows)
         doc_arr = stored_array(docs, "<i8", f"{what}: documents", count=rows)
@@ -346,14 +438,41 @@ class BandStore:
             self.write_run(*merge_runs(group, self.bands), run=group[0].run)
             runs = self.runs()
 
-    def band_filter(self) -> list[FilterPart]:
-        """The parts of the fingerprint filter of ``bands`` (cached while unchanged)."""
-        listed = tuple(
-            self._conn.execute("SELECT part, token FROM band_filter ORDER BY part").fetchall()
-        )
-        if listed != self._filter_cache[0]:
-            self._filter_cache = (listed, filter_parts(self._conn))
-        return self._filter_cache[1]
+    def filter_contains(self, fps: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
+        """Which of the sorted fingerprints ``fps`` are in ``band_filter``.
+
+        One part at a time, and only the parts asked about: a day holds one
+        sixteenth of the filter at a time (its whole is 2 bytes per band key, 1 GB
+        at 10M documents), a query of one article reads only its buckets. The
+        parts' bucket offsets are cached by token.
+        """
+        out = np.zeros(len(fps), dtype=bool)
+        listed = _listed_parts(self._conn)
+        if not listed:
+            return out
+        edges = np.searchsorted(fps >> _FILTER_SHIFT, np.arange(_FILTER_PARTS + 1))
+        cache: dict[tuple[int, int], _I64] = {}
+        for part, token, rowid in listed:
+            lo_q, hi_q = int(edges[part]), int(edges[part + 1])
+            if lo_q == hi_q:
+                continue
+            offsets = self._offsets_cache.get((part, token))
+            if offsets is None:
+                counts = self._conn.execute(
+                    "SELECT counts FROM band_filter WHERE rowid = ?", (rowid,)
+                ).fetchone()[0]
+                offsets = _offsets(counts, part)
+            cache[(part, token)] = offsets
+            wanted = fps[lo_q:hi_q]
+            if hi_q - lo_q <= _FEW_QUERIES:
+                out[lo_q:hi_q] = _few_in_part(self._conn, rowid, offsets, wanted)
+            else:
+                low = read_blob(self._conn, "band_filter", "low", rowid)
+                what = f"band filter part {part}: keys"
+                stored = stored_array(low, "<u2", what, count=int(offsets[-1]))
+                out[lo_q:hi_q] = _part_contains(FilterPart(offsets=offsets, low=stored), wanted)
+        self._offsets_cache = cache
+        return out
 
     def merge_if_grown(self) -> int:
         """Move the runs into ``bands`` when they have grown (one sorted pass).
@@ -497,7 +616,7 @@ class BandStore:
         """
         fps = fingerprints(u_band, u_key)
         by_fp = np.argsort(fps)  # sorted queries: searchsorted stays in cache
-        maybe = np.sort(by_fp[filter_contains(self.band_filter(), fps[by_fp])])
+        maybe = np.sort(by_fp[self.filter_contains(fps[by_fp])])
         if not len(maybe):
             return np.empty(0, np.int64), np.empty(0, np.int64)
         self._conn.execute("DELETE FROM probe")

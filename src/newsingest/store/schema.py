@@ -56,6 +56,7 @@ __all__ = [
     "new_token",
     "now",
     "pack_article",
+    "read_blob",
     "read_meta",
     "read_only_uri",
     "release_wal",
@@ -214,6 +215,22 @@ def stored_array(
         wanted = f"{count} values" if count is not None else "whole values"
         raise DamagedValueError(f"{what} holds {len(value)} bytes, not {wanted} of {size} bytes")
     return np.frombuffer(value, dtype=dtype)
+
+
+def read_blob(conn: sqlite3.Connection, table: str, column: str, rowid: int) -> object:
+    """A large stored BLOB, read through an incremental BLOB handle.
+
+    For BLOBs of megabytes (filter parts, runs): a ``SELECT`` of one cost about five
+    times the CPU of reading it through ``blobopen``. A value that is not a BLOB is
+    returned as it is, for :func:`stored_array` to refuse; a missing row as ``None``.
+    """
+    row = conn.execute(f"SELECT typeof({column}) FROM {table} WHERE rowid = ?", (rowid,)).fetchone()
+    if row is None:
+        return None
+    if row[0] != "blob":
+        return conn.execute(f"SELECT {column} FROM {table} WHERE rowid = ?", (rowid,)).fetchone()[0]
+    with conn.blobopen(table, column, rowid, readonly=True) as handle:
+        return handle.read()
 
 
 def stored_signatures(blobs: Sequence[object], num_perm: int) -> npt.NDArray[np.uint32]:

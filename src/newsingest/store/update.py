@@ -33,7 +33,7 @@ import numpy.typing as npt
 
 from newsingest._arrays import sorted_unique
 from newsingest.config import DedupConfig
-from newsingest.matching.boilerplate import BoilerplateModel, strip_boilerplate
+from newsingest.matching.boilerplate import key_paragraph_groups, stripped_texts
 from newsingest.matching.fingerprint import fingerprint_batch
 from newsingest.matching.link import count_repairs
 from newsingest.matching.verify import verify_pairs
@@ -255,9 +255,6 @@ class Update:
         changed: list[int] = []
         if not docs:
             return Fingerprints(changed=changed, new=new, old=old)
-        bp_of = (
-            verdicts.boilerplate_by_doc(self.conn, docs) if self.config.boilerplate.enabled else {}
-        )
         for lo in range(0, len(docs), SQL_BATCH):
             part = docs[lo : lo + SQL_BATCH]
             rows = self.conn.execute(
@@ -266,12 +263,11 @@ class Update:
                 "WHERE doc IN (SELECT value FROM json_each(?)) ORDER BY doc",
                 (id_list(d for d in part if d in in_memory), id_list(part)),
             ).fetchall()
-            texts = []
-            for doc, stored, *_ in rows:
-                article = in_memory[doc] if doc in in_memory else unpack_article(stored)
-                if bp_of.get(doc):
-                    article = strip_boilerplate(article, BoilerplateModel(boilerplate=bp_of[doc]))
-                texts.append(article.text)
+            articles = [
+                in_memory[doc] if doc in in_memory else unpack_article(stored)
+                for doc, stored, *_ in rows
+            ]
+            texts = self._stripped_texts(articles)
             sigs, sizes, digests = fingerprint_batch(texts, self.config.fingerprint)
             for k, (doc, _, digest, sig_blob, size, rep, length) in enumerate(rows):
                 new_sig = sigs[k].tobytes()
@@ -285,6 +281,18 @@ class Update:
                         "UPDATE documents SET length = ? WHERE doc = ?", (new_len, doc)
                     )
         return Fingerprints(changed=changed, new=new, old=old)
+
+    def _stripped_texts(self, articles: Sequence[Article]) -> list[str]:
+        """The articles' texts without their paragraphs whose stored verdict is boilerplate.
+
+        As the batch run strips: the paragraph keys of all of them in one kernel
+        call, and the verdicts of just those keys.
+        """
+        if not self.config.boilerplate.enabled:
+            return [a.text for a in articles]
+        flat, lengths = key_paragraph_groups([a.paragraphs for a in articles])
+        found = verdicts.boilerplate_among(self.conn, sorted_unique(flat[0]))
+        return stripped_texts(articles, flat[0], lengths, found)
 
     def representatives(
         self, changed: Sequence[int], prints: Fingerprints, new_set: set[int], freed: set[bytes]

@@ -15,6 +15,7 @@ import itertools
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -40,7 +41,7 @@ from newsingest.store.schema import (
 )
 
 __all__ = [
-    "boilerplate_by_doc",
+    "boilerplate_among",
     "docs_holding",
     "fill_doc_keys",
     "forget_lines",
@@ -68,16 +69,22 @@ def strip_with_stored(conn: sqlite3.Connection, bp: BoilerplateConfig, article: 
     return strip_boilerplate(article, BoilerplateModel(boilerplate=found))
 
 
-def boilerplate_by_doc(conn: sqlite3.Connection, docs: Sequence[int]) -> dict[int, set[int]]:
-    """The boilerplate keys of each of ``docs`` that has any."""
-    out: dict[int, set[int]] = defaultdict(set)
-    for doc, key in conn.execute(
-        "SELECT dl.doc, dl.key FROM doc_lines dl JOIN lines l ON l.key = dl.key "
-        "WHERE l.boilerplate = 1 AND dl.doc IN (SELECT value FROM json_each(?))",
-        (id_list(docs),),
-    ):
-        out[doc].add(key)
-    return out
+def boilerplate_among(conn: sqlite3.Connection, keys: _I64) -> _I64:
+    """Those of the sorted ``keys`` whose stored verdict is boilerplate, sorted.
+
+    Looked up key by key in ``lines``: what a batch brings, not every stored key.
+    """
+    found: list[int] = []
+    for lo in range(0, len(keys), SQL_BATCH):
+        found += (
+            r[0]
+            for r in conn.execute(
+                "SELECT key FROM lines WHERE boilerplate = 1 AND key IN "
+                "(SELECT value FROM json_each(?))",
+                (id_list(keys[lo : lo + SQL_BATCH].tolist()),),
+            )
+        )
+    return np.array(sorted(found), dtype=np.int64)
 
 
 def docs_holding(conn: sqlite3.Connection, keys: Iterable[int]) -> list[int]:
@@ -279,25 +286,36 @@ def _doc_keys(conn: sqlite3.Connection, docs: Sequence[int]) -> tuple[_I64, _I64
         missing = sorted(set(docs) - {row[0] for row in rows})
         fill_doc_keys(conn, missing)
         rows += _doc_key_blobs(conn, missing)
-    keys = np.frombuffer(b"".join(r[1] for r in rows), dtype="<i8").astype(np.int64)
-    words = np.frombuffer(b"".join(r[2] for r in rows), dtype="<i4").astype(np.int64)
-    lengths = np.fromiter((len(r[1]) // 8 for r in rows), dtype=np.int64, count=len(rows))
-    return np.array([r[0] for r in rows], dtype=np.int64), lengths, keys, words
+    if not rows:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty, empty
+    # Columns at C speed: a component can hold every stored article of an outlet.
+    doc_col, key_col, word_col, length_col = zip(*rows, strict=True)
+    keys = np.frombuffer(b"".join(key_col), dtype="<i8").astype(np.int64)
+    words = np.frombuffer(b"".join(word_col), dtype="<i4").astype(np.int64)
+    lengths = np.array(length_col, dtype=np.int64)
+    return np.array(doc_col, dtype=np.int64), lengths, keys, words
 
 
-def _doc_key_blobs(conn: sqlite3.Connection, docs: Sequence[int]) -> list[tuple[int, bytes, bytes]]:
-    rows: list[tuple[int, bytes, bytes]] = []
+# The checks a doc_keys row must pass, done by SQLite: 8 bytes of key per 4 bytes of
+# word count, both BLOBs. Rows read in bulk are checked without a Python test per row.
+_DOC_KEYS_SQL = (
+    "SELECT doc, keys, words, length(keys) / 8, "
+    "typeof(keys) = 'blob' AND typeof(words) = 'blob' "
+    "AND length(keys) % 8 = 0 AND 2 * length(words) = length(keys) "
+    "FROM doc_keys WHERE doc IN (SELECT value FROM json_each(?))"
+)
+
+
+def _doc_key_blobs(conn: sqlite3.Connection, docs: Sequence[int]) -> list[tuple[Any, ...]]:
+    """``(doc, keys, words, count)`` rows of ``doc_keys`` for ``docs``, checked."""
+    rows: list[tuple[Any, ...]] = []
     for lo in range(0, len(docs), SQL_BATCH):
-        rows += conn.execute(
-            "SELECT doc, keys, words FROM doc_keys WHERE doc IN (SELECT value FROM json_each(?))",
-            (id_list(docs[lo : lo + SQL_BATCH]),),
-        ).fetchall()
-    for doc, keys, words in rows:
-        # Read joined, the rows must pair up: 8 bytes of key per 4 bytes of word count.
-        if not (isinstance(keys, bytes) and isinstance(words, bytes)) or (
-            len(keys) % 8 or 2 * len(words) != len(keys)
-        ):
+        part = conn.execute(_DOC_KEYS_SQL, (id_list(docs[lo : lo + SQL_BATCH]),)).fetchall()
+        if not all(r[4] for r in part):
+            doc = next(r[0] for r in part if not r[4])
             raise DamagedValueError(f"the paragraph keys of document {doc} are truncated")
+        rows += (r[:4] for r in part)
     return rows
 
 
