@@ -153,6 +153,25 @@ def _speed(args: argparse.Namespace, extra: Sequence[str], json_path: Path) -> d
     return dict(_load(json_path))
 
 
+def _html(args: argparse.Namespace, extra: Sequence[str], json_path: Path) -> dict[str, Any]:
+    from benchmarks import html_eval  # noqa: PLC0415
+
+    return _call_load(html_eval.main, args, extra, json_path)
+
+
+def _warc(args: argparse.Namespace, extra: Sequence[str], json_path: Path) -> dict[str, Any]:
+    from benchmarks import warc_read  # noqa: PLC0415
+
+    return _call_load(warc_read.main, args, extra, json_path)
+
+
+def _reuse(args: argparse.Namespace, extra: Sequence[str], json_path: Path) -> dict[str, Any]:
+    from benchmarks import reuse_eval  # noqa: PLC0415
+
+    work = Path(args.work) / "reuse"
+    return _call_load(reuse_eval.main, args, [*extra, "--work", str(work)], json_path)
+
+
 def _index(args: argparse.Namespace, extra: Sequence[str], json_path: Path) -> dict[str, Any]:
     from benchmarks import index  # noqa: PLC0415
 
@@ -232,17 +251,46 @@ BENCHMARKS: dict[str, tuple[Runner, Sizes]] = {
         Sizes(
             ["--docs", "5000", "--no-profile"],
             ["--docs", "50000", "--repeat", "3"],
-            "5k articles",
-            "50k articles, best of 3 runs per method",
+            "5k articles; realistic folder: 5k files, a quarter real web pages",
+            "50k articles; realistic folder: 9,300 files, a quarter real web pages; "
+            "best of 3 runs per method",
+        ),
+    ),
+    "html": (
+        _html,
+        Sizes(["--limit", "150"], [], "the first 150 wcxb pages", "all 711 wcxb pages"),
+    ),
+    "warc": (
+        _warc,
+        Sizes(
+            ["--copies", "1", "--repeat", "1"],
+            ["--repeat", "3"],
+            "the wcxb pages crawled once",
+            "the wcxb pages crawled 4 times, best of 3",
+        ),
+    ),
+    "reuse": (
+        _reuse,
+        Sizes(
+            ["--speed-docs", "10000"],
+            ["--speed-docs", "100000"],
+            "COUNTER's 300 pairs; 10k articles for speed",
+            "COUNTER's 300 pairs; 100k articles for speed",
         ),
     ),
     "index": (
         _index,
         Sizes(
-            ["--docs", "50000", "--queries", "300", "--real-days", "2"],
-            ["--docs", "1000000", "--real-days", "20"],
-            "50k documents (+10k day), 2 real-text days in a row",
-            "1M documents (+10k day), 20 real-text days in a row",
+            [
+                *("--docs", "50000", "--queries", "300", "--real-days", "2"),
+                *("--growth-sizes", "20000,50000"),
+            ],
+            [
+                *("--docs", "1000000", "--real-days", "20"),
+                *("--growth-sizes", "100000,1000000,3000000"),
+            ],
+            "50k documents (+10k day), 2 real-text days in a row; days onto 20k and 50k stored",
+            "1M documents (+10k day), 20 real-text days in a row; days onto 100k, 1M and 3M stored",
         ),
     ),
     "scale": (

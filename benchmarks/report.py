@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._common import format_table
-from benchmarks.scale import per_doc_seconds
+from benchmarks.scale import (
+    GOAL_FROM,
+    GOAL_MB,
+    STAGE_HEADERS,
+    linear_growth,
+    per_doc_seconds,
+    stage_table,
+)
 
 INDEX_GOAL = 50
 """How many times faster than re-running the whole corpus a day must be added."""
@@ -372,25 +379,7 @@ def section_fingerprint(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
     return lines, goals
 
 
-def section_speed(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
-    body = r.get("result") or {}
-    corpus = body.get("corpus") or {}
-    rows_in = body.get("results") or []
-    goal = body.get("goal_ratio", 0.25)
-    lines = (
-        [
-            f"End-to-end dedup of one folder of {corpus.get('docs', '?'):,} plain-text articles "
-            f"({_num(corpus.get('megabytes'), '.1f')} MB, re-published copies and cp1252 "
-            "among them) "
-            "against the datasketch recipe; every method in a fresh interpreter, wall time "
-            "including start-up.",
-            "",
-        ]
-        if isinstance(corpus.get("docs"), int)
-        else []
-    )
-    if not rows_in:
-        return lines, []
+def _speed_table(rows_in: Sequence[Mapping[str, Any]], goal: float) -> str:
     base_row = next((x for x in rows_in if x.get("method") == "datasketch"), {})
     base = base_row.get("wall_s")
     base_cpu = base_row.get("cpu_s")
@@ -414,33 +403,97 @@ def section_speed(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
                 f"{x.get('clusters', 0):,}",
             ]
         )
-    lines.append(
-        format_table(
-            (
-                "method",
-                "wall s",
-                "docs/s",
-                "peak RSS MiB",
-                f"wall / datasketch (goal <= {goal})",
-                "CPU / datasketch",
-                "clusters",
-            ),
-            rows,
+    return format_table(
+        (
+            "method",
+            "wall s",
+            "docs/s",
+            "peak RSS MiB",
+            f"wall / datasketch (goal <= {goal})",
+            "CPU / datasketch",
+            "clusters",
+        ),
+        rows,
+    )
+
+
+def _speed_goal(rows_in: Sequence[Mapping[str, Any]], goal: float, what: str) -> list[Goal]:
+    base = next((x for x in rows_in if x.get("method") == "datasketch"), {}).get("wall_s")
+    ours = next((x for x in rows_in if x.get("method") == "newsingest jobs=1"), None)
+    if not (ours and base and "wall_s" in ours):
+        return []
+    ratio = ours["wall_s"] / base
+    return [
+        (
+            "speed",
+            f"jobs=1 wall <= {goal} x datasketch recipe{what}",
+            f"{ratio:.3f}",
+            _met(ratio <= goal),
         )
+    ]
+
+
+def _speed_html_lines(body: Result) -> tuple[list[str], list[Goal]]:
+    """The realistic folder: a share of real-size web pages among the plain text."""
+    if body.get("html_skipped"):
+        return [f"Realistic folder not measured: {body['html_skipped']}.", ""], []
+    rows_in = body.get("html_results") or []
+    if not rows_in:
+        return [], []
+    corpus = body.get("html_corpus") or {}
+    goal = body.get("html_goal_ratio", 0.5)
+    lines = [
+        f"A realistic folder: {corpus.get('docs', 0):,} files "
+        f"({_num(corpus.get('megabytes'), '.1f')} MB), {corpus.get('html', 0):,} of them "
+        f"full web pages of real size: real article pages of {corpus.get('wrappers', 0):,} "
+        "sites (WCXB) with their article replaced by a story, so that copies come wrapped in "
+        "different outlets' navigation, scripts and related links; the rest plain text; "
+        f"{corpus.get('gzipped', 0):,} files gzipped.",
+        "",
+        _speed_table(rows_in, goal),
+        "",
+    ]
+    share = body.get("html_ingest_share")
+    if isinstance(share, int | float):
+        lines += [f"Ingestion is {share:.0%} of newsingest's wall time at one job.", ""]
+    found = body.get("html_extractors") or {}
+    by_path = found.get("extractor_notes", found.get("notes"))
+    if by_path:
+        notes = ", ".join(f"`{n}` {c}" for n, c in by_path.items())
+        lines += [
+            f"Extractor, by the notes of {found.get('pages')} sampled pages: {notes}; "
+            f"{_num(found.get('cpu_ms_per_page'), '.1f')} ms CPU per page to ingest.",
+            "",
+        ]
+    pages = corpus.get("html_share")
+    what = f", {pages:.0%} of the files real web pages" if pages else ", real web pages"
+    return lines, _speed_goal(rows_in, goal, what)
+
+
+def section_speed(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
+    body = r.get("result") or {}
+    corpus = body.get("corpus") or {}
+    rows_in = body.get("results") or []
+    goal = body.get("goal_ratio", 0.25)
+    lines = (
+        [
+            f"End-to-end dedup of one folder of {corpus.get('docs', '?'):,} plain-text articles "
+            f"({_num(corpus.get('megabytes'), '.1f')} MB, re-published copies and cp1252 "
+            "among them) "
+            "against the datasketch recipe; every method in a fresh interpreter, wall time "
+            "including start-up.",
+            "",
+        ]
+        if isinstance(corpus.get("docs"), int)
+        else []
     )
     goals: list[Goal] = []
-    ours = next((x for x in rows_in if x.get("method") == "newsingest jobs=1"), None)
-    if ours and base and "wall_s" in ours:
-        ratio = ours["wall_s"] / base
-        goals.append(
-            (
-                "speed",
-                f"jobs=1 wall <= {goal} x datasketch recipe",
-                f"{ratio:.3f}",
-                _met(ratio <= goal),
-            )
-        )
-    return lines, goals
+    if rows_in:
+        lines.append(_speed_table(rows_in, goal))
+        lines.append("")
+        goals += _speed_goal(rows_in, goal, "")
+    html_lines, html_goals = _speed_html_lines(body)
+    return lines + html_lines, goals + html_goals
 
 
 def _slope(xs: Sequence[float], ys: Sequence[float]) -> float:
@@ -474,7 +527,8 @@ def real_days_rows(real: dict[str, Any] | None) -> list[tuple[str, str]]:
 
     def cell(day: dict[str, Any]) -> str:
         verdicts = day["timings"].get("boilerplate verdicts", 0.0)
-        return f"{day['seconds']:.2f} s (verdicts {verdicts:.2f} s)"
+        cpu = f", CPU {day['cpu_seconds']:.2f} s" if "cpu_seconds" in day else ""
+        return f"{day['seconds']:.2f} s{cpu} (verdicts {verdicts:.2f} s)"
 
     plain = [d for d in days if not d["merged"]]
     slope = _slope([d["stored_before"] for d in plain], [d["seconds"] for d in plain])
@@ -485,7 +539,162 @@ def real_days_rows(real: dict[str, Any] | None) -> list[tuple[str, str]]:
         ),
         (f"  day {len(days)} (onto {last['stored_before']:,} stored articles)", cell(last)),
         ("  growth of a day (no merge) per 100k stored articles", f"+{slope * 1e5:.2f} s"),
+        *_days_spread(days),
     ]
+
+
+def _days_spread(days: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The last day over the first, and the slowest day, in CPU seconds where measured."""
+    if "cpu_seconds" not in days[0]:
+        return []
+    cpu = [d["cpu_seconds"] for d in days]
+    worst = max(range(len(days)), key=cpu.__getitem__)
+    merges = [i + 1 for i, d in enumerate(days) if d["merged"]]
+    return [
+        (
+            f"  day {len(days)} / day 1, CPU (goal <= {DAYS_GOAL}x)",
+            f"{cpu[-1] / cpu[0]:.2f}x; slowest day {worst + 1}: {cpu[worst]:.2f} s; "
+            f"merge days: {', '.join(map(str, merges)) or 'none'}",
+        )
+    ]
+
+
+GROWTH_GOAL = 1.5
+"""A day onto the largest history within this factor of the same day onto the smallest."""
+DAYS_GOAL = 1.2
+"""The last of the real-text days in a row within this factor of the first."""
+INDEX_RSS_GOAL_MB = 2000.0
+QUERY_GOAL_MS = 10.0
+
+
+def _day_cell(size: dict[str, Any]) -> str:
+    art = size.get("query_article_ms") or {}
+    fp = size.get("query_fingerprint_ms") or {}
+    return (
+        f"{_num(size.get('real_day_seconds'), '.2f')} s "
+        f"(CPU {_num(size.get('real_day_cpu_seconds'), '.2f')} s); index share "
+        f"{_num(size.get('index_share_seconds'), '.2f')} s "
+        f"(CPU {_num(size.get('index_share_cpu_seconds'), '.2f')} s); peak RSS "
+        f"{_num(size.get('peak_rss_mb'), ',.0f')} MB; query one article "
+        f"{_num(art.get('median'), '.2f')} / {_num(art.get('p99'), '.2f')} ms, "
+        f"one fingerprint {_num(fp.get('median'), '.2f')} / {_num(fp.get('p99'), '.2f')} ms"
+    )
+
+
+def growth_rows(growth: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """Table rows for ``benchmarks.index.growth``: the same day onto each history size."""
+    sizes = (growth or {}).get("sizes") or []
+    if not sizes:
+        return []
+    batch = growth["day_batch"] if growth else {}
+    rows = [
+        (
+            f"the day's own batch: pipeline.dedup of its {batch.get('documents', 0):,} "
+            "articles alone (fresh process)",
+            f"{_num(batch.get('seconds'), '.2f')} s "
+            f"(CPU {_num(batch.get('cpu_seconds'), '.2f')} s)",
+        )
+    ]
+    for size in sizes:
+        rows.append(
+            (
+                f"real day of {size.get('real_day_documents', 0):,} articles onto "
+                f"{size['stored']:,} synthetic documents"
+                + (f" ({size['in_runs']:,} of them in runs)" if size.get("in_runs") else "")
+                + " (median / p99 queries)",
+                _day_cell(size),
+            )
+        )
+    if len(sizes) >= 2:
+        first, last = sizes[0], sizes[-1]
+        rows.append(
+            (
+                f"  day onto {last['stored']:,} / day onto {first['stored']:,} "
+                f"(goal <= {GROWTH_GOAL}x): wall, CPU",
+                f"{last['real_day_seconds'] / first['real_day_seconds']:.2f}x, "
+                f"{last['real_day_cpu_seconds'] / first['real_day_cpu_seconds']:.2f}x",
+            )
+        )
+    return rows
+
+
+GOAL_SIZE = 10_000_000
+"""The history size the growth, memory and query goals are stated at."""
+
+
+def growth_goals(out: dict[str, Any]) -> list[Goal]:
+    """The goals of issue 16 for the index, from the growth rows and the real-text days.
+
+    The growth, memory and query goals are stated at 10M stored documents: measured
+    only up to a smaller size, they are reported and not judged. Times are CPU
+    seconds where the run measured them (a shared machine's wall times are noise).
+    """
+    goals: list[Goal] = []
+    growth = out.get("growth") or {}
+    sizes = growth.get("sizes") or []
+    batch = growth.get("day_batch") or {}
+
+    def judged(size: dict[str, Any], ok: bool) -> str:
+        return _met(ok) if size["stored"] >= GOAL_SIZE else "— (goal at 10M)"
+
+    if len(sizes) >= 2:
+        first, last = sizes[0], sizes[-1]
+        ratio = last["real_day_cpu_seconds"] / first["real_day_cpu_seconds"]
+        goals.append(
+            (
+                "index",
+                f"a day onto {last['stored']:,} within {GROWTH_GOAL}x of onto "
+                f"{first['stored']:,} (CPU)",
+                f"{ratio:.2f}x",
+                judged(last, ratio <= GROWTH_GOAL),
+            )
+        )
+    cpu = "cpu_seconds" in batch
+    own = batch.get("cpu_seconds" if cpu else "seconds")
+    for size in sizes:
+        share = size.get("index_share_cpu_seconds" if cpu else "index_share_seconds")
+        if size["stored"] >= 1_000_000 and isinstance(own, int | float) and share is not None:
+            goals.append(
+                (
+                    "index",
+                    f"index share of a day <= the day's own batch at {size['stored']:,}"
+                    + (" (CPU)" if cpu else ""),
+                    f"{share:.2f} s vs {own:.2f} s",
+                    _met(share <= own),
+                )
+            )
+    if sizes:
+        big = sizes[-1]
+        goals.append(
+            (
+                "index",
+                f"peak RSS of a day at {big['stored']:,} <= {INDEX_RSS_GOAL_MB:,.0f} MB",
+                f"{big['peak_rss_mb']:,.0f} MB",
+                judged(big, big["peak_rss_mb"] <= INDEX_RSS_GOAL_MB),
+            )
+        )
+        median = (big.get("query_article_ms") or {}).get("median")
+        if isinstance(median, int | float):
+            goals.append(
+                (
+                    "index",
+                    f"one-article query at {big['stored']:,} < {QUERY_GOAL_MS:.0f} ms (median)",
+                    f"{median:.2f} ms",
+                    judged(big, median < QUERY_GOAL_MS),
+                )
+            )
+    days = (out.get("real_days") or {}).get("days") or []
+    if len(days) >= 2 and "cpu_seconds" in days[0]:
+        ratio = days[-1]["cpu_seconds"] / days[0]["cpu_seconds"]
+        goals.append(
+            (
+                "index",
+                f"real-text day {len(days)} within {DAYS_GOAL}x of day 1 (CPU)",
+                f"{ratio:.2f}x",
+                _met(ratio <= DAYS_GOAL),
+            )
+        )
+    return goals
 
 
 def whole_corpus_rows(out: dict[str, Any]) -> list[tuple[str, str]]:
@@ -538,29 +747,33 @@ def section_index(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
     out = (r.get("result") or {}).get("results") or {}
     if not out:
         return [], []
-    rows = [
-        ("documents in the index", f"{out.get('docs', 0):,}"),
-        ("insert throughput", f"{_num(out.get('insert_docs_per_s'), ',.0f')} docs/s"),
-        (
-            "database size",
-            f"{_num(out.get('db_bytes', 0) / 1e6, ',.0f')} MB"
-            f" ({_num(out.get('db_bytes_per_doc'), ',.0f')} B/doc)",
-        ),
-        ("peak RSS while adding", f"{_num(out.get('peak_rss_mb_adding'), ',.0f')} MB"),
-        (
-            "query latency median / p99",
-            f"{_num(out.get('query_ms_median'), '.2f')}"
-            f" / {_num(out.get('query_ms_p99'), '.2f')} ms",
-        ),
-        (
-            f"add a synthetic {out.get('day', 0):,}-document day by fingerprint",
-            f"{_num(out.get('day_add_seconds'), '.2f')} s",
-        ),
-        (
-            "batch link_documents over every fingerprint in memory",
-            f"{_num(out.get('batch_link_seconds'), '.2f')} s",
-        ),
-    ]
+    rows = (
+        []
+        if not out.get("docs")
+        else [
+            ("documents in the index", f"{out.get('docs', 0):,}"),
+            ("insert throughput", f"{_num(out.get('insert_docs_per_s'), ',.0f')} docs/s"),
+            (
+                "database size",
+                f"{_num(out.get('db_bytes', 0) / 1e6, ',.0f')} MB"
+                f" ({_num(out.get('db_bytes_per_doc'), ',.0f')} B/doc)",
+            ),
+            ("peak RSS while adding", f"{_num(out.get('peak_rss_mb_adding'), ',.0f')} MB"),
+            (
+                "query latency median / p99",
+                f"{_num(out.get('query_ms_median'), '.2f')}"
+                f" / {_num(out.get('query_ms_p99'), '.2f')} ms",
+            ),
+            (
+                f"add a synthetic {out.get('day', 0):,}-document day by fingerprint",
+                f"{_num(out.get('day_add_seconds'), '.2f')} s",
+            ),
+            (
+                "batch link_documents over every fingerprint in memory",
+                f"{_num(out.get('batch_link_seconds'), '.2f')} s",
+            ),
+        ]
+    )
     if "real_day_seconds" in out:
         rows.append(
             (
@@ -586,6 +799,7 @@ def section_index(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
         )
     rows.extend(whole_corpus_rows(out))
     rows.extend(day_batch_rows(out))
+    rows.extend(growth_rows(out.get("growth")))
     lines = [
         "The persistent SQLite index, filled with seeded synthetic signatures (no texts): "
         "insert rate, size, memory, query latency, and one day's update against re-running "
@@ -603,7 +817,8 @@ def section_index(r: Result, img: Path) -> tuple[list[str], list[Goal]]:
         ratio = out.get("day_vs_batch_ratio", out.get("day_vs_batch_link_ratio"))
         label = f"a day >= {INDEX_GOAL}x faster than re-linking every fingerprint (batch LSH)"
     ok = ratio >= INDEX_GOAL if isinstance(ratio, int | float) else None
-    goals: list[Goal] = [("index", label, f"{_num(ratio, '.1f')}x", _met(ok))]
+    goals: list[Goal] = [("index", label, f"{_num(ratio, '.1f')}x", _met(ok))] if ratio else []
+    goals.extend(growth_goals(out))
     if "cycle_day_vs_whole_ratio" in out:
         averaged = out["cycle_day_vs_whole_ratio"]
         goals.append(
@@ -637,6 +852,7 @@ def section_scale(
                 f"{x['size'] / wall:,.0f}" if wall else "—",
                 _num(x.get("peak_rss_mb"), ".0f"),
                 _num(x.get("worker_peak_rss_mb"), ".0f"),
+                _num(x.get("all_peak_rss_mb"), ".0f"),
                 x.get("error", ""),
             ]
         )
@@ -650,11 +866,23 @@ def section_scale(
                     "articles/s",
                     "peak RSS MB",
                     "child peak MB",
+                    "all processes MB",
                     "error",
                 ),
                 rows,
             )
         )
+    stages = stage_table(rows_in)
+    if stages:
+        lines += [
+            "",
+            "Memory by stage (local runs): each process's peak RSS during the stage and its "
+            "RSS as the stage ends; the all-processes peak adds the processes' peaks (an "
+            "upper bound: they need not coincide, and a forked worker's pages shared with "
+            "its parent count in both).",
+            "",
+            format_table(STAGE_HEADERS, stages),
+        ]
     speed_rows = ((speed or {}).get("result") or {}).get("results") or []
     from benchmarks.plots import plot_throughput  # noqa: PLC0415
 
@@ -697,6 +925,29 @@ def scale_goals(rows: list[dict[str, Any]]) -> list[Goal]:
                     _met(gain >= 1.7),
                 )
             )
+    for mode in ("local-1", "local-2"):
+        for size in sorted(s for s, m in by if m == mode and s >= GOAL_FROM):
+            peak = by[(size, mode)].get("all_peak_rss_mb")
+            if isinstance(peak, int | float):
+                goals.append(
+                    (
+                        "scale",
+                        f"{size:,} articles, {mode}: peak RSS of all processes "
+                        f"<= {GOAL_MB:,.0f} MB",
+                        f"{peak:,.0f} MB",
+                        _met(peak <= GOAL_MB),
+                    )
+                )
+            growth = linear_growth(rows, mode, GOAL_FROM, size) if size > GOAL_FROM else None
+            if growth is not None:
+                goals.append(
+                    (
+                        "scale",
+                        f"{mode} from {GOAL_FROM:,} to {size:,} articles within 1.3x of linear",
+                        f"{growth:.2f}x",
+                        _met(growth <= 1.3),
+                    )
+                )
     if (100_000, "dask") in by and (100_000, "local-2") in by:
         ratio = by[(100_000, "dask")]["wall_s"] / by[(100_000, "local-2")]["wall_s"]
         goals.append(

@@ -259,7 +259,7 @@ def probe(name: str, path: Path) -> tuple[int, bool, str]:
     return got, False, ""
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="the shared data folder")
     parser.add_argument("--repeat", type=int, default=3)
@@ -311,8 +311,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result["robustness"] = robust_rows
     if args.json:
         write_json(args.json, result)
-    return result
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
