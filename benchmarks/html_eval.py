@@ -16,6 +16,17 @@ Time is CPU time (``time.process_time``) per page, the extractor's own parse inc
 from Python with an explicit stack), which is how the fast path's parser was chosen.
 Every 5th page (the 5th, 10th, ...) is held out: the heuristics were tuned on the
 others, and both parts are reported so an overfit shows.
+
+``--outlet-folder PATH`` evaluates instead a sample (``--sample N``) of the web pages of
+a realistic folder built by :mod:`benchmarks.speedcorpus` (``--html-share``): real
+outlet pages, each carrying a story whose paragraphs are the truth for the body. It
+reports how often the fast path is unsure (by reason) and the body word-F1 of the fast
+path alone, of trafilatura and of newsingest's final output, on all sampled pages and
+apart on those where the wrapper put the story inside a navigation menu or side column
+(no extractor should take a menu as the article there)::
+
+    python -m benchmarks.html_eval --data ../shared/data \
+        --outlet-folder /tmp/ns-speed14/corpus-s1-n9300-html25 --sample 400
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import random
 import re
 import statistics
 import sys
@@ -323,6 +335,163 @@ HEADERS = (
 )
 
 
+# ---------------------------------------------------------------- outlet folder
+
+# A wrapper may have put the story where the page had a menu (a menu item's text was
+# also in the page's article): ancestors that show it.
+_MENU_TAGS = frozenset({"nav", "aside", "menu", "details", "footer"})
+_MENU_RE = re.compile(r"menu|nav|sidebar|dropdown|drawer")
+
+
+def load_outlet_pages(data: Path, folder: Path, sample: int, seed: int = 7) -> list[Page]:
+    """``sample`` web pages of a speedcorpus folder, each with its story as the truth."""
+    from benchmarks.speedcorpus import load_articles, plan_stories  # noqa: PLC0415
+
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    # The folder's stories, in file order, as the build drew them.
+    _, stories = plan_stories(
+        load_articles(data), manifest["docs"], random.Random(manifest["seed"])
+    )
+    files = sorted((folder / "articles").glob("*/*.html*"))
+    chosen = sorted(random.Random(seed).sample(files, min(sample, len(files))))
+    pages = []
+    for path in chosen:
+        title, paragraphs, header = stories[int(path.name.split(".", 1)[0])]
+        raw = path.read_bytes()
+        html = (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode("utf-8", "replace")
+        body = "\n".join(([header] if header else []) + list(paragraphs))
+        truth = {"title": title, "main_content": body, "first": paragraphs[0] if paragraphs else ""}
+        pages.append(Page(path.name, html, truth, False))
+    return pages
+
+
+def _story_in_menu(page: Page) -> bool:
+    from selectolax.lexbor import LexborHTMLParser  # noqa: PLC0415
+
+    first = " ".join(str(page.truth["first"]).split())[:40]
+    if not first:
+        return False
+    for p in LexborHTMLParser(page.html).css("p"):
+        if first in " ".join((p.text() or "").split()):
+            node = p.parent
+            while node is not None and node.tag not in ("body", "html"):
+                attrs = node.attributes
+                words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+                if node.tag in _MENU_TAGS or _MENU_RE.search(words):
+                    return True
+                node = node.parent
+            return False
+    return False
+
+
+def evaluate_outlets(pages: Sequence[Page]) -> dict[str, Any]:
+    """Unsure reasons and body word-F1 (fast path, trafilatura, final) on outlet pages."""
+    traf = _trafilatura()
+    if isinstance(traf, str):
+        raise SystemExit(f"trafilatura is needed for --outlet-folder: {traf}")
+    config = ExtractConfig()
+    reasons: Counter[str] = Counter()
+    anchors: Counter[str] = Counter()
+    rows: list[dict[str, Any]] = []
+    fast_cpu = 0.0
+    for page in pages:
+        doc = DecodedText(
+            id=page.name, path=page.name, format="html", text=page.html, decoding=_UTF8
+        )
+        started = time.process_time()
+        try:
+            fast = extract_html(doc, config, fallback=False)
+            fast_body, notes = fast.body, fast.notes
+        except ExtractError as exc:
+            fast_body, notes = "", (f"html: fast, unsure ({exc}), no fallback asked",)
+        fast_cpu += time.process_time() - started
+        note = notes[0]
+        reason = ""
+        for mark in ("unsure (", "fallback (", "found no body"):
+            if mark in note:
+                reason = note.split(mark, 1)[1].split(")", 1)[0] or "no body"
+                # Nothing at all from the fast path: the fallback ran even so.
+                fast_body = fast_body if mark == "unsure (" else ""
+                break
+        reasons[reason or "sure"] += 1
+        if note.startswith("html: fast ("):
+            anchors[note[len("html: fast (") : -1]] += 1
+        try:
+            final = extract_html(doc, config).body
+        except ExtractError:
+            final = ""
+        want = str(page.truth["main_content"])
+        rows.append(
+            {
+                "page": page.name,
+                "unsure": reason,
+                "menu": _story_in_menu(page),
+                "fast": word_f1(fast_body, want),
+                "trafilatura": word_f1(traf(page).body, want),
+                "final": word_f1(final, want),
+            }
+        )
+    groups = {
+        "all": rows,
+        "story in the page's article area": [r for r in rows if not r["menu"]],
+        "story in a menu or side column": [r for r in rows if r["menu"]],
+        "fast path unsure": [r for r in rows if r["unsure"]],
+    }
+    return {
+        "pages": len(rows),
+        "unsure": dict(reasons),
+        "anchors": dict(anchors),
+        "fast_ms_per_page": 1000 * fast_cpu / max(1, len(rows)),
+        "groups": {
+            name: {
+                "pages": len(group),
+                "unsure": sum(1 for r in group if r["unsure"]),
+                **{
+                    key: statistics.fmean(r[key] for r in group) if group else 0.0
+                    for key in ("fast", "trafilatura", "final")
+                },
+            }
+            for name, group in groups.items()
+        },
+        "rows": rows,
+    }
+
+
+def outlet_table(results: dict[str, Any]) -> str:
+    headers = ("pages", "n", "fast path unsure", "F1 fast path", "F1 trafilatura", "F1 final")
+    return format_table(
+        headers,
+        [
+            (
+                name,
+                str(g["pages"]),
+                str(g["unsure"]),
+                f"{g['fast']:.3f}",
+                f"{g['trafilatura']:.3f}",
+                f"{g['final']:.3f}",
+            )
+            for name, g in results["groups"].items()
+        ],
+    )
+
+
+def _outlet_main(args: argparse.Namespace) -> int:
+    pages = load_outlet_pages(args.data, args.outlet_folder, args.sample)
+    if not pages:
+        print(f"no web pages under {args.outlet_folder / 'articles'}", file=sys.stderr)
+        return 2
+    results = evaluate_outlets(pages)
+    print(f"## Outlet folder: {results['pages']} pages of {args.outlet_folder}\n")
+    print(outlet_table(results))
+    unsure = ", ".join(f"{k}: {v}" for k, v in sorted(results["unsure"].items()))
+    anchors = ", ".join(f"{k}: {v}" for k, v in sorted(results["anchors"].items()))
+    print(f"\nfast path: {unsure}; made sure by {anchors or 'nothing'}")
+    print(f"fast path alone: {results['fast_ms_per_page']:.2f} CPU ms/page")
+    if args.json:
+        write_json(args.json, results)
+    return 0
+
+
 def table(results: dict[str, Any]) -> str:
     methods = results["methods"]
     traf = methods.get("trafilatura bare_extraction")
@@ -340,7 +509,17 @@ def main(argv: list[str] | None = None) -> int:
         "--only", action="append", help="only the extractors whose name holds this (repeatable)"
     )
     parser.add_argument("--parsers", action="store_true", help="also time the parsers alone")
+    parser.add_argument(
+        "--outlet-folder",
+        type=Path,
+        help="instead, evaluate the web pages of this benchmarks.speedcorpus folder",
+    )
+    parser.add_argument(
+        "--sample", type=int, default=400, help="pages sampled from --outlet-folder"
+    )
     args = parser.parse_args(argv)
+    if args.outlet_folder is not None:
+        return _outlet_main(args)
     pages = load_pages(args.data, args.limit)
     if not pages:
         print(f"no pages under {args.data / 'html' / 'wcxb-articles'}", file=sys.stderr)

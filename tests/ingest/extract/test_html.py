@@ -124,6 +124,88 @@ def test_a_wrapper_with_a_negative_class_still_holds_the_article() -> None:
     assert article.paragraphs == (PARA, PARA + " More.", PARA + " End.")
 
 
+STORY = "Shares of the mill rose sharply on Monday after the takeover bid was announced."
+OTHER = (
+    "A different piece of writing, with commas, clauses, and asides, that fills a side "
+    "column of the page, as columns of teasers, reviews and opinion often do."
+)
+
+
+def side_columns(count: int = 5) -> str:
+    """Columns of running text and links that outscore a short story (no class marks them)."""
+    links = "".join(
+        f"<li><a href='/{k}'>Another headline worth a click, {k}</a></li>" for k in range(30)
+    )
+    return "".join(
+        f"<section><div><div class='col{i}'>"
+        + "".join(f"<p>{OTHER} {i}.{j}</p>" for j in range(6))
+        + f"<ul>{links}</ul></div></div></section>"
+        for i in range(count)
+    )
+
+
+def fail_on_trafilatura(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(html: str, notes: list[str]) -> str:
+        raise AssertionError("trafilatura called on a page the fast path should be sure of")
+
+    monkeypatch.setattr(html_extract, "_run_trafilatura", fail)
+
+
+def test_short_story_holding_the_page_summary_is_sure(monkeypatch: pytest.MonkeyPatch) -> None:
+    fail_on_trafilatura(monkeypatch)
+    head = f'<meta property="og:description" content="{STORY[:60]}">'
+    article = extract(page(f"<div class='story'><p>{STORY}</p></div>", head))
+    assert article.paragraphs == (STORY,)
+    assert article.notes[0] == "html: fast (the page's summary is in it)"
+
+
+def test_short_story_right_after_the_headline_is_sure(monkeypatch: pytest.MonkeyPatch) -> None:
+    fail_on_trafilatura(monkeypatch)
+    head = "<title>Mill shares jump on takeover bid | The Example</title>"
+    body = (
+        f"<h1>Mill shares jump on takeover bid</h1><p>By A. Reporter</p><div><p>{STORY}</p></div>"
+    )
+    article = extract(page(body, head))
+    assert article.paragraphs == (STORY,)
+    assert article.notes[0] == "html: fast (it follows the headline)"
+
+
+def test_the_page_summary_moves_the_choice_off_side_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fail_on_trafilatura(monkeypatch)
+    head = f'<meta name="description" content="{STORY[:70]}...">'
+    body = f"<div class='story'><p>{STORY}</p><p>{STORY} Again.</p></div>{side_columns()}"
+    article = extract(page(body, head))
+    assert article.paragraphs == (STORY, STORY + " Again.")
+    assert article.notes[0] == "html: fast (moved to the block holding the page's summary)"
+
+
+def test_unrelated_headline_and_summary_leave_the_page_unsure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[str] = []
+
+    def fake(html: str, notes: list[str]) -> str:
+        calls.append(html)
+        return STORY
+
+    monkeypatch.setattr(html_extract, "_run_trafilatura", fake)
+    head = (
+        "<title>Council keeps the library open</title>"
+        '<meta property="og:description" content="The council voted to keep the library open.">'
+    )
+    body = f"<h1>Mill shares jump on takeover bid</h1><p>{STORY}</p>{side_columns()}"
+    article = extract(page(body, head))
+    assert len(calls) == 1
+    assert article.notes[0] == "html: trafilatura fallback (no clear main block)"
+    # A summary too short to be the article's own phrase anchors nothing either.
+    calls.clear()
+    head = '<meta property="og:description" content="Mill shares">'
+    extract(page(f"<p>{STORY}</p>", head))
+    assert len(calls) == 1
+
+
 def test_date_line_is_removed_from_the_body_with_a_note() -> None:
     body = (
         "<article><h1>Storm hits coast</h1><p>August 03, 2016</p>"

@@ -2,10 +2,11 @@
 
 Entities and markup are the parser's business, so HTML is extracted before it is
 repaired. The page is parsed once by Lexbor (selectolax); metadata (:mod:`._meta`)
-and the body (:mod:`._fast`) are read from that tree. When the fast path is unsure
-of the body (too little text, no clear main block) trafilatura extracts it
-(:mod:`._trafilatura`), and when that finds nothing either, every ``<p>`` is the body.
-The notes say which of the three produced the article and where each field came from.
+and the body (:mod:`._fast`, given the page's summary and headline as anchors) are
+read from that tree. When the fast path is unsure of the body (too little text, no
+clear main block) trafilatura extracts it (:mod:`._trafilatura`), and when that finds
+nothing either, every ``<p>`` is the body. The notes say which of the three produced the
+article and where each field came from.
 """
 
 from __future__ import annotations
@@ -119,10 +120,14 @@ def extract_html(doc: DecodedText, config: ExtractConfig, *, fallback: bool = Tr
     tree = _parse(html)
     meta = read_metadata(tree)
     notes: list[str] = []
-    body = find_body(tree)
+    body = find_body(
+        tree,
+        description=meta.description,
+        headline=meta.title.value if meta.title is not None else None,
+    )
     paragraphs: list[str] = body.paragraphs
     if body.unsure is None:
-        notes.append("html: fast")
+        notes.append(f"html: fast ({body.anchor})" if body.anchor else "html: fast")
     elif not fallback and paragraphs:
         notes.append(f"html: fast, unsure ({body.unsure}), no fallback asked")
     else:

@@ -9,13 +9,17 @@ preformatted text, and boxes holding loose text. Each block gives points to its 
 and grandparent, as readability does; the container with most points (with bonuses for
 ``<article>``, ``<main>``, ``itemprop=articleBody`` and content-like class names) grows to
 the ancestor that holds the rest of a split article, and its blocks, in document order,
-are the body. docs/extraction.md has the rules and the benchmark.
+are the body. A result that would be unsure (short, or a small part of the page's text)
+is settled by the page's own metadata: a body holding the start of the page's summary
+(``og:description``, ``description``) or starting right under the ``<h1>`` that names the
+headline is the article; a summary found elsewhere moves the choice to the container
+around it. docs/extraction.md has the rules and the benchmark.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -124,6 +128,8 @@ class FastBody(NamedTuple):
     """Why the trafilatura fallback should run, or ``None`` when the result is clear."""
     container: str
     """The tag (and class) of the chosen container, for the notes."""
+    anchor: str = ""
+    """What made an otherwise unsure result sure (the page's summary or headline), or ""."""
 
 
 def _squash(text: str) -> str:
@@ -433,8 +439,140 @@ def _widen(parents: list[int], blocks: Sequence[tuple[Block, str]], choice: _Cho
     return best
 
 
-def find_body(tree: LexborHTMLParser) -> FastBody:
+_KEY_RE = re.compile(r"\w+")
+ANCHOR_WORDS = 8
+"""Words of the page's summary looked for in the body: enough to be the article's own."""
+MIN_ANCHOR_WORDS = 4
+"""A shorter summary (or headline) is too common a phrase to anchor the body."""
+HEADLINE_GAP_LINE = 60
+"""Longest line allowed between the headline and the body (a byline, a dateline): a longer
+one is a paragraph the body left out, so the body is not the one under the headline."""
+HEADLINE_GAP_LINES = 2
+
+
+def _key(text: str) -> str:
+    """Lower-cased words joined by spaces: quotes, dashes and markup spacing do not count."""
+    return " ".join(_KEY_RE.findall(text.lower()))
+
+
+def _summary_probe(description: str | None) -> str | None:
+    """The start of the page's summary as words, or None when it is too short to tell."""
+    if not description:
+        return None
+    words = _KEY_RE.findall(description.lower())
+    if len(words) > ANCHOR_WORDS:
+        words = words[:ANCHOR_WORDS]
+    elif description.rstrip().endswith(("...", "\u2026")):
+        words = words[:-1]  # the last word may be cut
+    return " ".join(words) if len(words) >= MIN_ANCHOR_WORDS else None
+
+
+def _same_headline(text: str, headline: str) -> bool:
+    """Whether a heading shows the headline (one may hold the other: a site name, a kicker).
+    A headline of a few words ("News") names a section as often as an article."""
+    got, want = _key(text), _key(headline)
+    if len(got.split()) < MIN_ANCHOR_WORDS or len(want.split()) < MIN_ANCHOR_WORDS:
+        return False
+    return got in want or want in got
+
+
+def _running(block: Block, text: str) -> bool:
+    """Whether a block is running text (scores), not a heading, a stub or a link list."""
+    n = len(text)
+    return n >= MIN_BLOCK_CHARS and block.links * 2 <= n and block.tag not in _HEADINGS
+
+
+class _Kept(NamedTuple):
+    paragraphs: list[str]
+    elements: list[int]
+    chars: int
+    total: int
+
+
+def _collect(blocks: Sequence[tuple[Block, str]], choice: _Choice, best: int) -> _Kept:
+    """The blocks of container ``best`` that are article text, and the page's text size."""
+    end = choice.ends[best]
+    kept: list[str] = []
+    elements: list[int] = []
+    kept_chars = total_chars = 0
+    for block, text in blocks:
+        size = len(text)
+        good = block.links * 2 <= size or block.tag in _HEADINGS
+        if good:
+            total_chars += size
+        if not (good and best <= block.element <= end):
+            continue
+        if choice.excluded(block):
+            continue
+        if block.tag in _LIST_TAGS and block.links * 3 > size * 2:
+            continue
+        kept.append(text)
+        elements.append(block.element)
+        kept_chars += size
+    return _Kept(kept, elements, kept_chars, total_chars)
+
+
+def _unsure(kept: _Kept) -> str | None:
+    if kept.chars < 200:
+        return "too little text"
+    if kept.chars < 0.25 * kept.total and kept.total > 2000:
+        return "no clear main block"
+    return None
+
+
+def _holds(texts: Iterable[str], probe: str) -> bool:
+    return any(probe in _key(text) for text in texts)
+
+
+def _after_headline(blocks: Sequence[tuple[Block, str]], kept: _Kept, headline: str | None) -> bool:
+    """Whether the kept body starts right after the page's headline (an ``<h1>`` naming it):
+    at most a couple of short lines (byline, dateline) between them."""
+    if not headline or not kept.elements:
+        return False
+    first = kept.elements[0]
+    found = False
+    lines = 0
+    for block, text in blocks:
+        if not found:
+            found = block.tag == "h1" and block.element < first and _same_headline(text, headline)
+            continue
+        if block.element >= first:
+            return True
+        if _running(block, text):
+            lines += 1
+            if len(text) > HEADLINE_GAP_LINE or lines > HEADLINE_GAP_LINES:
+                return False
+    return False
+
+
+def _reseed(
+    walk: _Walk, blocks: Sequence[tuple[Block, str]], text: list[int], probe: str
+) -> tuple[_Kept, int] | None:
+    """The article grown from the block that opens with the page's summary, when the best
+    scoring container does not hold it (a short story among long side columns)."""
+    for block, line in blocks:
+        if block.negative >= 0 or not _running(block, line) or probe not in _key(line):
+            continue
+        seed = block.parent if block.parent >= 0 else block.element
+        choice = _Choice(walk, seed, text)
+        best = _widen(walk.parents, blocks, choice)
+        kept = _collect(blocks, choice, best)
+        if block.element in kept.elements:
+            return kept, best
+        return None
+    return None
+
+
+def find_body(
+    tree: LexborHTMLParser, *, description: str | None = None, headline: str | None = None
+) -> FastBody:
     """The article body of ``tree`` by the fast path, and whether it is sure of it.
+
+    ``description`` (the page's own summary) and ``headline`` (its title), when given,
+    settle a result that would be unsure: a body holding the summary, or starting right
+    after the ``<h1>`` naming the headline, is the article however short it is or however
+    much other text the page has; and a summary found outside the best-scoring container
+    moves the choice to the container around it.
 
     The tree is changed: never-text elements are removed from it.
     """
@@ -454,28 +592,21 @@ def find_body(tree: LexborHTMLParser) -> FastBody:
     if not scores:
         return FastBody([], "no block long enough to score", "")
     seed = max(scores, key=scores.__getitem__)
-    choice = _Choice(walk, seed, _text_sums(walk.parents, blocks))
+    text = _text_sums(walk.parents, blocks)
+    choice = _Choice(walk, seed, text)
     best = _widen(walk.parents, blocks, choice)
-    end = choice.ends[best]
-    kept: list[str] = []
-    kept_chars = total_chars = 0
-    for block, text in blocks:
-        size = len(text)
-        good = block.links * 2 <= size or block.tag in _HEADINGS
-        if good:
-            total_chars += size
-        if not (good and best <= block.element <= end):
-            continue
-        if choice.excluded(block):
-            continue
-        if block.tag in _LIST_TAGS and block.links * 3 > size * 2:
-            continue
-        kept.append(text)
-        kept_chars += size
-    label = walk.labels.get(best, "")
-    unsure = None
-    if kept_chars < 200:
-        unsure = "too little text"
-    elif kept_chars < 0.25 * total_chars and total_chars > 2000:
-        unsure = "no clear main block"
-    return FastBody(kept, unsure, label)
+    kept = _collect(blocks, choice, best)
+    unsure = _unsure(kept)
+    anchor = ""
+    if unsure is not None:
+        probe = _summary_probe(description)
+        if probe is not None and _holds(kept.paragraphs, probe):
+            unsure, anchor = None, "the page's summary is in it"
+        elif _after_headline(blocks, kept, headline):
+            unsure, anchor = None, "it follows the headline"
+        elif probe is not None:
+            moved = _reseed(walk, blocks, text, probe)
+            if moved is not None:
+                kept, best = moved
+                unsure, anchor = None, "moved to the block holding the page's summary"
+    return FastBody(kept.paragraphs, unsure, walk.labels.get(best, ""), anchor)
