@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsingest.reuse.align import align_tokens, runs
+from newsingest.reuse.align import Aligner, _lcs, _lcs_bits, align_tokens, runs
 
 tokens = st.lists(st.integers(0, 6), max_size=40)
 
@@ -74,3 +74,51 @@ def test_a_truncated_copy_is_aligned_whole() -> None:
     source = np.arange(1000, dtype=np.int32)
     pos_t, pos_s, _ = align_tokens(source[:600], source)
     assert pos_t.tolist() == pos_s.tolist() == list(range(600))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    texts=st.lists(st.lists(st.integers(0, 12), max_size=30), min_size=2, max_size=6),
+    share=st.floats(0.0, 1.0),
+)
+def test_a_pair_below_the_share_is_skipped_and_only_such_pairs(
+    texts: list[list[int]], share: float
+) -> None:
+    ids = np.array([x for t in texts for x in t], dtype=np.int32)
+    lengths = [len(t) for t in texts]
+    offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    pairs = [(t, s) for t in range(len(texts)) for s in range(len(texts)) if t != s]
+    pair_t = np.array([p[0] for p in pairs], dtype=np.int64)
+    pair_s = np.array([p[1] for p in pairs], dtype=np.int64)
+    full = Aligner(13).align_batch(ids, offsets, pair_t, pair_s, 2)
+    fast = Aligner(13).align_batch(ids, offsets, pair_t, pair_s, 2, min_share=share)
+    for p, (t, _) in enumerate(pairs):
+        words = lengths[t]
+        runs_full = [x[full[2][p] : full[2][p + 1]].tolist() for x in full[3:]]
+        runs_fast = [x[fast[2][p] : fast[2][p + 1]].tolist() for x in fast[3:]]
+        if words and fast[0][p] == 0 and full[0][p] > 0:
+            assert full[0][p] / words < share
+            assert runs_fast == [[], [], []]
+        else:
+            assert fast[0][p] == full[0][p]
+            assert runs_fast == runs_full
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    a=st.lists(st.integers(0, 8), max_size=150) | st.lists(st.integers(0, 1), max_size=200),
+    b=st.lists(st.integers(0, 8), max_size=150) | st.lists(st.integers(0, 1), max_size=200),
+    head=st.lists(st.integers(0, 8), max_size=5),
+)
+def test_the_bit_table_gives_the_plain_tables_alignment(
+    a: list[int], b: list[int], head: list[int]
+) -> None:
+    ta = np.array(head + a, dtype=np.int32)
+    tb = np.array(head + b, dtype=np.int32)
+    room = min(len(ta), len(tb))
+    plain = np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64)
+    fast = np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64)
+    k = _lcs(ta, tb, *plain)
+    assert _lcs_bits(ta, tb, *fast, np.full(9, 7, dtype=np.int64)) == k
+    assert fast[0][:k].tolist() == plain[0][:k].tolist()
+    assert fast[1][:k].tolist() == plain[1][:k].tolist()

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-import numpy as np
+import zlib
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsingest.matching.shingle import simplify_tokens
 from newsingest.reuse import ReuseConfig
-from newsingest.reuse.candidates import Vocabulary, find_candidates
+from newsingest.reuse.candidates import (
+    Tokenized,
+    Vocabulary,
+    _keys,
+    ascii_tokens,
+    find_candidates,
+    sort_postings,
+)
 from tests.reuse.fixtures import PAIRS
 
 
@@ -63,3 +75,59 @@ def test_one_corpus_counts_each_pair_once_with_the_same_result() -> None:
         alone[i] = True
         one = find_candidates(tokens, vocabulary.hashes(), alone, everyone, config)
         assert one.get(i, []) == together.get(i, [])
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_tokens_are_the_shingle_modules(text: str) -> None:
+    assert ascii_tokens(text) == simplify_tokens(text)
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0, 1, 255, 256, 2**40 + 3, 2**63 + 5, 2**64 - 1]), st.integers(0, 9)
+        )
+    )
+)
+def test_postings_sort_as_a_lexsort_does(rows: list[tuple[int, int]]) -> None:
+    rows.sort(key=lambda r: r[1])  # postings come in text order
+    keys = np.array([r[0] for r in rows], dtype=np.uint64)
+    docs = np.array([r[1] for r in rows], dtype=np.int64)
+    order = np.lexsort((docs, keys))
+    got_keys, got_docs = sort_postings(keys.copy(), docs.copy())
+    assert got_keys.tolist() == keys[order].tolist()
+    assert got_docs.tolist() == docs[order].tolist()
+
+
+def _plain_keys(
+    texts: list[list[int]], hashes: np.ndarray, n: int, sample: int
+) -> list[tuple[int, int]]:
+    found = []
+    for t, ids in enumerate(texts):
+        for start in range(len(ids) - n + 1):
+            key = 0
+            for k in range(n):
+                key = (key * 0x9E3779B97F4A7C15 + int(hashes[ids[start + k]])) % 2**64
+            key ^= key >> 29
+            key = key * 0xBF58476D1CE4E5B9 % 2**64
+            key ^= key >> 32
+            if key % sample == 0:
+                found.append((key, t))
+    return found
+
+
+@settings(deadline=None)
+@given(
+    texts=st.lists(st.lists(st.integers(0, 5), max_size=8), max_size=5),
+    n=st.integers(1, 3),
+    sample=st.sampled_from([1, 3]),
+)
+def test_keys_are_every_window_inside_one_text(texts: list[list[int]], n: int, sample: int) -> None:
+    hashes = np.array([zlib.crc32(bytes([i])) for i in range(6)], dtype=np.uint64)
+    tokens = [Tokenized(ids=np.array(t, dtype=np.int32)) for t in texts]
+    config = ReuseConfig(candidate_ngram=n, candidate_sample=sample)
+    keys, docs = _keys(tokens, hashes, config)
+    assert list(zip(keys.tolist(), docs.tolist(), strict=True)) == _plain_keys(
+        texts, hashes, n, sample
+    )

@@ -23,12 +23,33 @@ import numpy as np
 import numpy.typing as npt
 
 from newsingest.matching._kernels import jit
-from newsingest.matching.shingle import simplify_tokens
+from newsingest.matching.shingle import DROP, WORD, char_classes, simplify_tokens
 from newsingest.reuse.records import ReuseConfig
 
-__all__ = ["Tokenized", "Vocabulary", "find_candidates"]
+__all__ = ["Tokenized", "Vocabulary", "ascii_tokens", "find_candidates", "sort_postings"]
 
 _MASK64 = (1 << 64) - 1
+
+
+def _ascii_tables() -> tuple[bytes, bytes]:
+    classes = char_classes()[:128]
+    table = bytes(c if c < 128 and classes[c] == WORD else 0x20 for c in range(256))
+    dropped = bytes(c for c in range(128) if classes[c] == DROP)
+    return table, dropped
+
+
+_ASCII_TABLE, _ASCII_DROPPED = _ascii_tables()
+
+
+def ascii_tokens(text: str) -> list[str]:
+    """:func:`~newsingest.matching.shingle.simplify_tokens` for an ASCII ``text``.
+
+    On ASCII, NFKC changes nothing and casefolding is lowercasing, so the
+    simplification is one byte-table pass: what most news text needs, without
+    the per-code-point work the general path does.
+    """
+    raw = text.encode("ascii").lower().translate(_ASCII_TABLE, _ASCII_DROPPED)
+    return raw.decode("ascii").split()
 
 
 class Vocabulary:
@@ -45,7 +66,7 @@ class Vocabulary:
         self._ids.default_factory = self._ids.__len__
 
     def tokenize(self, text: str) -> Tokenized:
-        tokens = simplify_tokens(text)
+        tokens = ascii_tokens(text) if text.isascii() else simplify_tokens(text)
         ids = np.fromiter(map(self._ids.__getitem__, tokens), dtype=np.int32, count=len(tokens))
         return Tokenized(ids=ids)
 
@@ -82,26 +103,41 @@ def _keys(
     one text; a text with fewer words has none (it is never a candidate).
     """
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    n = config.candidate_ngram
     if lengths.sum() == 0:
         return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
-    h = hashes[np.concatenate([t.ids for t in texts])]
-    doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-    count = h.shape[0] - n + 1
-    if count <= 0:
-        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
-    with np.errstate(over="ignore"):
-        key = np.zeros(count, dtype=np.uint64)
-        for k in range(n):
-            key = key * np.uint64(0x9E3779B97F4A7C15) + h[k : k + count]
-        key ^= key >> np.uint64(29)
-        key *= np.uint64(0xBF58476D1CE4E5B9)
-        key ^= key >> np.uint64(32)
-    # A window is a key only when its n words lie in one text.
-    keep = doc[:count] == doc[n - 1 :]
-    if config.candidate_sample > 1:
-        keep &= key % np.uint64(config.candidate_sample) == 0
-    return key[keep], doc[:count][keep]
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    ids = np.concatenate([t.ids for t in texts])
+    found: tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]] = _window_keys(
+        ids, offsets, hashes, config.candidate_ngram, config.candidate_sample
+    )
+    return found
+
+
+@jit
+def _window_keys(ids: Any, offsets: Any, hashes: Any, n: Any, sample: Any) -> Any:
+    """:func:`_keys` over the texts' concatenated ids: each window of ``n`` words
+    inside one text, its word hashes mixed, kept when the sample takes it."""
+    texts = offsets.shape[0] - 1
+    room = 0
+    for t in range(texts):
+        room += max(offsets[t + 1] - offsets[t] - n + 1, 0)
+    keys = np.empty(room, dtype=np.uint64)
+    docs = np.empty(room, dtype=np.int64)
+    found = 0
+    for t in range(texts):
+        for start in range(offsets[t], offsets[t + 1] - n + 1):
+            key = np.uint64(0)
+            for k in range(n):
+                key = key * np.uint64(0x9E3779B97F4A7C15) + hashes[ids[start + k]]
+            key ^= key >> np.uint64(29)
+            key *= np.uint64(0xBF58476D1CE4E5B9)
+            key ^= key >> np.uint64(32)
+            if sample > 1 and key % np.uint64(sample) != np.uint64(0):
+                continue
+            keys[found] = key
+            docs[found] = t
+            found += 1
+    return keys[:found], docs[:found]
 
 
 def find_candidates(
@@ -121,9 +157,7 @@ def find_candidates(
     keys, docs = _keys(texts, hashes, config)
     if keys.shape[0] == 0:
         return out
-    order = np.lexsort((docs, keys))
-    keys, docs = keys[order], docs[order]
-    del order
+    keys, docs = sort_postings(keys, docs)
     # Each (key, text) once: a text repeating a bigram holds it once.
     first = np.concatenate(([True], (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])))
     keys, docs = keys[first], docs[first]
@@ -137,7 +171,7 @@ def find_candidates(
     counts = counts[usable]
     group_ptr = np.concatenate(([0], np.cumsum(counts)))
     group_of = np.repeat(np.arange(counts.shape[0], dtype=np.int64), counts)
-    by_doc = np.argsort(group_docs, kind="stable")
+    by_doc = _stable_order(group_docs, len(texts))
     doc_groups = group_of[by_doc]
     doc_ptr = np.concatenate(([0], np.cumsum(np.bincount(group_docs, minlength=len(texts)))))
     room = int(is_target.sum()) * config.max_candidates
@@ -163,6 +197,58 @@ def find_candidates(
     ):
         out.setdefault(t, []).append((s_, c))
     return out
+
+
+@jit
+def sort_postings(
+    keys: npt.NDArray[np.uint64], docs: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """The postings ordered by key, in their given order within a key (``docs`` come
+    in text order, so within a key by text): ``np.lexsort((docs, keys))``'s order.
+
+    A stable least-significant-digit radix sort, a byte per pass: linear in the
+    postings, where a comparison sort of two columns is not. The given arrays are
+    used as scratch (their contents are overwritten): postings are the largest
+    arrays of a run, and no copy of them is kept.
+    """
+    n = keys.shape[0]
+    counts = np.zeros((8, 257), dtype=np.int64)
+    for i in range(n):
+        x = keys[i]
+        for d in range(8):
+            counts[d, ((x >> np.uint64(8 * d)) & np.uint64(255)) + np.uint64(1)] += 1
+    keys_out = np.empty_like(keys)
+    docs_out = np.empty_like(docs)
+    for d in range(8):
+        if counts[d].max() == n:  # one byte value throughout: the pass keeps the order
+            continue
+        for b in range(256):
+            counts[d, b + 1] += counts[d, b]
+        shift = np.uint64(8 * d)
+        for i in range(n):
+            digit = (keys[i] >> shift) & np.uint64(255)
+            at = counts[d, digit]
+            keys_out[at] = keys[i]
+            docs_out[at] = docs[i]
+            counts[d, digit] = at + 1
+        keys, keys_out = keys_out, keys
+        docs, docs_out = docs_out, docs
+    return keys, docs
+
+
+@jit
+def _stable_order(values: Any, size: Any) -> Any:
+    """``np.argsort(values, kind="stable")`` for values in ``range(size)``, by counting."""
+    starts = np.zeros(size + 1, dtype=np.int64)
+    for i in range(values.shape[0]):
+        starts[values[i] + 1] += 1
+    for v in range(size):
+        starts[v + 1] += starts[v]
+    order = np.empty(values.shape[0], dtype=np.int64)
+    for i in range(values.shape[0]):
+        order[starts[values[i]]] = i
+        starts[values[i]] += 1
+    return order
 
 
 @jit

@@ -22,8 +22,10 @@ derived pairs only.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Iterable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,7 +35,17 @@ from newsingest._gc import pausing
 from newsingest.config import IngestConfig
 from newsingest.ingest.run import PathLike, check_inputs, iter_articles
 from newsingest.matching._kernels import jit
-from newsingest.matching.shingle import token_spans
+from newsingest.matching.shingle import (
+    CJK,
+    DROP,
+    MARK,
+    SEA,
+    SEP,
+    WORD,
+    char_classes,
+    normalize_text,
+    token_spans,
+)
 from newsingest.records import Article, Rejection
 from newsingest.reuse.align import Aligner, align_tokens, runs
 from newsingest.reuse.candidates import Tokenized, Vocabulary, find_candidates
@@ -84,10 +96,11 @@ def _derivation(
         target,
         source,
         (len(t_tokens), len(s_tokens), int(pos_t.shape[0])),
-        found,
         config,
         notes=_cut_note(config) if cut else (),
-        spans=_Spans(),
+        passages=lambda: _passages(
+            _Spans(), target, source, found, len(t_tokens), len(s_tokens), config
+        ),
     )
     assert derivation is not None
     return derivation
@@ -101,25 +114,24 @@ def _make_derivation(
     target: Article,
     source: Article,
     counts: tuple[int, int, int],
-    found: list[tuple[int, int, int]],
     config: ReuseConfig,
     *,
     notes: Sequence[str],
-    spans: _Spans,
+    passages: Callable[[], tuple[tuple[Passage, ...], str]],
     keep_none: bool = True,
 ) -> Derivation | None:
     """The labelled record of one aligned pair; ``counts`` are target, source and aligned
-    words, ``found`` the runs long enough to be passages. ``None`` for an underived pair
-    unless ``keep_none``."""
+    words, ``passages`` gives the passages and a note on them (asked for derived pairs
+    only). ``None`` for an underived pair unless ``keep_none``."""
     words, s_words, aligned = counts
     share = aligned / words if words else 0.0
     label, why = label_for(share, words, s_words, config)
     if label == "none" and not keep_none:
         return None
     notes = list(notes)
-    passages: tuple[Passage, ...] = ()
+    shown: tuple[Passage, ...] = ()
     if label != "none":
-        passages, note = _passages(spans, target, source, found, words, s_words, config)
+        shown, note = passages()
         if note:
             notes.append(note)
     return Derivation(
@@ -132,7 +144,7 @@ def _make_derivation(
         target_words=words,
         source_words=s_words,
         aligned_words=aligned,
-        passages=passages,
+        passages=shown,
         why=why,
         notes=tuple(notes),
     )
@@ -163,13 +175,92 @@ def _ascii_spans(codes: Any, word: Any) -> Any:
     return out[:n]
 
 
+# How each code point tokenises on its own, filled in as texts bring new ones.
+_K_SEP, _K_WORD, _K_DROP, _K_ALONE, _K_SLOW, _K_UNKNOWN = 0, 1, 2, 3, 4, 255
+_kinds: npt.NDArray[np.uint8] | None = None
+
+
+def _kind(ch: str) -> int:
+    """The class of one character for token offsets; ``_K_SLOW`` when it needs the
+    shingle module's character-cluster path (combining marks, and compatibility
+    characters that normalise to mixed classes)."""
+    if unicodedata.category(ch)[0] == "M":
+        return _K_SLOW
+    table = char_classes()
+    kinds = [int(table[ord(c)]) for c in normalize_text(ch)]
+    if not kinds or all(k == DROP for k in kinds):
+        return _K_DROP
+    if all(k == SEP for k in kinds):
+        return _K_SEP
+    if kinds[0] == WORD and all(k in (WORD, MARK) for k in kinds):
+        return _K_WORD
+    if len(kinds) == 1 and kinds[0] in (CJK, SEA):
+        return _K_ALONE
+    return _K_SLOW
+
+
+@jit
+def _kind_spans(kinds: Any) -> Any:
+    """``(start, end)`` of each token: a character alone, or word characters joined
+    through dropped ones (a token ends on a word character)."""
+    n = kinds.shape[0]
+    out = np.empty((n, 2), dtype=np.int32)
+    found = 0
+    i = 0
+    while i < n:
+        k = kinds[i]
+        if k == _K_ALONE:
+            out[found, 0] = i
+            out[found, 1] = i + 1
+            found += 1
+            i += 1
+        elif k == _K_WORD:
+            end = i + 1
+            j = i + 1
+            while j < n and (kinds[j] == _K_WORD or kinds[j] == _K_DROP):
+                if kinds[j] == _K_WORD:
+                    end = j + 1
+                j += 1
+            out[found, 0] = i
+            out[found, 1] = end
+            found += 1
+            i = end
+        else:
+            i += 1
+    return out[:found]
+
+
+def _unicode_spans(text: str) -> npt.NDArray[np.int32] | None:
+    """Token offsets of a non-ASCII text by a per-code-point class table, or ``None``
+    when a character needs the shingle module's slower path."""
+    global _kinds  # noqa: PLW0603 - one lazily built table per process
+    if _kinds is None:
+        _kinds = np.full(0x110000, _K_UNKNOWN, dtype=np.uint8)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    kinds = _kinds[codes]
+    if (kinds == _K_UNKNOWN).any():
+        for cp in np.unique(codes[kinds == _K_UNKNOWN]).tolist():
+            _kinds[cp] = _kind(chr(cp))
+        kinds = _kinds[codes]
+    if (kinds == _K_SLOW).any():
+        return None
+    found: npt.NDArray[np.int32] = _kind_spans(kinds)
+    return found
+
+
 def text_spans(text: str) -> npt.NDArray[np.int32]:
     """:func:`~newsingest.matching.shingle.token_spans` as an ``(n, 2)`` array.
 
     ASCII text takes a compiled path: there a token is a maximal run of ASCII
     letters and digits, as in the shingle module's own table for those characters.
+    Other text takes a compiled path over a per-code-point class table built as
+    the shingle module's fast path classifies characters, and that module itself
+    when a character needs its character-cluster path.
     """
     if not text.isascii():
+        fast = _unicode_spans(text)
+        if fast is not None:
+            return fast
         spans = token_spans(text)
         return np.array(spans, dtype=np.int32).reshape(len(spans), 2)
     found: npt.NDArray[np.int32] = _ascii_spans(
@@ -194,6 +285,9 @@ class _Spans:
         return found
 
 
+_UNMAPPED = "word offsets cannot be mapped back to the text: no passages"
+
+
 def _passages(  # noqa: PLR0917 - the pair, its runs and the settings
     spans: _Spans,
     target: Article,
@@ -208,7 +302,7 @@ def _passages(  # noqa: PLR0917 - the pair, its runs and the settings
         return (), ""
     t_spans, s_spans = spans.of(target), spans.of(source)
     if t_spans.shape[0] != t_words or s_spans.shape[0] != s_words:
-        return (), "word offsets cannot be mapped back to the text: no passages"
+        return (), _UNMAPPED
     t_starts, t_ends = t_spans[:, 0].tolist(), t_spans[:, 1].tolist()
     s_starts, s_ends = s_spans[:, 0].tolist(), s_spans[:, 1].tolist()
     return tuple(
@@ -221,6 +315,47 @@ def _passages(  # noqa: PLR0917 - the pair, its runs and the settings
         )
         for ts, ss, n in shown
     ), ""
+
+
+def _run_offsets(  # noqa: PLR0917 - the batch's arrays
+    articles: Sequence[Article],
+    words: npt.NDArray[np.int64],
+    pair_t: npt.NDArray[np.int64],
+    pair_s: npt.NDArray[np.int64],
+    run_ptr: npt.NDArray[np.int64],
+    runs_: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """The character offsets of every run of a batch, as ``(runs, 4)`` target start,
+    target end, source start, source end; and which texts' tokens map to offsets.
+
+    One lookup per text for all the runs it is in, not one per pair: a large corpus has
+    a few runs per pair and many pairs per text.
+    """
+    rt, rs, rn = runs_
+    nruns = rt.shape[0]
+    run_pair = np.repeat(np.arange(pair_t.shape[0], dtype=np.int64), np.diff(run_ptr))
+    # Four lookups per run into the flattened (words, 2) span arrays of its two texts.
+    text = np.concatenate((pair_t[run_pair], pair_t[run_pair], pair_s[run_pair], pair_s[run_pair]))
+    flat = np.concatenate((2 * rt, 2 * (rt + rn - 1) + 1, 2 * rs, 2 * (rs + rn - 1) + 1))
+    out = np.zeros(4 * nruns, dtype=np.int64)
+    mapped = np.zeros(len(articles), dtype=np.bool_)
+    order = np.argsort(text, kind="stable")
+    text_sorted = text[order]
+    cuts = np.flatnonzero(np.diff(text_sorted)) + 1
+    starts = np.concatenate(([0], cuts)).tolist()
+    ends = np.concatenate((cuts, [text_sorted.shape[0]])).tolist()
+    spans = _Spans()
+    for a, b in zip(starts, ends, strict=True):
+        if a == b:
+            continue
+        i = int(text_sorted[a])
+        found = spans.of(articles[i])
+        if found.shape[0] != words[i]:
+            continue
+        mapped[i] = True
+        where = order[a:b]
+        out[where] = found.reshape(-1)[flat[where]]
+    return out.reshape(4, nruns).T, mapped
 
 
 def relate_articles(
@@ -352,26 +487,45 @@ def _align_pairs(
     pair_t = np.fromiter((t for (t, _), _ in ordered), dtype=np.int64, count=len(ordered))
     pair_s = np.fromiter((s for (_, s), _ in ordered), dtype=np.int64, count=len(ordered))
     aligner = Aligner(vocabulary_size, config.max_align_tokens)
+    # Underived pairs get no record, so one that cannot reach the partial share needs no table.
     aligned, cut, run_ptr, rt, rs, rn = aligner.align_batch(
-        ids, offsets, pair_t, pair_s, config.min_passage_words
+        ids, offsets, pair_t, pair_s, config.min_passage_words, min_share=config.partial_share
     )
     words = lengths.tolist()
     counts = aligned.tolist()
     cuts = cut.tolist()
     ptr = run_ptr.tolist()
-    rt_, rs_, rn_ = rt.tolist(), rs.tolist(), rn.tolist()
-    spans = _Spans()
+    offsets_, mapped = _run_offsets(articles, lengths, pair_t, pair_s, run_ptr, (rt, rs, rn))
+    ts_, te_, ss_, se_ = (offsets_[:, k].tolist() for k in range(4))
+    ok = mapped.tolist()
+    rn_ = rn.tolist()
+
+    def passages_of(p: int, t: int, s: int) -> tuple[tuple[Passage, ...], str]:
+        a, b = ptr[p], ptr[p + 1]
+        if a == b:
+            return (), ""
+        if not (ok[t] and ok[s]):
+            return (), _UNMAPPED
+        return tuple(
+            Passage(
+                target_start=ts_[k],
+                target_end=te_[k],
+                source_start=ss_[k],
+                source_end=se_[k],
+                words=rn_[k],
+            )
+            for k in range(a, b)
+        ), ""
+
     derived: list[Derivation] = []
     for p, ((t, s), notes) in enumerate(ordered):
-        a, b = ptr[p], ptr[p + 1]
         d = _make_derivation(
             articles[t],
             articles[s],
             (words[t], words[s], counts[p]),
-            list(zip(rt_[a:b], rs_[a:b], rn_[a:b], strict=True)),
             config,
             notes=(*notes, *_cut_note(config)) if cuts[p] else notes,
-            spans=spans,
+            passages=functools.partial(passages_of, p, t, s),
             keep_none=False,
         )
         if d is not None:
