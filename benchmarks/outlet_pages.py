@@ -161,6 +161,21 @@ def _headline_element(root: Any, headline: str) -> Any | None:
     return h1s[0] if len(h1s) == 1 else None
 
 
+_MENU_RE = re.compile(r"menu|nav|sidebar|dropdown|drawer")
+
+
+def _in_menu(element: Any) -> bool:
+    """Whether ``element`` sits in a navigation menu, side column or footer: text there that
+    also occurs in the article (a menu item named like a heading) is not where the story goes."""
+    for up in element.iterancestors():
+        if up.tag in ("body", "html"):
+            return False
+        words = f"{up.get('class') or ''} {up.get('id') or ''}".lower()
+        if up.tag in ("nav", "aside", "menu", "details", "footer") or _MENU_RE.search(words):
+            return True
+    return False
+
+
 def make_template(name: str, page: str, truth: dict[str, Any], site: str = "") -> PageTemplate:
     """A wrapper from one real page and its ground truth; :class:`ValueError` if unusable."""
     content = str(truth.get("main_content") or "")
@@ -172,7 +187,7 @@ def make_template(name: str, page: str, truth: dict[str, Any], site: str = "") -
         root = lxml.html.document_fromstring(page)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ValueError(f"{name}: not parsed ({exc})") from exc
-    blocks = _article_blocks(root, article)
+    blocks = [b for b in _article_blocks(root, article) if not _in_menu(b)]
     removed = sum(len(_text(b)) for b in blocks)
     if removed < MIN_COVERAGE * len(article):
         raise ValueError(f"{name}: article not found ({removed}/{len(article)} characters)")

@@ -53,7 +53,7 @@ __all__ = [
 
 SCHEME = 1
 """Bump when the layout or the variations change, so cached folders are rebuilt."""
-MIXED_SCHEME = 1
+MIXED_SCHEME = 2
 """The same for folders with web pages (their wrappers and gzip shares)."""
 
 PAGES = Path("html") / "wcxb-articles"
