@@ -392,13 +392,18 @@ def test_index_runs_refuse_outputs_that_need_articles(
     assert not db.exists()
 
 
+def write_excerpt_pair(full: Path, excerpt: Path, seed: int, paragraphs: int, kept: int) -> None:
+    """A story of ``paragraphs`` paragraphs at ``full`` and its first ``kept`` at ``excerpt``."""
+    title, body = story(seed, paragraphs=paragraphs)
+    write(full, article_text(title, body))
+    write(excerpt, article_text(title, body[:kept]))
+
+
 def test_min_size_ratio_lets_a_short_excerpt_match(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     # An excerpt of the first 3 of 9 paragraphs: about a third of the story, wholly contained.
-    title, paragraphs = story(41, paragraphs=9)
-    write(tmp_path / "in" / "full.txt", article_text(title, paragraphs))
-    write(tmp_path / "in" / "excerpt.txt", article_text(title, paragraphs[:3]))
+    write_excerpt_pair(tmp_path / "in" / "full.txt", tmp_path / "in" / "excerpt.txt", 41, 9, 3)
     statuses = {}
     for ratio in ("0.4", "0.3"):
         report = tmp_path / f"r{ratio}.jsonl"
@@ -422,9 +427,7 @@ def test_an_index_run_takes_the_rule_options_it_is_not_given_from_the_index(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     # An excerpt of a quarter of the story: a copy under the index's ratio 0.2 only.
-    title, paragraphs = story(43, paragraphs=8)
-    write(tmp_path / "day1" / "full.txt", article_text(title, paragraphs))
-    write(tmp_path / "day2" / "excerpt.txt", article_text(title, paragraphs[:2]))
+    write_excerpt_pair(tmp_path / "day1" / "full.txt", tmp_path / "day2" / "excerpt.txt", 43, 8, 2)
     db, report = str(tmp_path / "news.db"), tmp_path / "r.jsonl"
     day1 = ["dedup", str(tmp_path / "day1"), "--index", db, "--report", str(report)]
     assert run(capsys, *day1, "--min-size-ratio", "0.2")[0] == 0
@@ -441,9 +444,7 @@ def test_an_index_run_takes_the_rule_options_it_is_not_given_from_the_index(
 def test_without_an_index_the_rule_options_have_their_defaults(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    title, paragraphs = story(43, paragraphs=8)
-    write(tmp_path / "in" / "full.txt", article_text(title, paragraphs))
-    write(tmp_path / "in" / "excerpt.txt", article_text(title, paragraphs[:2]))
+    write_excerpt_pair(tmp_path / "in" / "full.txt", tmp_path / "in" / "excerpt.txt", 43, 8, 2)
     report = tmp_path / "r.jsonl"
     assert run(capsys, "dedup", str(tmp_path / "in"), "--report", str(report))[0] == 0
     rows = json_lines(report.read_text(encoding="utf-8"))

@@ -30,14 +30,9 @@ whether the texts had to be cut to ``max_tokens`` shared-vocabulary words."""
 
 
 @jit
-def _lcs(a: Any, b: Any, out_a: Any, out_b: Any) -> Any:
-    """Fill ``out_a``/``out_b`` with the matched positions of an LCS of ``a`` and ``b``.
-
-    Returns how many; the positions come out last first. A common prefix and
-    suffix are matched outright (some LCS always matches them), so a copy or a
-    truncated copy needs no table. In the table a match is taken whenever the
-    words are equal and that is optimal; ties prefer dropping a source word.
-    """
+def _match_ends(a: Any, b: Any, out_a: Any, out_b: Any) -> Any:
+    """The lengths ``(head, tail)`` of the common prefix and suffix of ``a`` and ``b`` (some
+    LCS always matches them); the suffix's matched positions are written first, last first."""
     n = a.shape[0]
     m = b.shape[0]
     head = 0
@@ -46,13 +41,35 @@ def _lcs(a: Any, b: Any, out_a: Any, out_b: Any) -> Any:
     tail = 0
     while tail < n - head and tail < m - head and a[n - 1 - tail] == b[m - 1 - tail]:
         tail += 1
-    k = 0
     for x in range(tail):
-        out_a[k] = n - 1 - x
-        out_b[k] = m - 1 - x
+        out_a[x] = n - 1 - x
+        out_b[x] = m - 1 - x
+    return head, tail
+
+
+@jit
+def _match_head(head: Any, out_a: Any, out_b: Any, k: Any) -> Any:
+    """Append the common prefix's positions (last first) after ``k`` matches; the total."""
+    for x in range(head - 1, -1, -1):
+        out_a[k] = x
+        out_b[k] = x
         k += 1
-    rows = n - head - tail
-    cols = m - head - tail
+    return k
+
+
+@jit
+def _lcs(a: Any, b: Any, out_a: Any, out_b: Any) -> Any:
+    """Fill ``out_a``/``out_b`` with the matched positions of an LCS of ``a`` and ``b``.
+
+    Returns how many; the positions come out last first. A common prefix and
+    suffix are matched outright (some LCS always matches them), so a copy or a
+    truncated copy needs no table. In the table a match is taken whenever the
+    words are equal and that is optimal; ties prefer dropping a source word.
+    """
+    head, tail = _match_ends(a, b, out_a, out_b)
+    k = tail
+    rows = a.shape[0] - head - tail
+    cols = b.shape[0] - head - tail
     if rows > 0 and cols > 0:
         moves = np.empty((rows, cols), dtype=np.uint8)  # every cell is written
         prev = np.zeros(cols + 1, dtype=np.int32)
@@ -85,11 +102,7 @@ def _lcs(a: Any, b: Any, out_a: Any, out_b: Any) -> Any:
                 i -= 1
             else:
                 j -= 1
-    for x in range(head - 1, -1, -1):
-        out_a[k] = x
-        out_b[k] = x
-        k += 1
-    return k
+    return _match_head(head, out_a, out_b, k)
 
 
 @jit
@@ -124,21 +137,10 @@ def _lcs_bits(a: Any, b: Any, out_a: Any, out_b: Any, slot: Any) -> Any:
     rule, each value it compares recounted from its row. ``slot`` is scratch with
     one entry per vocabulary id; every entry read is written first.
     """
-    n = a.shape[0]
-    m = b.shape[0]
-    head = 0
-    while head < n and head < m and a[head] == b[head]:
-        head += 1
-    tail = 0
-    while tail < n - head and tail < m - head and a[n - 1 - tail] == b[m - 1 - tail]:
-        tail += 1
-    k = 0
-    for x in range(tail):
-        out_a[k] = n - 1 - x
-        out_b[k] = m - 1 - x
-        k += 1
-    rows = n - head - tail
-    cols = m - head - tail
+    head, tail = _match_ends(a, b, out_a, out_b)
+    k = tail
+    rows = a.shape[0] - head - tail
+    cols = b.shape[0] - head - tail
     if rows > 0 and cols > 0:
         words = (cols + 63) >> 6
         for i in range(rows):
@@ -182,11 +184,7 @@ def _lcs_bits(a: Any, b: Any, out_a: Any, out_b: Any, slot: Any) -> Any:
                 i -= 1
             else:
                 j -= 1
-    for x in range(head - 1, -1, -1):
-        out_a[k] = x
-        out_b[k] = x
-        k += 1
-    return k
+    return _match_head(head, out_a, out_b, k)
 
 
 @jit

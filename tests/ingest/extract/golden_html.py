@@ -15,13 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
 
 from newsingest.ingest.extract import extract_article
-from newsingest.records import Article, DecodedText, Decoding
+from newsingest.records import Article, DecodedText
+from tests.ingest.extract_helpers import UTF8, as_golden
 
 GOLDEN = Path(__file__).parent / "golden"
-UTF8 = Decoding(encoding="utf-8", method="utf-8", confidence=1.0)
 
 
 def golden_pages() -> list[Path]:
@@ -37,18 +36,6 @@ def extract_page(path: Path) -> Article:
         decoding=UTF8,
     )
     return extract_article(doc)
-
-
-def as_golden(article: Article) -> dict[str, Any]:
-    return {
-        "title": article.title,
-        "date": article.date.isoformat() if article.date else None,
-        "date_raw": article.date_raw,
-        "byline": article.byline,
-        "paragraphs": list(article.paragraphs),
-        "dropped": [{"text": d.text, "reason": d.reason} for d in article.dropped],
-        "notes": list(article.notes),
-    }
 
 
 def main(argv: list[str] | None = None) -> int:

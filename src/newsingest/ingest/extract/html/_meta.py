@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -287,6 +287,17 @@ def _first_text(nodes: list[LexborNode]) -> str | None:
     return None
 
 
+def _meta_date(metas: dict[str, str], names: Sequence[str]) -> tuple[DateMatch, str] | None:
+    """The first of the ``names`` meta tags whose content parses as a date, and its source."""
+    for name in names:
+        value = metas.get(name)
+        if value:
+            found = parse_date_field(value)
+            if found is not None:
+                return found, f"meta {name}"
+    return None
+
+
 def _time_date(tree: LexborHTMLParser) -> tuple[DateMatch, str] | None:
     """A date from ``<time datetime>``: the one marked as published first, else the first."""
     times = tree.css("time[datetime]")
@@ -371,13 +382,7 @@ def read_metadata(tree: LexborHTMLParser) -> Metadata:
         if found is not None:
             date = (found, "json-ld")
     if date is None:
-        for name in _DATE_METAS:
-            value = metas.get(name)
-            if value:
-                found = parse_date_field(value)
-                if found is not None:
-                    date = (found, f"meta {name}")
-                    break
+        date = _meta_date(metas, _DATE_METAS)
     if date is None:
         date = _time_date(tree)
     if date is None:
@@ -385,13 +390,7 @@ def read_metadata(tree: LexborHTMLParser) -> Metadata:
     if date is None:
         date = _headline_date(tree)
     if date is None:
-        for name in _MODIFIED_METAS:
-            value = metas.get(name)
-            if value:
-                found = parse_date_field(value)
-                if found is not None:
-                    date = (found, f"meta {name}")
-                    break
+        date = _meta_date(metas, _MODIFIED_METAS)
 
     author: Found | None = None
     if ld is not None and ld.author:
