@@ -11,7 +11,9 @@ an underscore are internal.
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import TYPE_CHECKING
 
 from newsingest.config import (
     BoilerplateConfig,
@@ -63,7 +65,47 @@ from newsingest.records import (
 )
 from newsingest.store import Index
 
+if TYPE_CHECKING:
+    from newsingest.reuse import (
+        Derivation,
+        Passage,
+        ReuseConfig,
+        ReuseParams,
+        ReuseResult,
+        find_reuse,
+        relate_articles,
+    )
+
 __version__ = "0.1.0"
+
+_LAZY = dict.fromkeys(
+    (
+        "Derivation",
+        "Passage",
+        "ReuseConfig",
+        "ReuseParams",
+        "ReuseResult",
+        "find_reuse",
+        "relate_articles",
+    ),
+    "newsingest.reuse",
+)
+"""Public names imported on first use: ``import newsingest`` (and every command but
+``reuse``) does not pay for loading the reuse package."""
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -80,6 +122,7 @@ __all__ = [
     "Decoding",
     "DedupConfig",
     "DedupResult",
+    "Derivation",
     "DroppedLine",
     "Explanation",
     "ExtractConfig",
@@ -94,11 +137,15 @@ __all__ = [
     "IngestConfig",
     "InputError",
     "NewsIngestError",
+    "Passage",
     "RawDocument",
     "ReadConfig",
     "ReadError",
     "Rejection",
     "RepairConfig",
+    "ReuseConfig",
+    "ReuseParams",
+    "ReuseResult",
     "RunParams",
     "StoreError",
     "__version__",
@@ -107,11 +154,13 @@ __all__ = [
     "dedup",
     "explain",
     "extract_article",
+    "find_reuse",
     "fingerprint_article",
     "fingerprint_text",
     "ingest_document",
     "iter_articles",
     "iter_documents",
+    "relate_articles",
     "repair_article",
     "repair_text",
     "write_report",

@@ -404,6 +404,7 @@ examples:
   newsingest reuse papers/ --sources wire/ --report reuse.csv
   newsingest reuse scraped/ --report reuse.jsonl --explain
   newsingest reuse story.txt --sources wire/ --explain
+  newsingest reuse papers/ --sources wire/ --report reuse.jsonl --html reuse.html
 
 Each report row is one derivation: target, source, label (wholly, partially),
 share (aligned target words over target words) and the number of passages,
@@ -423,10 +424,17 @@ def _cmd_reuse(args: argparse.Namespace) -> int:
         format_reuse_summary,
         write_reuse_report,
     )
+    from newsingest.reuse.review import write_reuse_review  # noqa: PLC0415
 
-    config = ReuseConfig(wholly_share=args.wholly_share, partial_share=args.partial_share)
+    config = ReuseConfig(
+        wholly_share=args.wholly_share,
+        partial_share=args.partial_share,
+        partial_passage_share=args.passage_share,
+    )
     _check_paths([*args.paths, *(args.sources or [])])
-    check_output_paths([*args.paths, *(args.sources or [])], {"--report": args.report})
+    check_output_paths(
+        [*args.paths, *(args.sources or [])], {"--report": args.report, "--html": args.html}
+    )
     fmt: Literal["jsonl", "csv"] = args.format or (
         "csv" if str(args.report).lower().endswith(".csv") else "jsonl"
     )
@@ -436,12 +444,15 @@ def _cmd_reuse(args: argparse.Namespace) -> int:
         config,
         ingest=_ingest_config(args),
         jobs=args.jobs,
-        keep_texts=args.explain,
+        keep_texts=args.explain or args.html is not None,
     )
     if not result.derivations and not result.underived and not result.rejections:
         print("newsingest: no documents found under the paths given", file=sys.stderr)
         return EXIT_ERROR
     write_reuse_report(result, args.report, fmt)
+    if args.html is not None:
+        write_reuse_review(result, args.html)
+        log.info("wrote the review page to %s", args.html)
     if args.explain:
         print(printable(format_reuse_explanation(result), newlines=True))
     if not args.quiet:
@@ -481,6 +492,12 @@ def _add_reuse_parser(sub: Any) -> None:
         "--explain", action="store_true", help="print each derivation's passages from both texts"
     )
     ru.add_argument(
+        "--html",
+        metavar="FILE",
+        help="write a self-contained HTML page to review each derived target beside its "
+        "sources, the reused passages highlighted",
+    )
+    ru.add_argument(
         "--wholly-share",
         type=_finite_float,
         default=0.43,
@@ -491,9 +508,17 @@ def _add_reuse_parser(sub: Any) -> None:
     ru.add_argument(
         "--partial-share",
         type=_finite_float,
-        default=0.26,
+        default=0.25,
         metavar="S",
         help="share that makes it partially derived (default: %(default)s)",
+    )
+    ru.add_argument(
+        "--passage-share",
+        type=_finite_float,
+        default=0.13,
+        metavar="S",
+        help="share of the target in passages of two or more words that any derivation "
+        "needs (default: %(default)s)",
     )
     ru.set_defaults(func=_cmd_reuse, command_parser=ru)
 

@@ -161,28 +161,54 @@ def test_relate_articles_aligns_a_pair_without_candidates(corpus: tuple[Path, Pa
 
 @given(
     shares=st.lists(st.floats(0, 1), min_size=2, max_size=2),
+    passage_shares=st.lists(st.floats(0, 1), min_size=2, max_size=2),
     target_words=st.integers(1, 5000),
     source_words=st.integers(1, 5000),
 )
-def test_labels_never_go_down_as_the_share_goes_up(
-    shares: list[float], target_words: int, source_words: int
+def test_labels_never_go_down_as_either_share_goes_up(
+    shares: list[float], passage_shares: list[float], target_words: int, source_words: int
 ) -> None:
     low, high = sorted(shares)
-    a, _ = label_for(low, target_words, source_words)
-    b, _ = label_for(high, target_words, source_words)
-    assert RANK[a] <= RANK[b]
+    p_low, p_high = sorted(passage_shares)
+    a, _ = label_for(low, target_words, source_words, passage_share=p_low)
+    for share, passage_share in ((high, p_low), (low, p_high), (high, p_high)):
+        b, _ = label_for(share, target_words, source_words, passage_share=passage_share)
+        assert RANK[a] <= RANK[b]
+
+
+def test_scattered_shared_words_are_not_reuse() -> None:
+    config = ReuseConfig()
+    label, why = label_for(0.5, 100, 100, config, passage_share=0.1)
+    assert label == "none"
+    assert "passages" in why
+    assert label_for(0.5, 100, 100, config, passage_share=0.2)[0] == "wholly"
+    assert label_for(0.3, 100, 100, config, passage_share=0.2)[0] == "partially"
+
+
+def test_passage_words_are_the_words_of_the_passages(corpus: tuple[Path, Path]) -> None:
+    papers, wire = corpus
+    found = find_reuse([papers], [wire])
+    assert found.derivations
+    for d in found.derivations:
+        assert d.passage_words == sum(p.words for p in d.passages) <= d.aligned_words
 
 
 def test_a_much_longer_target_is_at_most_partially_derived() -> None:
     config = ReuseConfig()
-    label, why = label_for(0.9, 300, 100, config)
+    label, why = label_for(0.9, 300, 100, config, passage_share=0.9)
     assert label == "partially"
     assert "long" in why
-    assert label_for(0.9, 100, 100, config)[0] == "wholly"
+    assert label_for(0.9, 100, 100, config, passage_share=0.9)[0] == "wholly"
 
 
 @pytest.mark.parametrize(
-    "change", [{"wholly_share": 1.5}, {"partial_share": -0.1}, {"max_candidates": 0}]
+    "change",
+    [
+        {"wholly_share": 1.5},
+        {"partial_share": -0.1},
+        {"partial_passage_share": 1.1},
+        {"max_candidates": 0},
+    ],
 )
 def test_bad_settings_are_config_errors(change: dict[str, float]) -> None:
     with pytest.raises(ConfigError):

@@ -13,7 +13,7 @@ from typing import Literal
 import attrs
 
 from newsingest.errors import ConfigError
-from newsingest.records import Rejection
+from newsingest.records import Article, Rejection
 
 __all__ = [
     "Derivation",
@@ -57,10 +57,16 @@ class ReuseConfig:
     wholly_max_length_ratio: float = attrs.field(default=1.4, validator=_positive)
     """A target more than this many times as long as its source adds text of its own:
     it is at most partially derived, whatever its share."""
-    partial_share: float = attrs.field(default=0.26, validator=_fraction)
-    """A target with at least this share aligned is partially derived. Two texts on
-    one subject in one language share function words in order: the share of two
-    independent stories is not 0, which is why this is well above 0."""
+    partial_share: float = attrs.field(default=0.25, validator=_fraction)
+    """A target with at least this share aligned is partially derived (when its
+    passages also cover ``partial_passage_share``). Two texts on one subject in one
+    language share function words in order: the share of two independent stories is
+    not 0, which is why this is well above 0."""
+    partial_passage_share: float = attrs.field(default=0.13, validator=_fraction)
+    """A target derives from a source at all only when at least this share of its words
+    lies in passages (aligned runs of at least ``min_passage_words`` words): the words
+    two independent stories share in order are mostly single words scattered through
+    both texts, where reused text comes in runs."""
     candidate_ngram: int = attrs.field(default=2, validator=_at_least_one)
     """Words per key of the inverted index the candidates come from."""
     candidate_sample: int = attrs.field(default=1, validator=_at_least_one)
@@ -102,7 +108,8 @@ class Derivation:
 
     ``share`` is the aligned target words over all the target's words (0..1);
     ``passages`` are the aligned runs of at least ``ReuseConfig.min_passage_words``
-    words, in target order (so their words add up to at most ``aligned_words``).
+    words, in target order (so their words add up to ``passage_words``, at most
+    ``aligned_words``); they are listed for derived pairs only.
     """
 
     target: str
@@ -114,6 +121,9 @@ class Derivation:
     target_words: int
     source_words: int
     aligned_words: int
+    passage_words: int = 0
+    """Aligned words in runs of at least ``ReuseConfig.min_passage_words`` words: the
+    words the passages cover (the label's second measure, over ``target_words``)."""
     passages: tuple[Passage, ...] = ()
     why: str = ""
     """The rule that gave the label, with the numbers it compared."""
@@ -153,3 +163,6 @@ class ReuseResult:
     texts: dict[tuple[str, str], str] = attrs.field(factory=dict, eq=False, repr=False)
     """The text (title and body) of each article in a derivation, by ``(id, path)``:
     what passage offsets point into; empty unless the run was asked to keep them."""
+    articles: dict[tuple[str, str], Article] = attrs.field(factory=dict, eq=False, repr=False)
+    """Each article in a derivation, by ``(id, path)`` (its title, date and decoding for
+    the review page); kept with ``texts``."""

@@ -64,13 +64,26 @@ DEFAULT_CONFIG = ReuseConfig()
 
 
 def label_for(
-    share: float, target_words: int, source_words: int, config: ReuseConfig = DEFAULT_CONFIG
+    share: float,
+    target_words: int,
+    source_words: int,
+    config: ReuseConfig = DEFAULT_CONFIG,
+    *,
+    passage_share: float,
 ) -> tuple[Label, str]:
     """The label of a pair and the rule that gave it.
 
-    For fixed lengths the label never goes down as the share goes up.
+    ``share`` is the aligned share of the target's words, ``passage_share`` the share
+    in passages (runs of at least ``config.min_passage_words`` words). For fixed
+    lengths the label never goes down as either share goes up.
     """
     ratio = target_words / max(source_words, 1)
+    if passage_share < config.partial_passage_share:
+        return "none", (
+            f"share {share:.2f}, but only {passage_share:.2f} in passages of "
+            f"{config.min_passage_words}+ words (< {config.partial_passage_share}): "
+            "scattered shared words"
+        )
     if share >= config.wholly_share:
         if ratio <= config.wholly_max_length_ratio:
             return "wholly", f"share {share:.2f} >= {config.wholly_share}"
@@ -79,7 +92,9 @@ def label_for(
             f"as long as the source (> {config.wholly_max_length_ratio}): it adds text"
         )
     if share >= config.partial_share:
-        return "partially", f"share {share:.2f} >= {config.partial_share}"
+        return "partially", (
+            f"share {share:.2f} >= {config.partial_share}, {passage_share:.2f} in passages"
+        )
     return "none", f"share {share:.2f} < {config.partial_share}"
 
 
@@ -95,7 +110,7 @@ def _derivation(
     derivation = _make_derivation(
         target,
         source,
-        (len(t_tokens), len(s_tokens), int(pos_t.shape[0])),
+        (len(t_tokens), len(s_tokens), int(pos_t.shape[0]), sum(r[2] for r in found)),
         config,
         notes=_cut_note(config) if cut else (),
         passages=lambda: _passages(
@@ -113,19 +128,20 @@ def _cut_note(config: ReuseConfig) -> tuple[str]:
 def _make_derivation(
     target: Article,
     source: Article,
-    counts: tuple[int, int, int],
+    counts: tuple[int, int, int, int],
     config: ReuseConfig,
     *,
     notes: Sequence[str],
     passages: Callable[[], tuple[tuple[Passage, ...], str]],
     keep_none: bool = True,
 ) -> Derivation | None:
-    """The labelled record of one aligned pair; ``counts`` are target, source and aligned
-    words, ``passages`` gives the passages and a note on them (asked for derived pairs
-    only). ``None`` for an underived pair unless ``keep_none``."""
-    words, s_words, aligned = counts
+    """The labelled record of one aligned pair; ``counts`` are target, source, aligned
+    and passage words, ``passages`` gives the passages and a note on them (asked for
+    derived pairs only). ``None`` for an underived pair unless ``keep_none``."""
+    words, s_words, aligned, in_passages = counts
     share = aligned / words if words else 0.0
-    label, why = label_for(share, words, s_words, config)
+    passage_share = in_passages / words if words else 0.0
+    label, why = label_for(share, words, s_words, config, passage_share=passage_share)
     if label == "none" and not keep_none:
         return None
     notes = list(notes)
@@ -144,6 +160,7 @@ def _make_derivation(
         target_words=words,
         source_words=s_words,
         aligned_words=aligned,
+        passage_words=in_passages,
         passages=shown,
         why=why,
         notes=tuple(notes),
@@ -401,7 +418,8 @@ def find_reuse(
     ``targets`` and ``sources`` are paths (folders, files) or Articles, read as
     ``dedup`` reads them; ``jobs`` is for that reading. Without ``sources``, the
     targets are their own sources, earlier dated first (see the module docstring).
-    ``keep_texts`` keeps the texts the passages point into (``ReuseResult.texts``).
+    ``keep_texts`` keeps the texts the passages point into (``ReuseResult.texts``) and
+    their articles (``ReuseResult.articles``, for the review page).
 
     >>> result = find_reuse(["papers/"], sources=["wire/"])  # doctest: +SKIP
     >>> for d in result.derivations:  # doctest: +SKIP
@@ -447,10 +465,12 @@ def find_reuse(
         a.id for k, a in zip(keys, articles, strict=True) if roles[k][1] and k not in with_source
     )
     texts: dict[tuple[str, str], str] = {}
+    kept: dict[tuple[str, str], Article] = {}
     if keep_texts:
         for d in derived:
             for key in ((d.target, d.target_path), (d.source, d.source_path)):
-                texts[key] = roles[key][0].text
+                kept[key] = roles[key][0]
+                texts[key] = kept[key].text
     params = ReuseParams(
         config=config,
         mode="dated" if sources is None else "sources",
@@ -467,6 +487,7 @@ def find_reuse(
         params=params,
         timings=timings,
         texts=texts,
+        articles=kept,
     )
 
 
@@ -493,6 +514,8 @@ def _align_pairs(
     )
     words = lengths.tolist()
     counts = aligned.tolist()
+    run_words = np.concatenate(([0], np.cumsum(rn)))
+    in_passages = (run_words[run_ptr[1:]] - run_words[run_ptr[:-1]]).tolist()
     cuts = cut.tolist()
     ptr = run_ptr.tolist()
     offsets_, mapped = _run_offsets(articles, lengths, pair_t, pair_s, run_ptr, (rt, rs, rn))
@@ -522,7 +545,7 @@ def _align_pairs(
         d = _make_derivation(
             articles[t],
             articles[s],
-            (words[t], words[s], counts[p]),
+            (words[t], words[s], counts[p], in_passages[p]),
             config,
             notes=(*notes, *_cut_note(config)) if cuts[p] else notes,
             passages=functools.partial(passages_of, p, t, s),
