@@ -342,7 +342,7 @@ def ceiling_table(
         ("one threshold on the share", lambda: Threshold([share], "share")),
         ("one threshold, best of all features", Threshold),
         (
-            "share AND length ratio, fine thresholds",
+            "share AND length ratio, quantile grid",
             lambda: TwoThresholds([(share, ratio)]),
         ),
         ("two thresholds (AND), best of all feature pairs", TwoThresholds),

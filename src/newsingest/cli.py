@@ -29,6 +29,7 @@ from newsingest._atomic import atomic_writer
 from newsingest._parallel import sigterm_as_interrupt
 from newsingest._progress import Progress, kernels_need_compiling
 from newsingest.config import (
+    BoilerplateConfig,
     DedupConfig,
     ExtractConfig,
     IngestConfig,
@@ -412,6 +413,7 @@ then one row per target with no source (label none) and one per rejected
 input. JSON Lines rows also hold each passage's character offsets in both
 texts. Without --sources, an article dated earlier is the source of one dated
 later; undated or same-day pairs take the shorter text as the derived one.
+Outlet boilerplate (promos, footers) is stripped first, as dedup strips it.
 The summary goes to stdout, or to stderr when the report does.
 """
 
@@ -430,6 +432,7 @@ def _cmd_reuse(args: argparse.Namespace) -> int:
         wholly_share=args.wholly_share,
         partial_share=args.partial_share,
         partial_passage_share=args.passage_share,
+        boilerplate=BoilerplateConfig(enabled=not args.keep_boilerplate),
     )
     _check_paths([*args.paths, *(args.sources or [])])
     check_output_paths(
@@ -496,6 +499,12 @@ def _add_reuse_parser(sub: Any) -> None:
         metavar="FILE",
         help="write a self-contained HTML page to review each derived target beside its "
         "sources, the reused passages highlighted",
+    )
+    ru.add_argument(
+        "--keep-boilerplate",
+        action="store_true",
+        help="do not strip outlet boilerplate lines (learnt over targets and sources) "
+        "before aligning",
     )
     ru.add_argument(
         "--wholly-share",

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from newsingest.config import BoilerplateConfig
 from newsingest.errors import ConfigError
 from newsingest.ingest.run import iter_articles
 from newsingest.matching.shingle import simplify_tokens
@@ -223,3 +224,50 @@ def test_a_batch_run_agrees_with_each_pair_aligned_alone(corpus: tuple[Path, Pat
     assert found.derivations
     for d in found.derivations:
         assert relate_articles(targets[d.target], sources[d.source]) == d
+
+
+_FOOTER = (
+    "The Valley Courier publishes community briefs as a public service. Items are submitted "
+    "by local organisations and are edited only for length and style.\n\n"
+    "The Valley Courier does not verify every claim made in submitted items and is not "
+    "responsible for changes to dates, times or locations made after publication.\n\n"
+    "To submit a brief, write to our community desk at least ten days before your event. "
+    "We cannot guarantee that every item will be published."
+)
+_BRIEFS = {
+    "cleanup.txt": "River cleanup on Saturday\n\nVolunteers meet at the boat ramp at eight "
+    "to clear litter from the riverbank; gloves and bags are provided, and lunch is "
+    "served at noon by the rowing club.",
+    "blood.txt": "Blood drive at the fire station\n\nThe regional blood bank holds a drive "
+    "from noon to six on June 9; donors should bring photo identification and eat a "
+    "full meal beforehand.",
+    "choir.txt": "Community choir seeks new members\n\nRehearsals are on Tuesday evenings "
+    "in the library hall, no audition is needed, and the altos and tenors especially "
+    "welcome new voices.",
+}
+
+
+def test_an_outlets_shared_footer_is_not_reuse(tmp_path: Path) -> None:
+    for name, text in _BRIEFS.items():
+        write(tmp_path / name, f"{text}\n\n{_FOOTER}\n")
+    assert find_reuse([tmp_path]).derivations == ()
+    # The same briefs with the footer kept look derived from one another: the footer
+    # is most of each text.
+    kept = attrs.evolve(ReuseConfig(), boilerplate=BoilerplateConfig(enabled=False))
+    assert find_reuse([tmp_path], config=kept).derivations
+
+
+def test_passages_point_into_the_stripped_texts(tmp_path: Path) -> None:
+    papers, wire = write_pairs(tmp_path)
+    for folder in (papers, wire):
+        for path in sorted(folder.iterdir()):
+            path.write_text(path.read_text(encoding="utf-8") + f"\n\n{_FOOTER}\n", encoding="utf-8")
+    found = find_reuse([papers], sources=[wire], keep_texts=True)
+    assert found.derivations
+    for d in found.derivations:
+        text = found.texts[d.target, d.target_path]
+        assert "Valley Courier" not in text
+        assert all(p.target_end <= len(text) for p in d.passages)
+        assert any(
+            "boilerplate" in line.reason for line in found.articles[d.target, d.target_path].dropped
+        )

@@ -12,6 +12,7 @@ from typing import Literal
 
 import attrs
 
+from newsingest.config import BoilerplateConfig
 from newsingest.errors import ConfigError
 from newsingest.records import Article, Rejection
 
@@ -83,6 +84,12 @@ class ReuseConfig:
     shared word says little to a reader, and listing them all costs time and memory."""
     max_align_tokens: int = attrs.field(default=5000, validator=_at_least_one)
     """Longer texts are aligned on their first this many shared-vocabulary words (noted)."""
+    boilerplate: BoilerplateConfig = attrs.field(
+        default=BoilerplateConfig(), validator=attrs.validators.instance_of(BoilerplateConfig)
+    )
+    """Outlet boilerplate (promos, footers) is learnt over targets and sources together and
+    stripped before alignment, by dedup's own detector: two briefs of one outlet share its
+    footer, not a story."""
 
 
 @attrs.frozen(kw_only=True)

@@ -1,7 +1,9 @@
 """The reuse relation: for each target article, the sources it derives from, and how much.
 
 ``find_reuse`` reads its inputs through :func:`newsingest.ingest.run.iter_articles`,
-so decoding, extraction and repair are those of ``dedup``; it finds candidate
+so decoding, extraction and repair are those of ``dedup``; it strips outlet
+boilerplate learnt over targets and sources together with dedup's detector
+(``ReuseConfig.boilerplate``; passage offsets point into the stripped texts); it finds candidate
 sources with :mod:`newsingest.reuse.candidates`, aligns each candidate pair with
 :mod:`newsingest.reuse.align`, and labels the pair with :func:`label_for`.
 
@@ -35,6 +37,7 @@ from newsingest._gc import pausing
 from newsingest.config import IngestConfig
 from newsingest.ingest.run import PathLike, check_inputs, iter_articles
 from newsingest.matching._kernels import jit
+from newsingest.matching.boilerplate import learn_boilerplate, strip_boilerplate
 from newsingest.matching.shingle import (
     CJK,
     DROP,
@@ -444,6 +447,13 @@ def find_reuse(
         roles[a.id, a.path] = (a, old is not None and old[1], True)
     keys = sorted(roles)
     articles = [roles[k][0] for k in keys]
+    if config.boilerplate.enabled:
+        model = learn_boilerplate(articles, config.boilerplate)
+        articles = [strip_boilerplate(a, model) for a in articles]
+        roles = {k: (a, roles[k][1], roles[k][2]) for k, a in zip(keys, articles, strict=True)}
+    timings["boilerplate"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
     is_target = np.array([roles[k][1] for k in keys], dtype=bool)
     is_source = np.array([roles[k][2] for k in keys], dtype=bool)
     vocabulary = Vocabulary()
