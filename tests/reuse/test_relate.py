@@ -15,10 +15,12 @@ from hypothesis import strategies as st
 from newsingest.config import BoilerplateConfig
 from newsingest.errors import ConfigError
 from newsingest.ingest.run import iter_articles
+from newsingest.matching.boilerplate import learn_boilerplate, strip_boilerplate
 from newsingest.matching.shingle import simplify_tokens
 from newsingest.records import Article
 from newsingest.reuse import Derivation, ReuseConfig, find_reuse, label_for, relate_articles
 from newsingest.reuse.records import ReuseResult
+from newsingest.reuse.relate import _strip_outlet_lines
 from tests.factories import write
 from tests.reuse.fixtures import PAIRS, write_pairs
 
@@ -271,3 +273,14 @@ def test_passages_point_into_the_stripped_texts(tmp_path: Path) -> None:
         assert any(
             "boilerplate" in line.reason for line in found.articles[d.target, d.target_path].dropped
         )
+
+
+def test_stripping_in_one_call_equals_the_learner_article_by_article(tmp_path: Path) -> None:
+    for name, text in _BRIEFS.items():
+        write(tmp_path / "courier" / name, f"{text}\n\n{_FOOTER}\n")
+    write_pairs(tmp_path / "pairs")
+    articles = _articles(tmp_path)
+    model = learn_boilerplate(articles, BoilerplateConfig())
+    assert model.boilerplate
+    expected = [strip_boilerplate(a, model) for a in articles]
+    assert _strip_outlet_lines(articles, BoilerplateConfig()) == expected

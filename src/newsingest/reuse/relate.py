@@ -34,10 +34,16 @@ import numpy as np
 import numpy.typing as npt
 
 from newsingest._gc import pausing
-from newsingest.config import IngestConfig
+from newsingest.config import BoilerplateConfig, IngestConfig
 from newsingest.ingest.run import PathLike, check_inputs, iter_articles
 from newsingest.matching._kernels import jit
-from newsingest.matching.boilerplate import learn_boilerplate, strip_boilerplate
+from newsingest.matching.boilerplate import (
+    distinct_keys,
+    drop_paragraphs,
+    key_paragraph_groups,
+    learn_boilerplate_from_keys,
+    paragraph_hits,
+)
 from newsingest.matching.shingle import (
     CJK,
     DROP,
@@ -390,6 +396,22 @@ def relate_articles(
     return _derivation(target, source, t_tokens, s_tokens, config)
 
 
+def _strip_outlet_lines(articles: list[Article], config: BoilerplateConfig) -> list[Article]:
+    """The articles without their boilerplate paragraphs, learnt over all of them.
+
+    ``learn_boilerplate`` and ``strip_boilerplate`` article by article, in one kernel
+    call for all the paragraph keys: the same model and the same stripped articles.
+    """
+    keys, lengths = key_paragraph_groups([a.paragraphs for a in articles])
+    distinct, counts = distinct_keys(keys, lengths)
+    model = learn_boilerplate_from_keys(distinct[0], distinct[1], counts, config)
+    if not model.boilerplate:
+        return articles
+    found = np.array(sorted(model.boilerplate), dtype=np.int64)
+    hits = paragraph_hits(keys[0], lengths, found)
+    return [drop_paragraphs(a, hits[d]) if d in hits else a for d, a in enumerate(articles)]
+
+
 def _read(
     inputs: object, caller: str, ingest: IngestConfig, jobs: int
 ) -> tuple[list[Article], list[Rejection]]:
@@ -448,8 +470,7 @@ def find_reuse(
     keys = sorted(roles)
     articles = [roles[k][0] for k in keys]
     if config.boilerplate.enabled:
-        model = learn_boilerplate(articles, config.boilerplate)
-        articles = [strip_boilerplate(a, model) for a in articles]
+        articles = _strip_outlet_lines(articles, config.boilerplate)
         roles = {k: (a, roles[k][1], roles[k][2]) for k, a in zip(keys, articles, strict=True)}
     timings["boilerplate"] = time.perf_counter() - clock
 
