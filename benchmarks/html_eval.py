@@ -302,6 +302,12 @@ def compare_parsers(pages: Sequence[Page]) -> dict[str, float | str]:
     return out
 
 
+def _held_out_dates(r: dict[str, Any]) -> str:
+    if not r["date_exact"] or not r["date_pages"]:
+        return "—"
+    return f"{r['date_exact']}/{r['date_pages']} ({r['date_exact'] / r['date_pages']:.1%})"
+
+
 def _row(name: str, r: dict[str, Any], traf_ms: float | None) -> list[str]:
     speed = f"{traf_ms / r['ms_per_page']:.1f}×" if traf_ms else "—"
     dates = f"{r['date_exact']}/{r['date_pages']}" if r["date_exact"] else "—"
@@ -312,6 +318,7 @@ def _row(name: str, r: dict[str, Any], traf_ms: float | None) -> list[str]:
         f"{r['title_exact']:.3f}",
         f"{r['holdout']['title_exact']:.3f}",
         dates + (f" ({r['date_exact'] / r['date_pages']:.1%})" if r["date_exact"] else ""),
+        _held_out_dates(r["holdout"]),
         f"{r['author_reported']} / {r['author_exact']}/{r['author_pages']}",
         f"{r['with_pass']:.3f} / {r['without_pass']:.3f}",
         f"{r['ms_per_page']:.2f}",
@@ -327,6 +334,7 @@ HEADERS = (
     "title exact",
     "title held out",
     "date exact",
+    "date held out",
     "author reported / exact",
     "with / without pass",
     "ms/page",

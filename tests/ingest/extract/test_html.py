@@ -319,6 +319,119 @@ def test_time_element_gives_the_date() -> None:
     assert "html: date from <time datetime>" in article.notes
 
 
+ARTICLE = "".join(f"<p>{PARA}</p>" for _ in range(4))
+
+
+def _date_of(article: Article) -> str | None:
+    return article.date.isoformat() if article.date is not None else None
+
+
+def _ld(date: str) -> str:
+    data = {"@type": "NewsArticle", "headline": "Library stays open", "datePublished": date}
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+def test_a_date_split_from_its_label_is_read() -> None:
+    # "Published" and the date in two elements: their texts must not join.
+    body = (
+        "<h1>Library stays open</h1>" + "<div><div></div></div>" * 4 + f"<article>{ARTICLE}"
+        "<div class='dateline'><span>Published</span><span>Feb 2, 2023</span></div></article>"
+    )
+    article = extract(page(body))
+    assert _date_of(article) == "2023-02-02"
+    assert "html: date from a date element's text" in article.notes
+
+
+@pytest.mark.parametrize("name", ["published-date", "w-published-date", "published"])
+def test_publication_meta_tags_by_other_names(name: str) -> None:
+    head = f'<meta name="{name}" content="2021-02-16">'
+    article = extract(page(f"<article>{ARTICLE}</article>", head))
+    assert _date_of(article) == "2021-02-16"
+    assert f"html: date from meta {name}" in article.notes
+
+
+def test_a_json_ld_date_not_in_iso_form_yields_to_the_headline_date() -> None:
+    body = (
+        "<article><header><h1>Library stays open</h1><span>By Ann Lee, August 25, 2024</span>"
+        f"</header>{ARTICLE}</article>"
+    )
+    article = extract(page(body, _ld("Jun 24, 2025")))
+    assert _date_of(article) == "2024-08-25"
+    assert "html: date from the text by the <h1>" in article.notes
+    # An ISO 8601 one is the publisher's field: it stays.
+    article = extract(page(body, _ld("2025-06-24T10:00:00Z")))
+    assert _date_of(article) == "2025-06-24"
+    assert "html: date from json-ld" in article.notes
+
+
+def test_a_json_ld_date_not_in_iso_form_is_kept_without_a_printed_one() -> None:
+    body = f"<article><h1>Library stays open</h1>{ARTICLE}</article>"
+    article = extract(page(body, _ld("Jun 24, 2025")))
+    assert _date_of(article) == "2025-06-24"
+    assert "html: date from json-ld (not ISO 8601)" in article.notes
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        ("2025-12-19T02:41:41+00:00", "2025-12-18"),  # a day off: another time zone
+        ("2025-12-17T22:00:00-05:00", "2025-12-18"),
+        ("2025-12-18T09:00:00+00:00", "2025-12-18"),
+        ("2025-12-21T09:00:00+00:00", "2025-12-21"),  # further off: another date, kept
+    ],
+)
+def test_the_url_date_settles_a_time_zone_shift(stamp: str, expected: str) -> None:
+    head = (
+        '<meta property="og:url" content="https://example.org/2025/12/18/library-open/">'
+        f'<meta property="article:published_time" content="{stamp}">'
+    )
+    article = extract(page(f"<article>{ARTICLE}</article>", head))
+    assert _date_of(article) == expected
+
+
+def test_the_url_date_when_the_metadata_has_none() -> None:
+    head = '<link rel="canonical" href="https://example.org/2016/08/03/library-open/">'
+    article = extract(page(f"<article>{ARTICLE}</article>", head))
+    assert _date_of(article) == "2016-08-03"
+    assert "html: date from the page's URL" in article.notes
+
+
+def test_headline_date_is_read_by_the_h1_showing_the_title() -> None:
+    # The first <h1> is the site's logo; the date sits by the second, the headline's.
+    body = (
+        "<div><h1>City News</h1></div>"
+        "<main><div><h1>Library stays open after budget vote</h1>"
+        f"<div>By Ann Lee, March 4, 2024</div></div>{ARTICLE}</main>"
+    )
+    head = '<meta property="og:title" content="Library stays open after budget vote">'
+    article = extract(page(body, head))
+    assert _date_of(article) == "2024-03-04"
+    assert "html: date from the text by the <h1>" in article.notes
+
+
+def test_a_date_line_beats_the_last_change() -> None:
+    head = '<meta property="article:modified_time" content="2026-01-10T10:00:00Z">'
+    article = extract(page(f"<article><h1>Headline</h1><p>August 03, 2016</p>{ARTICLE}</article>",
+                           head))  # fmt: skip
+    assert _date_of(article) == "2016-08-03"
+    assert "html: date from the date line" in article.notes
+
+
+def test_a_labelled_date_below_the_article_beats_the_last_change() -> None:
+    body = (
+        f"<article><h1>Headline</h1>{ARTICLE * 4}"
+        "<div class='end'>Posted on the 15/12/2025 at 19:00 by the editor</div></article>"
+    )
+    head = '<meta property="article:modified_time" content="2026-01-10T10:00:00Z">'
+    article = extract(page(body, head))
+    assert _date_of(article) == "2025-12-15"
+    assert "html: date from a labelled date in the page's text" in article.notes
+    # Without the label, the last change is all there is.
+    article = extract(page(body.replace("Posted on the", "See"), head))
+    assert _date_of(article) == "2026-01-10"
+    assert "html: date from meta article:modified_time" in article.notes
+
+
 @pytest.mark.parametrize(
     ("title", "sites", "expected"),
     [

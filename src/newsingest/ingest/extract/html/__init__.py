@@ -12,6 +12,7 @@ article and where each field came from.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -20,7 +21,12 @@ from newsingest.errors import ExtractError
 from newsingest.ingest.dates import DateMatch, match_date_line
 from newsingest.ingest.extract._common import build_article, normalize_lines
 from newsingest.ingest.extract.html._fast import find_body
-from newsingest.ingest.extract.html._meta import TEXT_DATE_SOURCES, Metadata, read_metadata
+from newsingest.ingest.extract.html._meta import (
+    TEXT_DATE_SOURCES,
+    Metadata,
+    labelled_date,
+    read_metadata,
+)
 from newsingest.ingest.extract.html._trafilatura import paragraph_dump, run_trafilatura
 from newsingest.records import Article, DecodedText, DroppedLine
 
@@ -98,12 +104,13 @@ def _drop_date_line(
 
 
 def _parse(html: str) -> LexborHTMLParser:
-    # "<br>" ends a line: without a space before it, the words on both sides join.
-    if "<br" in html:
-        html = html.replace("<br", "\n<br")
-    if "<BR" in html:
-        html = html.replace("<BR", "\n<BR")
-    return LexborHTMLParser(html)
+    tree = LexborHTMLParser(html)
+    # "<br>" ends a line: without a line break before it, the words on both sides join
+    # in an element's text. Done in the tree: a search or a replace over the page's
+    # string costs more than the parse of most pages' few <br>s.
+    for br in tree.css("br"):
+        br.insert_before("\n")
+    return tree
 
 
 def extract_html(doc: DecodedText, config: ExtractConfig, *, fallback: bool = True) -> Article:
@@ -113,7 +120,7 @@ def extract_html(doc: DecodedText, config: ExtractConfig, *, fallback: bool = Tr
     benchmark measures the fast path alone this way).
     """
     html = doc.text
-    if not html.strip():
+    if not html or html.isspace():
         raise ExtractError(f"{doc.id}: the HTML is empty; no article in it")
     _check_limits(doc, html)
     html = _XML_DECL_RE.sub("", html, count=1)
@@ -148,7 +155,7 @@ def extract_html(doc: DecodedText, config: ExtractConfig, *, fallback: bool = Tr
             f"{doc.id}: no article body found in the HTML "
             "(fast path, trafilatura, <p> and description)"
         )
-    return _assemble(doc, meta, paragraphs, notes)
+    return _assemble(doc, meta, paragraphs, notes, body.texts)
 
 
 def _assemble(
@@ -156,6 +163,7 @@ def _assemble(
     meta: Metadata,
     paragraphs: list[str],
     notes: list[str],
+    texts: Sequence[str],
 ) -> Article:
     title = meta.title.value if meta.title is not None else None
     if meta.title is not None:
@@ -167,12 +175,14 @@ def _assemble(
     dropped: list[DroppedLine] = []
     line_date = _drop_date_line(paragraphs, dropped, notes)
     date: DateMatch | None = None
-    if meta.date is not None and (line_date is None or meta.date[1] not in TEXT_DATE_SOURCES):
-        date, source = meta.date
-        notes.append(f"html: date from {source}")
-    elif line_date is not None:
+    # A date line beats dates searched for in the page's text, and the page's last change.
+    found = meta.date or labelled_date(texts)
+    if line_date is not None and (found is None or found[1] in TEXT_DATE_SOURCES):
         date = line_date
         notes.append("html: date from the date line")
+    elif (found := found or meta.modified) is not None:
+        date, source = found
+        notes.append(f"html: date from {source}")
     if date is None:
         notes.append("no date")
     byline = meta.author.value if meta.author is not None else None

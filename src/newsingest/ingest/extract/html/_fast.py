@@ -130,6 +130,8 @@ class FastBody(NamedTuple):
     """The tag (and class) of the chosen container, for the notes."""
     anchor: str = ""
     """What made an otherwise unsure result sure (the page's summary or headline), or ""."""
+    texts: Sequence[str] = ()
+    """Every text block of the page, in document order (a date may be printed in any)."""
 
 
 def _squash(text: str) -> str:
@@ -138,7 +140,34 @@ def _squash(text: str) -> str:
 
 _CLASS_CACHE_SIZE = 4096
 """Class/id strings remembered: pages share most of theirs (menus, grids, widgets)."""
+_TOKEN_CACHE_SIZE = 65536
+"""Class names remembered one by one: sites share far more of them (``flex``, ``col-md-8``,
+``entry-content``) than whole class strings, which every site combines its own way."""
 _class_cache: dict[str, tuple[bool, float]] = {}
+_token_cache: dict[str, int] = {}
+_POSITIVE, _NEGATIVE, _HINT = 1, 2, 4
+
+
+def _token_flags(token: str) -> int:
+    """What one lower-cased class name (or id) says: positive, negative, content hint.
+
+    No pattern spans white space, so judging the names of a class string one by one
+    finds what a search over the whole string finds.
+    """
+    flags = _token_cache.get(token)
+    if flags is None:
+        words = token.translate(_WORD_SPLIT).split()
+        flags = 0
+        if _POSITIVE_RE.search(token) is not None or not _POSITIVE_WORDS.isdisjoint(words):
+            flags |= _POSITIVE
+        if _NEGATIVE_RE.search(token) is not None or not _NEGATIVE_WORDS.isdisjoint(words):
+            flags |= _NEGATIVE
+        if _CONTENT_HINT_RE.search(token) is not None:
+            flags |= _HINT
+        if len(_token_cache) >= _TOKEN_CACHE_SIZE:
+            _token_cache.clear()
+        _token_cache[token] = flags
+    return flags
 
 
 def _classify(words: str) -> tuple[bool, float]:
@@ -146,13 +175,12 @@ def _classify(words: str) -> tuple[bool, float]:
     known = _class_cache.get(words)
     if known is not None:
         return known
-    low = words.lower()
-    tokens = low.translate(_WORD_SPLIT).split()
-    positive = _POSITIVE_RE.search(low) is not None or not _POSITIVE_WORDS.isdisjoint(tokens)
-    negative = not positive and (
-        _NEGATIVE_RE.search(low) is not None or not _NEGATIVE_WORDS.isdisjoint(tokens)
-    )
-    bonus = 0.4 if positive else (0.15 if _CONTENT_HINT_RE.search(low) else 0.0)
+    flags = 0
+    for token in words.lower().split():
+        flags |= _token_flags(token)
+    positive = bool(flags & _POSITIVE)
+    negative = not positive and bool(flags & _NEGATIVE)
+    bonus = 0.4 if positive else (0.15 if flags & _HINT else 0.0)
     if len(_class_cache) >= _CLASS_CACHE_SIZE:
         _class_cache.clear()
     _class_cache[words] = (negative, bonus)
@@ -213,7 +241,12 @@ class _Walk:
 
 
 def _link_chars(node: LexborNode) -> int:
-    return sum(len(a.text()) for a in node.css("a"))
+    # A walk in C over the block's few elements costs less than compiling a CSS selector.
+    chars = 0
+    for inner in node.traverse():
+        if inner.tag == "a":
+            chars += len(inner.text())
+    return chars
 
 
 def walk_tree(body: LexborNode) -> _Walk:
@@ -233,6 +266,7 @@ def walk_tree(body: LexborNode) -> _Walk:
     negative_tags = _NEGATIVE_TAGS
     hinted_tags = _HINTED_TAGS
     opaque_tags = _OPAQUE_TAGS
+    push = stack.append
     while stack:
         node, parent, negative = stack.pop()
         tag = node.tag
@@ -263,8 +297,7 @@ def walk_tree(body: LexborNode) -> _Walk:
             is_block.append(True)
             text = node.text()
             if text and not text.isspace():
-                links = _link_chars(node) if node.css_first("a") is not None else 0
-                blocks.append(Block(text, tag, number, parent, links, negative))
+                blocks.append(Block(text, tag, number, parent, _link_chars(node), negative))
             continue
         if tag in box_tags:
             is_block.append(tag not in _INLINE_BOXES)
@@ -275,10 +308,11 @@ def walk_tree(body: LexborNode) -> _Walk:
                 # Inline text is part of its box's text; blocks inside a link are rare.
                 continue
         # Children are pushed last-first so they pop in document order.
-        kids = [(child, number, negative) for child in node.iter(include_text=False)]
-        if kids:
-            kids.reverse()
-            stack.extend(kids)
+        child = node.last_child
+        while child is not None:
+            if child.is_element_node:
+                push((child, number, negative))
+            child = child.prev
     # Boxes with no block inside are blocks themselves (text in <div>s and <td>s, list items).
     if box_nodes:
         has_box = [False] * len(parents)
@@ -307,7 +341,7 @@ def _add_box_blocks(
             continue
         text = node.text()
         if text and not text.isspace():
-            links = _link_chars(node) if node.css_first("a") is not None else 0
+            links = _link_chars(node)
             extra.append(Block(text, tag, number, parents[number], links, negatives[number]))
     if extra:
         out.blocks.extend(extra)
@@ -590,7 +624,7 @@ def find_body(
         return FastBody([], "no text blocks", "")
     scores = _score(walk, blocks)
     if not scores:
-        return FastBody([], "no block long enough to score", "")
+        return FastBody([], "no block long enough to score", "", "", [t for _, t in blocks])
     seed = max(scores, key=scores.__getitem__)
     text = _text_sums(walk.parents, blocks)
     choice = _Choice(walk, seed, text)
@@ -609,4 +643,6 @@ def find_body(
             if moved is not None:
                 kept, best = moved
                 unsure, anchor = None, "moved to the block holding the page's summary"
-    return FastBody(kept.paragraphs, unsure, walk.labels.get(best, ""), anchor)
+    return FastBody(
+        kept.paragraphs, unsure, walk.labels.get(best, ""), anchor, [t for _, t in blocks]
+    )

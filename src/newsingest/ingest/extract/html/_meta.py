@@ -2,9 +2,11 @@
 
 Sources: JSON-LD (``NewsArticle``, ``Article``, ``BlogPosting`` and kin, also inside
 ``@graph`` and lists), OpenGraph and ``article:*`` meta tags, other meta tags (``date``,
-``pubdate``, Dublin Core, ...), ``<time datetime>``, elements whose class says they hold a
-date, the text by the ``<h1>``, the ``<h1>`` itself, and ``<title>`` with the site-name
-part removed. The order each field tries them in is in docs/extraction.md.
+``pubdate``, Dublin Core, ...), ``<time datetime>``, the date in the page's URL, elements
+whose class says they hold a date, the text by the ``<h1>``, a labelled date in the page's
+text (:func:`labelled_date`, given the fast path's blocks), the ``<h1>`` itself, and
+``<title>`` with the site-name part removed. The order each field tries them in is in
+docs/extraction.md.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = [
     "Found",
     "Metadata",
     "clean_title",
+    "labelled_date",
     "parse_date_field",
     "read_metadata",
 ]
@@ -63,7 +66,14 @@ _DATE_METAS = (
     "sailthru.date",
     "parsely-pub-date",
     "article:published",
+    "published",
+    "published-date",
+    "published_date",
+    "publication_date",
+    "publication-date",
 )
+# Site-prefixed names ("w-published-date", "cms.publish_date") say the same.
+_PUBLISHED_META_RE = re.compile(r"publish(?:ed)?[-_.]?date$")
 # A page's last change is its date only when nothing says when it was published.
 _MODIFIED_METAS = ("og:updated_time", "article:modified_time", "datemodified", "last-modified")
 # Elements that print the date for readers, by their class or id.
@@ -101,6 +111,9 @@ class Found(NamedTuple):
 class Metadata(NamedTuple):
     title: Found | None
     date: tuple[DateMatch, str] | None
+    modified: tuple[DateMatch, str] | None
+    """The page's last change (``article:modified_time``...): its date when nothing else,
+    not even a labelled date in its text (:func:`labelled_date`), says when it was published."""
     author: Found | None
     site_name: str | None
     description: str | None
@@ -327,7 +340,9 @@ def _element_date(tree: LexborHTMLParser) -> tuple[DateMatch, str] | None:
     if body is None:
         return None
     for node in body.css(_DATE_ELEMENTS)[:_MAX_DATE_ELEMENTS]:
-        text = node.attributes.get("content") or node.text()
+        # Separated: "Published" and "Feb 2, 2023" in two elements must not join into
+        # "PublishedFeb 2, 2023", which no date search reads.
+        text = node.attributes.get("content") or node.text(separator=" ")
         if not text or len(text) > 300:
             continue
         found = search_date(text)
@@ -340,28 +355,103 @@ def _element_date(tree: LexborHTMLParser) -> tuple[DateMatch, str] | None:
 
 ELEMENT_DATE = "a date element's text"
 HEADLINE_DATE = "the text by the <h1>"
-TEXT_DATE_SOURCES = frozenset({ELEMENT_DATE, HEADLINE_DATE})
+LABELLED_DATE = "a labelled date in the page's text"
+TEXT_DATE_SOURCES = frozenset({ELEMENT_DATE, HEADLINE_DATE, LABELLED_DATE})
 """Dates searched for in the page's text: a date line at the top of the body beats them."""
 _NEAR_HEADLINE_CHARS = 1500
 """How much text around the ``<h1>`` is searched for a printed date."""
+_HEADLINE_BOXES = 6
+"""Boxes around the ``<h1>`` searched, smallest first: headline, byline and date often sit in
+boxes of their own a few levels apart."""
 
 
-def _headline_date(tree: LexborHTMLParser) -> tuple[DateMatch, str] | None:
-    """A date printed next to the headline: in the smallest box around the ``<h1>`` that has one."""
-    node = tree.css_first("h1")
-    for _ in range(4):
+def _headline_date(node: LexborNode | None) -> tuple[DateMatch, str] | None:
+    """A date printed next to the headline: in the smallest box around the ``<h1>`` (``node``)
+    that has one."""
+    for _ in range(_HEADLINE_BOXES):
         if node is None:
             return None
         node = node.parent
-        if node is None:
+        # Above <body> is the <head>, whose scripts are no printed date.
+        if node is None or node.tag in ("html", "-document"):
             return None
         text = node.text(separator=" ")
         if len(text) > _NEAR_HEADLINE_CHARS:
-            text = text[:_NEAR_HEADLINE_CHARS]
+            # Characters of text, not of the markup's indentation.
+            text = _squash(text[: 4 * _NEAR_HEADLINE_CHARS])[:_NEAR_HEADLINE_CHARS]
         found = search_date(text)
         if found is not None:
             return DateMatch(date=found.date, raw=found.raw, ambiguous=found.ambiguous), (
                 HEADLINE_DATE
+            )
+    return None
+
+
+_URL_DATE_RE = re.compile(r"/((?:19|20)\d\d)/(\d\d?)/(\d\d?)/")
+URL_DATE = "the page's URL"
+
+
+def _is_iso(raw: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return False
+    return True
+
+
+def _url_date(
+    tree: LexborHTMLParser, metas: dict[str, str], date: tuple[DateMatch, str] | None
+) -> tuple[DateMatch, str] | None:
+    """The date in the page's own URL (``/2025/12/18/``, from ``og:url`` or the canonical
+    link) when the metadata gave none or one a day off it.
+
+    A URL's date is the publisher's local date; a metadata time stamp a day off it was
+    written in another time zone (``2025-12-19T02:41:41+00:00`` for an evening post of
+    the 18th in New York). A date further off is another date (an update), kept.
+    """
+    url = metas.get("og:url")
+    if not url:
+        link = tree.css_first('link[rel="canonical"]')
+        url = (link.attributes.get("href") or "") if link is not None else ""
+    m = _URL_DATE_RE.search(url) if url else None
+    if m is None:
+        return date
+    try:
+        day = dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return date
+    if date is not None and abs((date[0].date - day).days) != 1:
+        return date
+    return DateMatch(date=day, raw=m[0]), URL_DATE
+
+
+def _headline_node(h1_nodes: list[LexborNode], title: Found | None) -> LexborNode | None:
+    """The ``<h1>`` that shows the title, else the first: a page's first ``<h1>`` may be
+    its logo or a menu's."""
+    if title is not None and len(h1_nodes) > 1:
+        want = " ".join(_words(title.value))
+        for node in h1_nodes:
+            got = " ".join(_words(node.text()))
+            if got and (got in want or want in got):
+                return node
+    return h1_nodes[0] if h1_nodes else None
+
+
+_DATE_LABEL_RE = re.compile(r"\b(?:published|posted|updated|written)\b", re.IGNORECASE)
+_LABEL_REACH = 40
+"""Characters after a label ("Posted on the", "Last updated:") where its date is looked for."""
+
+
+def labelled_date(texts: Sequence[str]) -> tuple[DateMatch, str] | None:
+    """The first date in the page's text blocks (``texts``) that a label introduces
+    ("Posted on 15/12/2025"), wherever it is: some pages print it under the article
+    rather than by the headline. The fast path's blocks are the text, without scripts."""
+    text = "\n".join(texts)
+    for label in _DATE_LABEL_RE.finditer(text):
+        found = search_date(text[label.end() : label.end() + _LABEL_REACH])
+        if found is not None:
+            return DateMatch(date=found.date, raw=found.raw, ambiguous=found.ambiguous), (
+                LABELLED_DATE
             )
     return None
 
@@ -376,21 +466,42 @@ def read_metadata(tree: LexborHTMLParser) -> Metadata:
         if s
     ]  # fmt: skip
 
+    h1_nodes = tree.css("h1")[:3]
+    h1 = _first_text(h1_nodes)
+    title_tag = tree.css_first("title")
+    page_title = _squash(title_tag.text()) if title_tag is not None else ""
+    candidates: list[Found] = []
+    if ld is not None and ld.headline:
+        candidates.append(Found(clean_title(ld.headline, site_names), "json-ld"))
+    for name in ("og:title", "twitter:title"):
+        value = metas.get(name)
+        if value:
+            candidates.append(Found(clean_title(_squash(value), site_names), f"meta {name}"))
+    if page_title:
+        candidates.append(Found(clean_title(page_title, site_names), "<title>"))
+    title = _choose_title(h1, candidates, site_names)
+
     date: tuple[DateMatch, str] | None = None
+    headline = _headline_node(h1_nodes, title)
     if ld is not None and ld.date:
         found = parse_date_field(ld.date)
-        if found is not None:
+        if found is not None and _is_iso(ld.date):
             date = (found, "json-ld")
+        elif found is not None:
+            # schema.org dates are ISO 8601: another form was printed by a page template,
+            # which may fill it from the wrong field; the date shown by the headline wins.
+            date = _headline_date(headline) or (found, "json-ld (not ISO 8601)")
     if date is None:
         date = _meta_date(metas, _DATE_METAS)
     if date is None:
+        date = _meta_date(metas, [n for n in metas if _PUBLISHED_META_RE.search(n)])
+    if date is None:
         date = _time_date(tree)
+    date = _url_date(tree, metas, date)
     if date is None:
         date = _element_date(tree)
     if date is None:
-        date = _headline_date(tree)
-    if date is None:
-        date = _meta_date(metas, _MODIFIED_METAS)
+        date = _headline_date(headline)
 
     author: Found | None = None
     if ld is not None and ld.author:
@@ -406,23 +517,11 @@ def read_metadata(tree: LexborHTMLParser) -> Metadata:
             if text and len(text) < 100:
                 author = Found(text, "itemprop/rel=author")
 
-    h1 = _first_text(tree.css("h1")[:3])
-    title_tag = tree.css_first("title")
-    page_title = _squash(title_tag.text()) if title_tag is not None else ""
-    candidates: list[Found] = []
-    if ld is not None and ld.headline:
-        candidates.append(Found(clean_title(ld.headline, site_names), "json-ld"))
-    for name in ("og:title", "twitter:title"):
-        value = metas.get(name)
-        if value:
-            candidates.append(Found(clean_title(_squash(value), site_names), f"meta {name}"))
-    if page_title:
-        candidates.append(Found(clean_title(page_title, site_names), "<title>"))
-    title = _choose_title(h1, candidates, site_names)
     description = metas.get("og:description") or metas.get("description")
     return Metadata(
         title=title,
         date=date,
+        modified=_meta_date(metas, _MODIFIED_METAS),
         author=author,
         site_name=site_names[0] if site_names else None,
         description=_squash(description) if description else None,
