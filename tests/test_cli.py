@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
-from newsingest import __version__
+from newsingest import __version__, cli
 from newsingest._progress import Progress
 from newsingest.cli import main
+from newsingest.output.kept import write_kept_jsonl
+from newsingest.pipeline import dedup
 from tests.factories import article_text, story, write, write_rejected_files
 
 REJECTED = {
@@ -301,6 +303,25 @@ def test_dedup_kept_jsonl_writes_the_kept_articles(
     assert {a["id"] for a in articles} == kept
     assert len(articles) == len(kept)
     assert all(a["type"] == "article" and a["body"] for a in articles)
+
+
+def test_dedup_kept_jsonl_reads_the_articles_back_instead_of_holding_them(
+    capsys: pytest.CaptureFixture[str],
+    corpus: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    held = tmp_path / "held.jsonl"
+    write_kept_jsonl(dedup([str(corpus)], keep_articles=True), held)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the CLI held every article in memory")
+
+    monkeypatch.setattr(cli, "dedup", refuse)
+    kept_file = tmp_path / "kept.jsonl"
+    code, _, _ = run(capsys, "-q", "dedup", str(corpus), "--kept-jsonl", str(kept_file))
+    assert code == 0
+    assert kept_file.read_bytes() == held.read_bytes()
 
 
 def test_dedup_quiet_prints_no_summary(capsys: pytest.CaptureFixture[str], corpus: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from newsingest import pipeline
 from newsingest._spill import SpillFile
 from newsingest.config import DedupConfig, IngestConfig, ReadConfig
 from newsingest.matching import boilerplate as _bp
-from newsingest.pipeline import dedup
+from newsingest.output.kept import write_kept_jsonl
+from newsingest.output.review import write_review
+from newsingest.pipeline import dedup, dedup_articles
 from newsingest.records import Article, Decoding, DedupResult
 from tests.factories import build_corpus, story
 
@@ -85,6 +88,38 @@ def test_keeping_the_articles_writes_nothing_out(
     assert seen == []
     assert _rows(got) == _rows(held)
     assert len(got.articles) == sum(d.status != "rejected" for d in got.decisions)
+
+
+@pytest.mark.parametrize(("jobs", "budget"), [(1, 0), (2, 20_000), (2, HELD)])
+def test_articles_read_back_give_the_outputs_of_a_run_that_keeps_them(
+    inputs: list[str], jobs: int, budget: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = DedupConfig(ingest=CONFIG.ingest, jobs=jobs)
+    kept = dedup(inputs, config, keep_articles=True)
+    assert any(a.dropped for a in kept.articles)  # stripped of the outlets' lines
+    write_kept_jsonl(kept, tmp_path / "held.jsonl")
+    write_review(kept, tmp_path / "held.html")
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spill))
+    with dedup_articles(inputs, config, spill_bytes=budget) as (result, articles):
+        assert list(spill.rglob("articles-*.bin"))
+        assert _rows(result) == _rows(kept)
+        assert result.articles == ()
+        assert list(articles) == [a.id for a in kept.articles]
+        assert [articles[i] for i in articles] == list(kept.articles)
+        assert kept.articles[-1].id in articles
+        assert "not an id" not in articles
+        with pytest.raises(KeyError):
+            articles["not an id"]
+        write_kept_jsonl(result, tmp_path / "spilled.jsonl", articles=articles)
+        write_review(result, tmp_path / "spilled.html", articles=articles)
+    assert list(spill.iterdir()) == []  # the articles are gone with the block
+    held_lines = (tmp_path / "held.jsonl").read_bytes()
+    assert held_lines.count(b"\n") == sum(d.status == "kept" for d in kept.decisions)
+    assert (tmp_path / "spilled.jsonl").read_bytes() == held_lines
+    pages = [(tmp_path / f"{n}.html").read_text("utf-8") for n in ("held", "spilled")]
+    assert len({re.sub(r"time [0-9.]+s", "time", page) for page in pages}) == 1  # timings aside
 
 
 def test_a_negative_budget_is_refused(inputs: list[str]) -> None:

@@ -12,11 +12,17 @@ Pass 2 needs of an article only its text and where its paragraphs are in it
 text length)`` followed by one row ``(paragraph length, paragraph key)`` per
 paragraph. Lengths are in characters. The stripped text is then rebuilt
 exactly as :func:`~newsingest.matching.boilerplate.stripped_text` builds it.
+
+A run whose caller wants the articles themselves after the run (the kept
+articles as JSON Lines, the review page) also writes each whole article, as a
+pickle, to an :class:`ArticleFile`; :class:`ArticleReader` reads one back by
+its position, in any process, once the writer has closed the file.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
 from collections.abc import Sequence
 from typing import BinaryIO
@@ -27,7 +33,7 @@ import numpy.typing as npt
 from newsingest.matching import boilerplate as _bp
 from newsingest.records import Article
 
-__all__ = ["SpillFile", "text_bytes"]
+__all__ = ["ArticleFile", "ArticleReader", "SpillFile", "text_bytes"]
 
 _IntArray = npt.NDArray[np.int64]
 _SEP = "\n\n"  # what Article.text puts between the title and paragraphs
@@ -165,3 +171,69 @@ class SpillFile:
     def close(self) -> None:
         self._texts.close()
         self._rows.close()
+
+
+class ArticleFile:
+    """Whole articles appended to a file in ``folder``, in order; :meth:`close` says
+    where each one ends."""
+
+    def __init__(self, folder: str) -> None:
+        fd, self.path = tempfile.mkstemp(prefix="articles-", suffix=".bin", dir=folder)
+        self._file = os.fdopen(fd, "wb")
+        self._ends: list[_IntArray] = []
+        self._bytes = 0
+
+    def add(self, articles: Sequence[Article]) -> None:
+        if not articles:
+            return
+        blobs = [pickle.dumps(a, protocol=pickle.HIGHEST_PROTOCOL) for a in articles]
+        self._file.write(b"".join(blobs))
+        self._ends.append(self._bytes + np.cumsum(np.fromiter(map(len, blobs), np.int64)))
+        self._bytes += sum(map(len, blobs))
+
+    def close(self) -> ArticleReader:
+        """Close the file; the reader of what was written."""
+        self._file.close()
+        ends = np.concatenate([np.zeros(1, dtype=np.int64), *self._ends])
+        self._ends = []
+        return ArticleReader(self.path, ends)
+
+
+class ArticleReader:
+    """Reads article ``i`` of an :class:`ArticleFile` (``ends[i]:ends[i + 1]`` of it).
+
+    Plain data, so a worker can send it to the process that reads; :meth:`close`
+    closes what :meth:`get` opened.
+    """
+
+    def __init__(self, path: str, ends: _IntArray) -> None:
+        self.path = path
+        self.ends = ends
+        self._fd: int | None = None
+
+    def __len__(self) -> int:
+        return int(self.ends.size) - 1
+
+    def __getstate__(self) -> tuple[str, _IntArray]:
+        return self.path, self.ends
+
+    def __setstate__(self, state: tuple[str, _IntArray]) -> None:
+        self.path, self.ends = state
+        self._fd = None
+
+    def get(self, i: int) -> Article:
+        if not 0 <= i < len(self):
+            raise IndexError(f"article {i} of {len(self)}")
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDONLY)
+        lo, hi = int(self.ends[i]), int(self.ends[i + 1])
+        data = os.pread(self._fd, hi - lo, lo)
+        if len(data) != hi - lo:
+            raise OSError(f"short read from the spill file {self.path}")
+        article: Article = pickle.loads(data)  # a file this run wrote
+        return article
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

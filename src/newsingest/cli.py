@@ -10,6 +10,7 @@ output that cannot be written, an index error); 2 the command line was wrong
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
@@ -17,7 +18,7 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Literal
@@ -37,13 +38,19 @@ from newsingest.config import (
 )
 from newsingest.errors import ConfigError, NewsIngestError
 from newsingest.output.explain import explain, format_explanation, format_explanation_json
-from newsingest.output.kept import check_kept_folder, copy_kept, plan_kept, write_kept_jsonl
+from newsingest.output.kept import (
+    KeptPlan,
+    check_kept_folder,
+    copy_kept,
+    plan_kept,
+    write_kept_jsonl,
+)
 from newsingest.output.paths import check_output_paths, shown
 from newsingest.output.report import format_summary, write_report
 from newsingest.output.review import write_review
 from newsingest.output.terminal import PrintableFormatter, printable
-from newsingest.pipeline import dedup, iter_articles
-from newsingest.records import DedupResult, Rejection
+from newsingest.pipeline import dedup, dedup_articles, iter_articles
+from newsingest.records import Article, DedupResult, Rejection
 from newsingest.serialize import to_json_line
 from newsingest.store import Index, format_index_summary
 
@@ -276,19 +283,42 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
         plan = plan_kept(args.paths, read)
     if kernels_need_compiling():
         log.warning("compiling kernels, first run only (a few seconds)")
+    with _dedup_run(args, config) as (result, articles):
+        return _write_dedup_outputs(args, config, result, read=read, plan=plan, articles=articles)
+
+
+@contextlib.contextmanager
+def _dedup_run(
+    args: argparse.Namespace, config: DedupConfig
+) -> Iterator[tuple[DedupResult, Mapping[str, Article] | None]]:
+    """The run's result, and its articles by id when an output needs them (read back
+    from the run's spill folder while the block lasts, not held in memory)."""
     progress = Progress("dedup")
     if args.index is not None:
         # Dedup against everything the index holds; the report covers this batch.
         with Index.open(args.index, config) as index:
             result = index.add(args.paths)
+        progress.close()
+        yield result, None
+    elif args.kept_jsonl is None and args.html is None:
+        result = dedup(args.paths, config, on_progress=progress.advance)
+        progress.close()
+        yield result, None
     else:
-        result = dedup(
-            args.paths,
-            config,
-            keep_articles=args.kept_jsonl is not None or args.html is not None,
-            on_progress=progress.advance,
-        )
-    progress.close()
+        with dedup_articles(args.paths, config, on_progress=progress.advance) as run:
+            progress.close()
+            yield run
+
+
+def _write_dedup_outputs(
+    args: argparse.Namespace,
+    config: DedupConfig,
+    result: DedupResult,
+    *,
+    read: ReadConfig,
+    plan: KeptPlan | None,
+    articles: Mapping[str, Article] | None,
+) -> int:
     if not result.decisions:
         print("newsingest: no documents found under the paths given", file=sys.stderr)
         return EXIT_ERROR
@@ -302,9 +332,9 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
         copied = copy_kept(result, args.kept, read, plan=plan, overwrite=args.overwrite)
         log.info("copied %d kept documents to %s", copied, args.kept)
     if args.kept_jsonl is not None:
-        write_kept_jsonl(result, args.kept_jsonl)
+        write_kept_jsonl(result, args.kept_jsonl, articles=articles)
     if args.html is not None:
-        write_review(result, args.html, config=config)
+        write_review(result, args.html, config=config, articles=articles)
         log.info("wrote the review page to %s", args.html)
     if not args.quiet:
         print(format_summary(result), file=sys.stderr)

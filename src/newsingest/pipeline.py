@@ -13,6 +13,8 @@ decision rule is defined here: the index (:mod:`newsingest.store`) and Dask
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import ctypes
 import ctypes.util
 import functools
@@ -22,7 +24,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -31,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from newsingest._arrays import expand_ranges
-from newsingest._gc import pausing
+from newsingest._gc import paused, pausing
 from newsingest._parallel import (
     Crew,
     WorkerState,
@@ -40,7 +42,7 @@ from newsingest._parallel import (
     pool_context,
     resolve_jobs,
 )
-from newsingest._spill import SpillFile, text_bytes
+from newsingest._spill import ArticleFile, ArticleReader, SpillFile, text_bytes
 from newsingest.config import BoilerplateConfig, DedupConfig, FingerprintConfig, IngestConfig
 from newsingest.ingest.run import (
     UNIT_DOCUMENTS,
@@ -74,7 +76,9 @@ from newsingest.records import Article, DedupResult, Rejection
 __all__ = [
     "SPILL_BYTES",
     "Links",
+    "SpilledArticles",
     "dedup",
+    "dedup_articles",
     "ingest_document",
     "ingest_or_reject",
     "iter_articles",
@@ -172,10 +176,13 @@ def paragraph_keys(article: Article) -> ParagraphKeys:
 @attrs.frozen
 class _Spill:
     """Where a crew worker writes its articles' texts once it holds more than ``after``
-    bytes of them; no folder: it holds them all (the caller wants the articles)."""
+    bytes of them; no folder: it holds them all (the caller wants the articles in the
+    result). With ``articles`` it also writes every whole article there, to be read
+    back after the run (:func:`dedup_articles`)."""
 
     folder: str | None
     after: int
+    articles: bool = False
 
 
 def _ingest_keyed_unit(
@@ -227,6 +234,10 @@ def _keep(
     :func:`~newsingest.matching.boilerplate.key_paragraph_groups` makes them) for
     pass 2: held, or in the spill file once the held texts pass the budget (those
     held until then go first)."""
+    if spill.articles and spill.folder is not None:
+        if "article_file" not in state:
+            state["article_file"] = ArticleFile(spill.folder)
+        state["article_file"].add(got)
     spilled: SpillFile | None = state.get("spill")
     if spilled is None and spill.folder is not None:
         state["held"] = state.get("held", 0) + text_bytes(got)
@@ -245,10 +256,64 @@ def _keep(
     state.setdefault("lengths", []).append(lengths)
 
 
-def _close_spill(state: WorkerState, _: None) -> None:
+def _close_spill(state: WorkerState, _: None) -> ArticleReader | None:
+    """Close the worker's spill files; the reader of its whole articles, if it wrote them."""
     spilled: SpillFile | None = state.pop("spill", None)
     if spilled is not None:
         spilled.close()
+    written: ArticleFile | None = state.pop("article_file", None)
+    return None if written is None else written.close()
+
+
+class SpilledArticles(Mapping[str, Article]):
+    """The articles of a :func:`dedup_articles` run, by id, read back from its spill
+    folder as they are asked for and stripped of the run's boilerplate as the run's
+    ``keep_articles`` result would hold them. Iterates the ids in id order.
+
+    Valid inside the ``with`` block of :func:`dedup_articles` only: the files are
+    removed when it ends.
+    """
+
+    def __init__(
+        self,
+        ids: list[str],
+        where: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+        readers: list[ArticleReader | None],
+        boilerplate: npt.NDArray[np.int64],
+    ) -> None:
+        self._ids = ids  # sorted
+        self._worker, self._local = where
+        self._readers = readers
+        self._boilerplate = frozenset(boilerplate.tolist())
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __getitem__(self, id_: str) -> Article:
+        i = bisect.bisect_left(self._ids, id_)
+        if i == len(self._ids) or self._ids[i] != id_:
+            raise KeyError(id_)
+        return self.at(i)
+
+    def __contains__(self, id_: object) -> bool:
+        i = bisect.bisect_left(self._ids, id_) if isinstance(id_, str) else len(self._ids)
+        return i < len(self._ids) and self._ids[i] == id_
+
+    def at(self, i: int) -> Article:
+        """The ``i``-th article in id order."""
+        reader = self._readers[int(self._worker[i])]
+        if reader is None:  # pragma: no cover - every worker that kept articles wrote them
+            raise KeyError(self._ids[i])
+        article = reader.get(int(self._local[i]))
+        return _bp.strip_by_keys(article, paragraph_keys(article), self._boilerplate)
+
+    def close(self) -> None:
+        for reader in self._readers:
+            if reader is not None:
+                reader.close()
 
 
 def _units(
@@ -552,13 +617,7 @@ def dedup(
     A single path (``dedup("folder")``) is one input, not a sequence of characters.
     """
     items = check_inputs(inputs, "dedup")
-    if not isinstance(config, DedupConfig):
-        raise TypeError(
-            f"dedup: config must be a DedupConfig, not {type(config).__name__} "
-            "(leave it out for the defaults)"
-        )
-    if spill_bytes < 0:
-        raise ValueError(f"dedup: spill_bytes must be 0 or more, got {spill_bytes}")
+    _check_run(config, spill_bytes, "dedup")
     clock = _Clock(on_stage)
     jobs = resolve_jobs(config.jobs)
     if jobs > 1:
@@ -585,6 +644,63 @@ def dedup(
         )
 
 
+@contextlib.contextmanager
+def dedup_articles(
+    inputs: Iterable[PathLike | Article] | PathLike,
+    config: DedupConfig = DedupConfig(),
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+    spill_bytes: int = SPILL_BYTES,
+) -> Iterator[tuple[DedupResult, SpilledArticles]]:
+    """:func:`dedup`, with the articles read back from disk instead of held in memory.
+
+    Yields the result (without ``articles``) and a :class:`SpilledArticles`: every
+    article by id, stripped as ``dedup(..., keep_articles=True)`` would hold it.
+    The run writes each whole article to its spill folder, which is removed when
+    the ``with`` block ends; what needs the articles after the run (the kept
+    articles as JSON Lines, the review page) reads them inside the block.
+
+    >>> with dedup_articles(["examples/articles"]) as (result, articles):  # doctest: +SKIP
+    ...     write_kept_jsonl(result, "kept.jsonl", articles=articles)
+    """
+    items = check_inputs(inputs, "dedup_articles")
+    _check_run(config, spill_bytes, "dedup_articles")
+    clock = _Clock(on_stage)
+    jobs = resolve_jobs(config.jobs)
+    if jobs > 1:
+        warm_up()
+    with tempfile.TemporaryDirectory(prefix="newsingest-", ignore_cleanup_errors=True) as folder:
+        with paused(), open_crew(jobs, pool_context() if jobs > 1 else None) as crew:
+            found: list[SpilledArticles] = []
+            result = _dedup(
+                crew,
+                clock,
+                items,
+                config,
+                keep_articles=False,
+                on_item=None,
+                on_progress=on_progress,
+                spill=_Spill(folder, spill_bytes, articles=True),
+                found=found,
+            )
+        (articles,) = found
+        try:
+            yield result, articles
+        finally:
+            articles.close()
+
+
+def _check_run(config: DedupConfig, spill_bytes: int, name: str) -> None:
+    if not isinstance(config, DedupConfig):
+        raise TypeError(
+            f"{name}: config must be a DedupConfig, not {type(config).__name__} "
+            "(leave it out for the defaults)"
+        )
+    if spill_bytes < 0:
+        raise ValueError(f"{name}: spill_bytes must be 0 or more, got {spill_bytes}")
+
+
 def _dedup(
     crew: Crew,
     clock: _Clock,
@@ -595,7 +711,9 @@ def _dedup(
     on_item: Progress | None,
     on_progress: Callable[[int, int], None] | None,
     spill: _Spill,
+    found: list[SpilledArticles] | None = None,
 ) -> DedupResult:
+    """The stages; with ``spill.articles``, ``found`` gets the articles the workers wrote."""
     collected = _collect_keyed(inputs, config, on_item, crew, on_progress, spill=spill)
     _release_freed()
     clock.lap("ingest")
@@ -614,8 +732,12 @@ def _dedup(
     _release_freed()
     clock.lap("boilerplate")
     printed = _pass2(crew, collected, task)
-    for _ in crew.each(_close_spill, [[None]] * crew.size):
-        pass
+    readers: list[ArticleReader | None] = [None] * crew.size
+    for w, _, reader in crew.each(_close_spill, [[None]] * crew.size):
+        readers[w] = reader
+    if found is not None:
+        where = (collected.worker, collected.local)
+        found.append(SpilledArticles(collected.ids, where, readers, task.boilerplate))
     rejections = collected.rejections
     sigs, sizes, digests = printed.sigs, printed.sizes, printed.digests
     clock.lap("fingerprint")

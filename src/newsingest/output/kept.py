@@ -42,7 +42,7 @@ from newsingest.ingest.ids import split_document_id, split_record_id
 from newsingest.ingest.read import Entry, detect_format, iter_entries, read_entry
 from newsingest.ingest.warc import record_bytes
 from newsingest.output.paths import shown
-from newsingest.records import DedupResult, Format, RawDocument
+from newsingest.records import Article, DedupResult, Format, RawDocument
 from newsingest.serialize import to_json_line
 
 __all__ = [
@@ -444,17 +444,36 @@ def _copy_lines(
     return len(found)
 
 
-def write_kept_jsonl(result: DedupResult, path: str | os.PathLike[str]) -> int:
+def write_kept_jsonl(
+    result: DedupResult,
+    path: str | os.PathLike[str],
+    *,
+    articles: Mapping[str, Article] | None = None,
+) -> int:
     """Write the kept articles of ``result`` as JSON Lines atomically (``"-"`` for stdout).
 
     The articles come from ``result.articles`` (``dedup(..., keep_articles=True)``),
-    in their order there; returns how many were written.
+    in their order there, or from ``articles`` by id, in id order (the articles
+    :func:`~newsingest.pipeline.dedup_articles` reads back from disk); returns
+    how many were written.
     """
-    kept = {d.id for d in result.decisions if d.status == "kept"}
     written = 0
     with atomic_writer(path) as out:
-        for article in result.articles:
-            if article.id in kept:
-                out.write(to_json_line(article))
-                written += 1
+        for article in _kept_articles(result, articles):
+            out.write(to_json_line(article))
+            written += 1
     return written
+
+
+def _kept_articles(
+    result: DedupResult, articles: Mapping[str, Article] | None
+) -> Iterator[Article]:
+    if articles is None:
+        kept = {d.id for d in result.decisions if d.status == "kept"}
+        yield from (a for a in result.articles if a.id in kept)
+        return
+    # The decisions are in id order, as the result's articles are.
+    for d in result.decisions:
+        article = articles.get(d.id) if d.status == "kept" else None
+        if article is not None:
+            yield article

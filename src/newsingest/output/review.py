@@ -429,13 +429,15 @@ def render_review(
     max_copies: int = 20,
     max_chars: int = 20_000,
     open_pairs: int = 2,
+    articles: Mapping[str, Article] | None = None,
 ) -> str:
     """The review page for ``result`` as one HTML string.
 
     Bodies need ``result.articles`` (``dedup(..., keep_articles=True)``);
     without them the page still lists clusters, scores and rejections.
     ``config`` gives the shingle parameters for highlighting; by default they
-    are read from ``result.params``.
+    are read from ``result.params``. ``articles`` by id replaces ``result.articles``
+    (the articles ``pipeline.dedup_articles`` reads back from disk).
     """
     run = config or result.params or DedupConfig()
     fingerprint, threshold = run.fingerprint, run.threshold
@@ -445,7 +447,8 @@ def render_review(
         max_chars=max(0, max_chars),
         open_pairs=open_pairs,
     )
-    articles = {a.id: a for a in result.articles}
+    if articles is None:
+        articles = {a.id: a for a in result.articles}
     decisions = {d.id: d for d in result.decisions}
     ordered = _sort_clusters(result.clusters)
     shown = ordered[: limits.max_clusters]
@@ -458,7 +461,7 @@ def render_review(
         _toc(shown, articles, decisions, len(ordered)),
         "<main>",
     ]
-    if not result.articles and result.clusters:
+    if not articles and result.clusters:
         parts.append(
             '<section><p class="note">The articles were not kept in this result: run '
             "dedup(..., keep_articles=True) to see their text.</p></section>"
@@ -489,6 +492,7 @@ def write_review(
     max_clusters: int = 500,
     max_copies: int = 20,
     max_chars: int = 20_000,
+    articles: Mapping[str, Article] | None = None,
 ) -> None:
     """Write :func:`render_review` to ``path`` atomically (``"-"`` for stdout)."""
     page = render_review(
@@ -497,6 +501,7 @@ def write_review(
         max_clusters=max_clusters,
         max_copies=max_copies,
         max_chars=max_chars,
+        articles=articles,
     )
     with atomic_writer(path) as out:
         out.write(page)
