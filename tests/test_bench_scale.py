@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+import pytest
+from benchmarks import scale
 from benchmarks.report import scale_goals
 from benchmarks.scale import StageMemory, growth_lines, memory_verdict, stage_table
 
@@ -67,3 +71,28 @@ def test_stage_memory_reads_this_process() -> None:
     assert only["stage"] == "ingest"
     assert only["main_peak_mb"] >= only["main_rss_mb"] > 0
     assert summary["all_peak_rss_mb"] >= only["main_peak_mb"]
+
+
+def test_growth_in_cpu_time_is_reported_when_measured() -> None:
+    rows = [_row(1_000_000, "local-1", 50.0, 1900.0), _row(10_000_000, "local-1", 700.0, 3000.0)]
+    rows[0]["cpu_s"], rows[1]["cpu_s"] = 100.0, 1200.0
+    assert growth_lines(rows)[1] == (
+        "local-1: 1,000,000 -> 10,000,000 articles at 1.20x of linear CPU time (goal <= 1.3x: met)"
+    )
+
+
+def test_fast_corpus_is_seeded_in_parts_with_distinct_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scale, "PART", 2 * scale.SHARD)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    paths = scale.generate_fast(tmp_path / "a", 4500, jobs=1)
+    again = scale.generate_fast(tmp_path / "b", 4500, jobs=1)
+    rows = [json.loads(line) for p in paths for line in Path(p).read_text("utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [f"a{i}" for i in range(4500)]
+    assert [Path(p).read_bytes() for p in paths] == [Path(p).read_bytes() for p in again]
+    # Every article has its outlet's lines around it; a fifth or so are copies.
+    assert all(r["text"].startswith(scale.OUTLETS[i % 4][0]) for i, r in enumerate(rows))
+    titles = [r["title"].lower() for r in rows]
+    assert 0.1 < 1 - len(set(titles)) / len(titles) < 0.3
