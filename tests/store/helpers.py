@@ -111,8 +111,28 @@ def assert_filter_covers_bands(conn: sqlite3.Connection) -> None:
         assert set(store_bands.fingerprints(bands[:, 0], bands[:, 1]).tolist()) == stored
 
 
+def drop_format_5(conn: sqlite3.Connection) -> None:
+    """Remove what format 5 added to format 4's schema."""
+    conn.execute("DROP TRIGGER documents_added")
+    conn.execute("DROP TRIGGER documents_removed")
+    conn.execute("DROP TABLE line_state")
+    conn.execute(
+        "DELETE FROM meta WHERE name IN "
+        "('documents_added', 'documents_removed', 'verdict_state_at')"
+    )
+
+
+def make_format_4(db: Path) -> None:
+    conn = sqlite3.connect(db, isolation_level=None)
+    drop_format_5(conn)
+    conn.execute("UPDATE meta SET value = '4' WHERE name = 'format_version'")
+    conn.execute("PRAGMA user_version = 4")
+    conn.close()
+
+
 def drop_format_4(conn: sqlite3.Connection) -> None:
-    """Remove what format 4 added to format 3's schema."""
+    """Remove what formats 4 and 5 added to format 3's schema."""
+    drop_format_5(conn)
     conn.execute("DROP TRIGGER doc_keys_follow")
     conn.execute("DROP TABLE doc_keys")
     conn.execute("DROP INDEX lines_candidates")

@@ -208,7 +208,16 @@ def test_any_truncated_or_lengthened_blob_is_refused_with_the_file_named(
 
 # ------------------------------------------------------------------ the meta table
 
-_META_KEYS = ["format_version", "fingerprint", "dedup", "created", "updated"]
+_META_KEYS = [
+    "format_version",
+    "fingerprint",
+    "dedup",
+    "created",
+    "updated",
+    "documents_added",
+    "documents_removed",
+    "verdict_state_at",
+]
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),

@@ -1,4 +1,4 @@
-"""Format upgrades: formats 1, 2 and 3 brought to the current one, once."""
+"""Format upgrades: formats 1 to 4 brought to the current one, once."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from tests.store.helpers import (
     drop_format_4,
     make_article,
     make_format_3,
+    make_format_4,
     run_rows,
 )
 
@@ -93,7 +94,7 @@ def test_format_3_is_read_as_it_is_and_upgraded_on_first_write(tmp_path: Path) -
         assert {m.id for m in index.query(make_article("q", 1, outlet=0))} == {"a"}
     later = [make_article("c", 3, outlet=0), make_article("e", 1, outlet=1, keep=5)]
     with Index.open(db) as index:
-        assert index.stats()["format_version"] == store.FORMAT_VERSION == 4
+        assert index.stats()["format_version"] == store.FORMAT_VERSION == 5
         assert doc_key_rows(index._conn) == doc_keys  # rebuilt from doc_lines and lines
         assert index.add(first[:1]).params.index.unchanged == 1  # compared with a zlib article
         # The promo turns boilerplate: a and b are stripped again from their zlib articles.
@@ -119,6 +120,28 @@ def test_two_writers_opening_a_format_3_file_upgrade_it_once(tmp_path: Path) -> 
     with mock.patch.object(schema, "read_meta", another_writer_meanwhile):
         index = Index.open(db)
     with index:
-        assert index.stats()["format_version"] == 4
+        assert index.stats()["format_version"] == store.FORMAT_VERSION
         assert len(doc_key_rows(index._conn)) == 2
+        assert index.check() == "ok"
+
+
+def test_format_4_is_read_as_it_is_and_upgraded_on_first_write(tmp_path: Path) -> None:
+    db = tmp_path / "v4.db"
+    first = [make_article(f"a{i}", i, outlet=0) for i in range(4)]
+    with Index.open(db) as index:
+        index.add(first)
+    make_format_4(db)  # no document counters, no line_state
+    with Index.open(db, readonly=True) as index:  # read as it is, not changed
+        assert index.stats()["format_version"] == 4
+        assert index.stats()["documents"] == 4  # counted: format 4 keeps no count
+    later = [make_article("b", 1, outlet=0, keep=5), make_article("c", 7, outlet=1)]
+    with Index.open(db) as index:
+        assert index.stats()["format_version"] == store.FORMAT_VERSION == 5
+        meta = dict(index._conn.execute("SELECT name, value FROM meta").fetchall())
+        assert (meta["documents_added"], meta["documents_removed"]) == ("4", "0")
+        assert index._conn.execute("SELECT COUNT(*) FROM line_state").fetchone()[0] == 0
+        index.add(later)
+        index.remove(["a0"])
+        assert index.stats()["documents"] == 5
+        assert tuple(index.export_clusters()) == dedup(first[1:] + later).decisions
         assert index.check() == "ok"

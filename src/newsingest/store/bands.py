@@ -22,6 +22,7 @@ from newsingest.matching.lsh import hash_columns
 from newsingest.store.schema import (
     DamagedValueError,
     blob,
+    document_count,
     id_list,
     new_token,
     read_blob,
@@ -481,7 +482,7 @@ class BandStore:
         """
         one = self._conn.execute
         recent = int(one("SELECT COALESCE(SUM(rows), 0) FROM band_runs").fetchone()[0])
-        docs = int(one("SELECT COUNT(*) FROM documents").fetchone()[0])
+        docs = document_count(self._conn)
         if recent <= self.bands * max(_MERGE_MIN_DOCS, docs // _MERGE_SHARE):
             return 0
         bounds, key_col, doc_col = merge_runs(self.runs(), self.bands)

@@ -145,6 +145,8 @@ class Index:
             else:
                 cfg = config or DedupConfig()
                 schema.create_schema(conn, cfg)
+            # Stored settings no band layout fits (a crafted num_perm) fail here.
+            index = cls(conn, file, cfg, readonly=readonly, bucket_cap=bucket_cap)
         except sqlite3.DatabaseError as exc:
             _close(conn, file, leaves_wal)
             raise StoreError(
@@ -160,7 +162,6 @@ class Index:
         except BaseException:
             _close(conn, file, leaves_wal)
             raise
-        index = cls(conn, file, cfg, readonly=readonly, bucket_cap=bucket_cap)
         index._release_wal = leaves_wal
         return index
 
@@ -185,7 +186,7 @@ class Index:
         """Counts, size on disk, parameters and format version (cheap: uses indexes)."""
         with self._guard():
             q = self._one
-            documents = q("SELECT COUNT(*) FROM documents")
+            documents = schema.document_count(self._conn)
             duplicates = q("SELECT COUNT(*) FROM documents WHERE cluster != doc")
             size = self.path.stat().st_size
             wal = Path(str(self.path) + "-wal")
@@ -461,7 +462,7 @@ class Index:
             accepted_pairs=counts.accepted_pairs,
             index=IndexUpdate(
                 index=str(self.path),
-                documents=self._one("SELECT COUNT(*) FROM documents"),
+                documents=schema.document_count(self._conn),
                 joined_existing=counts.joined,
                 canonical_changes=counts.canonical_changes,
                 refingerprinted=counts.refingerprinted,

@@ -1,9 +1,10 @@
-"""Format upgrades: an index of format 1, 2 or 3 brought to the current format.
+"""Format upgrades: an index of format 1 to 4 brought to the current format.
 
 Format 2 kept recent band keys in a ``bands_recent`` table, format 1 all of them
 in ``bands``; neither had runs nor the fingerprint filter. Format 3 lacks
 ``doc_keys`` and the partial indexes on ``lines``, and stores zlib articles,
-which format 4 still reads.
+which format 4 still reads. Format 4 lacks the document counters and
+``line_state`` (:data:`~newsingest.store.schema.FORMAT_5_DDL`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from newsingest.config import BoilerplateConfig
 from newsingest.errors import StoreError
 from newsingest.store.bands import FP_SQL, add_to_filter
 from newsingest.store.schema import (
+    COUNTER_NAMES,
     DOC_KEYS_DDL,
+    FORMAT_5_DDL,
     FORMAT_VERSION,
     RUNS_DDL,
     Transaction,
@@ -34,14 +37,16 @@ __all__ = ["upgrade"]
 def upgrade(conn: sqlite3.Connection, file: Path, version: int, *, readonly: bool) -> None:
     """Bring an older index to the current format, in one transaction.
 
-    Format 3 is read as it is and gets ``doc_keys`` on its first write; its zlib
-    articles stay as they are (still readable). Formats 1 and 2 must be upgraded
+    Formats 3 and 4 are read as they are and upgraded on their first write:
+    format 3 gets ``doc_keys`` (its zlib articles stay as they are, still
+    readable), both get the document counters (one ``COUNT(*)``) and an empty
+    ``line_state``, filled as keys are met. Formats 1 and 2 must be upgraded
     before they are read: their band keys are all moved into ``bands`` (format 2
     kept recent ones in a ``bands_recent`` table) and the fingerprint filter is
     built from them, a read of every band key, once.
     """
     if readonly:
-        if version == 3:
+        if version in (3, 4):
             return
         raise StoreError(
             f"{file}: index format {version} must be upgraded to {FORMAT_VERSION} first: "
@@ -66,7 +71,9 @@ def upgrade(conn: sqlite3.Connection, file: Path, version: int, *, readonly: boo
                     )
                 )
             add_to_filter(conn, np.concatenate(parts) if parts else np.empty(0, np.uint32))
-        _add_doc_keys(conn)
+        if version <= 3:
+            _add_doc_keys(conn)
+        _add_format_5(conn)
         _set_version(conn)
 
 
@@ -87,6 +94,21 @@ def _add_doc_keys(conn: sqlite3.Connection) -> None:
     for statement in _statements(ddl):
         conn.execute(statement)
     fill_doc_keys(conn, None)
+
+
+def _add_format_5(conn: sqlite3.Connection) -> None:
+    """Add what format 5 adds to format 4: the document counters and ``line_state``.
+
+    ``line_state`` starts empty: a key gets its counts the first time an update
+    meets it, from its documents, as a new key does.
+    """
+    for statement in _statements(FORMAT_5_DDL):
+        conn.execute(statement)
+    count = int(conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+    conn.executemany(
+        "INSERT OR REPLACE INTO meta(name, value) VALUES (?, ?)",
+        [(COUNTER_NAMES[0], str(count)), (COUNTER_NAMES[1], "0"), ("verdict_state_at", "")],
+    )
 
 
 def _statements(script: str) -> Iterator[str]:

@@ -83,8 +83,8 @@ class Seeds:
     """Where the shared steps of an update start from."""
 
     new_docs: Sequence[int] = ()
-    keys: set[int] = attrs.field(factory=set)
-    """Candidate paragraph keys whose counts changed: their verdicts are recomputed."""
+    lines: verdicts.LineChange | None = None
+    """Documents whose paragraph keys were counted or uncounted: verdicts to recompute."""
     clusters: set[int] = attrs.field(factory=set)
     """Clusters of removed documents: recomputed even if no member is touched otherwise."""
     freed: set[bytes] = attrs.field(factory=set)
@@ -126,6 +126,10 @@ class Update:
         # a removal promoted, and still those replaced by a new version (by id).
         self.promoted: set[int] = set()
         self.kept_ids: set[str] = set()
+        if not verdicts.states_current(conn):
+            # Another writer changed documents without keeping line_state: it is
+            # counted again, key by key, as the keys are met.
+            conn.execute("DELETE FROM line_state")
 
     # ------------------------------------------------------------ what starts one
 
@@ -149,14 +153,14 @@ class Update:
             ],
         )
         new_docs = list(range(first, first + len(fresh)))
-        seed_keys: set[int] = set()
+        change = None
         if self.config.boilerplate.enabled and fresh:
-            seed_keys = verdicts.store_lines(
+            change = verdicts.store_lines(
                 self.conn, self.config.boilerplate, new_docs, [a.paragraphs for a, _ in fresh]
             )
         return Seeds(
             new_docs=new_docs,
-            keys=seed_keys,
+            lines=change,
             in_memory={doc: a for doc, (a, _) in zip(new_docs, fresh, strict=True)},
         )
 
@@ -191,9 +195,9 @@ class Update:
             (id_list(seed_clusters),),
         ):
             gone.setdefault(doc, doc_id)
-        seed_keys: set[int] = set()
+        change = None
         if self.config.boilerplate.enabled:
-            seed_keys = verdicts.forget_lines(self.conn, self.config.boilerplate, docs)
+            change = verdicts.forget_lines(self.conn, self.config.boilerplate, docs)
         ids = id_list(docs)
         self.conn.execute("DELETE FROM edges WHERE a IN (SELECT value FROM json_each(?))", (ids,))
         self.conn.execute("DELETE FROM edges WHERE b IN (SELECT value FROM json_each(?))", (ids,))
@@ -202,7 +206,7 @@ class Update:
         )
         self.refresh(
             Seeds(
-                keys=seed_keys,
+                lines=change,
                 clusters=seed_clusters,
                 freed=freed,
                 gone=gone,
@@ -221,7 +225,8 @@ class Update:
         """Bring verdicts, fingerprints, representatives, edges and clusters up to date."""
         counts = self.counts
         with counts.timed("boilerplate verdicts"):
-            flipped = verdicts.update_verdicts(self.conn, self.config.boilerplate, seeds.keys)
+            flipped = verdicts.update_verdicts(self.conn, self.config.boilerplate, seeds.lines)
+            verdicts.mark_states_current(self.conn)
         counts.verdict_flips += len(flipped)
         new_set = set(seeds.new_docs)
         restrip = (
