@@ -14,6 +14,7 @@ from newsingest.reuse.candidates import (
     Tokenized,
     Vocabulary,
     _keys,
+    _usable_groups,
     ascii_tokens,
     find_candidates,
     sort_postings,
@@ -61,6 +62,27 @@ def test_tokens_match_dedups_tokenisation() -> None:
     assert first.ids[2] == first.ids[4]
 
 
+@settings(deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 6), min_size=0, max_size=12), min_size=1, max_size=12),
+    st.integers(1, 3),
+)
+def test_counting_each_pair_once_finds_what_each_target_alone_finds(
+    texts: list[list[int]], most: int
+) -> None:
+    tokens = [Tokenized(ids=np.array(t, dtype=np.int32)) for t in texts]
+    hashes = np.array([zlib.crc32(bytes([i])) for i in range(7)], dtype=np.uint64)
+    config = ReuseConfig(max_candidates=most, min_candidate_containment=0.3, candidate_ngram=1)
+    everyone = np.ones(len(texts), dtype=bool)
+    together = find_candidates(tokens, hashes, everyone, everyone, config)
+    for i in range(len(texts)):
+        alone = np.zeros(len(texts), dtype=bool)
+        alone[i] = True
+        assert find_candidates(tokens, hashes, alone, everyone, config).get(i, []) == (
+            together.get(i, [])
+        )
+
+
 def test_one_corpus_counts_each_pair_once_with_the_same_result() -> None:
     texts = [text for triple in PAIRS.values() for text in triple]
     texts += [PAIRS["latin"][0][:400], PAIRS["urdu"][1] + " " + PAIRS["urdu"][2]]
@@ -80,6 +102,49 @@ def test_one_corpus_counts_each_pair_once_with_the_same_result() -> None:
 @given(st.text(alphabet=st.characters(max_codepoint=127)))
 def test_ascii_tokens_are_the_shingle_modules(text: str) -> None:
     assert ascii_tokens(text) == simplify_tokens(text)
+
+
+_SCRIPTS = st.sampled_from(
+    [
+        "Abc Zé-ﬁ ½ İı ß ẞ Ǆ",  # letters that case-fold or NFKC-normalise to others
+        "\u00ad\u200b\u200d\ufeff\u0301\u0308a e",  # dropped characters, combining marks
+        "漢字かなカナ한국어ｶﾀｶﾅ",  # CJK (one token each), Hangul (words), halfwidth kana
+        "ภาษาไทย\u0e31\u0e48ກ\u0eb4ក\u17b6",  # SEA letters with their marks
+        "اردو۱۲ ١٢ \u064b",  # Arabic script and digits
+        "\ud800\udfff\U0001f600\U00020000\ue000 \t\n.,;!",  # surrogates, emoji, private use
+    ]
+)
+
+
+@st.composite
+def _mixed_text(draw: st.DrawFn) -> str:
+    alphabet = "".join(draw(st.lists(_SCRIPTS, min_size=1, max_size=3)))
+    return draw(st.text(alphabet=st.sampled_from(alphabet) | st.characters(), max_size=60))
+
+
+@settings(deadline=None)
+@given(st.lists(_mixed_text(), max_size=6))
+def test_vocabulary_tokens_are_the_shingle_modules(texts: list[str]) -> None:
+    vocabulary = Vocabulary()
+    together = vocabulary.tokenize_all(texts)
+    for text, tokens in zip(texts, together, strict=True):
+        assert [vocabulary.token(i) for i in tokens.ids.tolist()] == simplify_tokens(text)
+        assert vocabulary.tokenize(text).ids.tolist() == tokens.ids.tolist()
+    words = [vocabulary.token(i) for i in range(vocabulary.size)]
+    assert len(set(words)) == vocabulary.size
+    assert vocabulary.hashes().tolist() == [
+        zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in words
+    ]
+
+
+def test_the_vocabulary_grows_past_its_first_arrays() -> None:
+    # More distinct tokens and longer texts than the first table, arena and id arrays hold.
+    texts = [" ".join(f"w{i}x{j}" for j in range(3000)) for i in range(6)] + ["Ａ" * 70000]
+    vocabulary = Vocabulary()
+    tokens = vocabulary.tokenize_all(texts)
+    assert vocabulary.size == 6 * 3000 + 1
+    for text, found in zip(texts, tokens, strict=True):
+        assert [vocabulary.token(i) for i in found.ids.tolist()] == simplify_tokens(text)
 
 
 @settings(deadline=None)
@@ -131,3 +196,24 @@ def test_keys_are_every_window_inside_one_text(texts: list[list[int]], n: int, s
     assert list(zip(keys.tolist(), docs.tolist(), strict=True)) == _plain_keys(
         texts, hashes, n, sample
     )
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 7)), max_size=60),
+    st.integers(1, 4),
+)
+def test_usable_groups_are_each_keys_distinct_texts(
+    rows: list[tuple[int, int]], max_docs: int
+) -> None:
+    rows.sort()  # postings by key, then text, repeats kept
+    keys = np.array([k for k, _ in rows], dtype=np.uint64)
+    docs = np.array([d for _, d in rows], dtype=np.int64)
+    sizes, group_docs, group_ptr, group_of = _usable_groups(keys, docs.copy(), 8, max_docs)
+    held = {(k, d) for k, d in rows}
+    assert sizes.tolist() == [sum(1 for _, d in held if d == t) for t in range(8)]
+    texts = {k: sorted(d for k2, d in held if k2 == k) for k in sorted({k for k, _ in held})}
+    usable = [t for t in texts.values() if 2 <= len(t) <= max_docs]
+    assert group_docs.tolist() == [d for t in usable for d in t]
+    assert np.diff(group_ptr).tolist() == [len(t) for t in usable]
+    assert group_of.tolist() == [g for g, t in enumerate(usable) for _ in t]

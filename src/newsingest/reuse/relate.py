@@ -38,10 +38,10 @@ from newsingest.config import BoilerplateConfig, IngestConfig
 from newsingest.ingest.run import PathLike, check_inputs, iter_articles
 from newsingest.matching._kernels import jit
 from newsingest.matching.boilerplate import (
+    boilerplate_keys,
     distinct_keys,
     drop_paragraphs,
     key_paragraph_groups,
-    learn_boilerplate_from_keys,
     paragraph_hits,
 )
 from newsingest.matching.shingle import (
@@ -57,7 +57,7 @@ from newsingest.matching.shingle import (
 )
 from newsingest.records import Article, Rejection
 from newsingest.reuse.align import Aligner, align_tokens, runs
-from newsingest.reuse.candidates import Tokenized, Vocabulary, find_candidates
+from newsingest.reuse.candidates import Tokenized, Vocabulary, candidate_pairs
 from newsingest.reuse.records import (
     Derivation,
     Label,
@@ -392,7 +392,7 @@ def relate_articles(
     No candidate search: the pair is aligned whatever it shares.
     """
     vocabulary = Vocabulary()
-    t_tokens, s_tokens = vocabulary.tokenize(target.text), vocabulary.tokenize(source.text)
+    t_tokens, s_tokens = vocabulary.tokenize_all([target.text, source.text])
     return _derivation(target, source, t_tokens, s_tokens, config)
 
 
@@ -400,14 +400,14 @@ def _strip_outlet_lines(articles: list[Article], config: BoilerplateConfig) -> l
     """The articles without their boilerplate paragraphs, learnt over all of them.
 
     ``learn_boilerplate`` and ``strip_boilerplate`` article by article, in one kernel
-    call for all the paragraph keys: the same model and the same stripped articles.
+    call for all the paragraph keys and dedup's rule (``boilerplate_keys``, the keys that
+    model strips): the same stripped articles.
     """
     keys, lengths = key_paragraph_groups([a.paragraphs for a in articles])
     distinct, counts = distinct_keys(keys, lengths)
-    model = learn_boilerplate_from_keys(distinct[0], distinct[1], counts, config)
-    if not model.boilerplate:
+    found = boilerplate_keys(distinct[0], distinct[1], counts, config)
+    if not found.size:
         return articles
-    found = np.array(sorted(model.boilerplate), dtype=np.int64)
     hits = paragraph_hits(keys[0], lengths, found)
     return [drop_paragraphs(a, hits[d]) if d in hits else a for d, a in enumerate(articles)]
 
@@ -478,12 +478,12 @@ def find_reuse(
     is_target = np.array([roles[k][1] for k in keys], dtype=bool)
     is_source = np.array([roles[k][2] for k in keys], dtype=bool)
     vocabulary = Vocabulary()
-    tokens = [vocabulary.tokenize(a.text) for a in articles]
+    tokens = vocabulary.tokenize_all([a.text for a in articles])
     timings["tokenize"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    found = find_candidates(tokens, vocabulary.hashes(), is_target, is_source, config)
-    pairs = _oriented_pairs(found, articles, tokens, dated=sources is None)
+    found_t, found_s, _ = candidate_pairs(tokens, vocabulary.hashes(), is_target, is_source, config)
+    pairs = _oriented_pairs(found_t, found_s, articles, tokens, dated=sources is None)
     timings["candidates"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -507,8 +507,8 @@ def find_reuse(
         mode="dated" if sources is None else "sources",
         targets=int(is_target.sum()),
         sources=int(is_source.sum()),
-        candidate_pairs=sum(len(v) for v in found.values()),
-        aligned_pairs=len(pairs),
+        candidate_pairs=int(found_t.shape[0]),
+        aligned_pairs=int(pairs[0].shape[0]),
     )
     return ReuseResult(
         derivations=tuple(derived),
@@ -525,19 +525,17 @@ def find_reuse(
 def _align_pairs(
     articles: Sequence[Article],
     tokens: Sequence[Tokenized],
-    pairs: dict[tuple[int, int], tuple[str, ...]],
+    pairs: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int8]],
     vocabulary_size: int,
     config: ReuseConfig,
 ) -> list[Derivation]:
     """Align every pair in one kernel call; a record only for the derived ones."""
-    ordered = sorted(pairs.items())
-    if not ordered:
+    pair_t, pair_s, why_ = pairs
+    if not pair_t.shape[0]:
         return []
     lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
     offsets = np.concatenate(([0], np.cumsum(lengths)))
     ids = np.concatenate([t.ids for t in tokens])
-    pair_t = np.fromiter((t for (t, _), _ in ordered), dtype=np.int64, count=len(ordered))
-    pair_s = np.fromiter((s for (_, s), _ in ordered), dtype=np.int64, count=len(ordered))
     aligner = Aligner(vocabulary_size, config.max_align_tokens)
     # Underived pairs get no record, so one that cannot reach the partial share needs no table.
     aligned, cut, run_ptr, rt, rs, rn = aligner.align_batch(
@@ -572,7 +570,10 @@ def _align_pairs(
         ), ""
 
     derived: list[Derivation] = []
-    for p, ((t, s), notes) in enumerate(ordered):
+    for p, (t, s, why) in enumerate(
+        zip(pair_t.tolist(), pair_s.tolist(), why_.tolist(), strict=True)
+    ):
+        notes = _ORIENTED[why]
         d = _make_derivation(
             articles[t],
             articles[s],
@@ -587,29 +588,44 @@ def _align_pairs(
     return derived
 
 
+_ORIENTED = (
+    (),
+    ("same date: the shorter text taken as the derived one",),
+    ("undated: the shorter text taken as the derived one",),
+)
+
+
 def _oriented_pairs(
-    found: dict[int, list[tuple[int, float]]],
+    found_t: npt.NDArray[np.int64],
+    found_s: npt.NDArray[np.int64],
     articles: Sequence[Article],
     tokens: Sequence[Tokenized],
     *,
     dated: bool,
-) -> dict[tuple[int, int], tuple[str, ...]]:
-    """The (target, source) pairs to align, each with the note on how it was oriented."""
-    pairs: dict[tuple[int, int], tuple[str, ...]] = {}
-    for t, candidates in found.items():
-        for s, _ in candidates:
-            if not dated:
-                pairs[t, s] = ()
-                continue
-            a, b = articles[t].date, articles[s].date
-            if a is not None and b is not None and a != b:
-                pair = (t, s) if a > b else (s, t)
-                pairs.setdefault(pair, ())
-                continue
-            # Same date or undated: the shorter text is the derived one (ties: the lower id).
-            key_t = (len(tokens[t]), articles[t].id, articles[t].path)
-            key_s = (len(tokens[s]), articles[s].id, articles[s].path)
-            pair = (t, s) if key_t < key_s else (s, t)
-            why = "same date" if a is not None and a == b else "undated"
-            pairs.setdefault(pair, (f"{why}: the shorter text taken as the derived one",))
-    return pairs
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int8]]:
+    """The distinct (target, source) pairs to align, sorted, each with how it was
+    oriented (an index into ``_ORIENTED``). ``articles`` are in ``(id, path)`` order,
+    so an index decides a tie of lengths as the ``(id, path)`` would."""
+    if dated:
+        dates = [a.date for a in articles]
+        # Ranks, not ordinals: the same order and equality whatever the dates' type.
+        rank = {d: i for i, d in enumerate(sorted({d for d in dates if d is not None}), 1)}
+        day = np.fromiter(
+            (0 if d is None else rank[d] for d in dates), dtype=np.int64, count=len(dates)
+        )
+        lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+        a, b = day[found_t], day[found_s]
+        known = (a > 0) & (b > 0) & (a != b)
+        # Same date or undated: the shorter text is the derived one (ties: the lower id).
+        shorter = lengths[found_t] < lengths[found_s]
+        shorter |= (lengths[found_t] == lengths[found_s]) & (found_t < found_s)
+        keep = np.where(known, a > b, shorter)
+        why = np.where(known, 0, np.where((a > 0) & (a == b), 1, 2)).astype(np.int8)
+        found_t, found_s = np.where(keep, found_t, found_s), np.where(keep, found_s, found_t)
+    else:
+        why = np.zeros(found_t.shape[0], dtype=np.int8)
+    order = np.lexsort((found_s, found_t))
+    found_t, found_s, why = found_t[order], found_s[order], why[order]
+    first = np.ones(found_t.shape[0], dtype=bool)
+    first[1:] = (found_t[1:] != found_t[:-1]) | (found_s[1:] != found_s[:-1])
+    return found_t[first], found_s[first], why[first]
