@@ -100,6 +100,14 @@ class BoilerplateRule:
     """``L`` is boilerplate when this fraction of ``D(L)`` carries substantial own text."""
     max_rounds: int = 8
 
+    def substantial(self, own: npt.NDArray[Any], shared: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+        """Which documents' own text (words, as float64 sums) is a story of its own next
+        to their ``shared`` block: the one comparison every backend makes."""
+        result: npt.NDArray[np.bool_] = (own >= self.min_own_words) & (
+            own >= self.min_own_ratio * shared
+        )
+        return result
+
 
 BOILERPLATE_DEFAULTS = BoilerplateRule()
 
@@ -735,7 +743,7 @@ def _decide(
 
     def judge(bp: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
         own = fixed_own + np.bincount(var_pair, weights=var_words * ~bp[var_key], minlength=n_pairs)
-        substantial = (own >= rule.min_own_words) & (own >= rule.min_own_ratio * shared)
+        substantial = rule.substantial(own, shared)
         hits = np.bincount(pair_group, weights=substantial, minlength=len(group_size))
         bp_group = hits >= rule.many_fraction * group_size
         out = np.zeros(n_keys, dtype=bool)

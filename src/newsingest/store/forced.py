@@ -33,7 +33,6 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 import attrs
 import numpy as np
@@ -106,11 +105,6 @@ class KeyState:
         """Whether the bounds prove that the stored block is the key's block."""
         cut = rule.block_fraction * self.n
         return self.bmin >= cut and self.omax < cut
-
-
-def _substantial(own: npt.NDArray[Any], shared: npt.NDArray[Any], rule: BoilerplateRule) -> _BOOL:
-    # The rule's own comparison, on the same float64 sums of word counts.
-    return (own >= rule.min_own_words) & (own >= rule.min_own_ratio * shared)
 
 
 @attrs.frozen
@@ -189,8 +183,8 @@ def tally(
     shared = np.bincount(local, weights=w * inb, minlength=m)
     own_max = np.bincount(local, weights=w * ~inb, minlength=m)
     own_min = np.bincount(local, weights=w * (~inb & ~in_cand), minlength=m)
-    lower = int(_substantial(own_min, shared, rule).sum())
-    upper = int(_substantial(own_max, shared, rule).sum())
+    lower = int(rule.substantial(own_min, shared).sum())
+    upper = int(rule.substantial(own_max, shared).sum())
     most = int(cooc[~is_block].max()) if (~is_block).any() else 0
     every_block_key = is_block.sum() == len(block)
     least = int(cooc[is_block].min()) if is_block.any() and every_block_key else 0
@@ -275,14 +269,14 @@ def synthetic_docs(
     shared = np.array([float(words)])
     if value:
         filler = int(rule.min_own_words) + math.ceil(rule.min_own_ratio * words) + 1
-        if not _substantial(np.array([float(filler)]), shared, rule)[0]:
+        if not rule.substantial(np.array([float(filler)]), shared)[0]:
             return None
         count = max(min_docs, math.ceil(m * held / (1 - m)) + 1, math.ceil(2 / f) + 1)
         # A synthetic document is substantial: its filler is outside the block.
         while not (count >= m * (held + count) and f * (held + count) > 1):
             count *= 2
         return count, filler
-    if _substantial(np.zeros(1), shared, rule)[0]:
+    if rule.substantial(np.zeros(1), shared)[0]:
         return None
     count = max(min_docs, math.ceil(held * (1 - m) / m) + 1)
     while not held < m * (held + count):
