@@ -39,9 +39,15 @@ def _esc(value: object) -> str:
 
 def _highlight(text: str, spans: Sequence[Span], start: int, end: int) -> str:
     """``text[start:end]`` escaped, with the parts inside ``spans`` in ``<mark>``."""
+    return _mark_spans(text, [(a, b, "") for a, b in spans], start, end)
+
+
+def _mark_spans(text: str, spans: Sequence[tuple[int, int, str]], start: int, end: int) -> str:
+    """``text[start:end]`` escaped, each ``(start, end, attributes)`` of ``spans`` (sorted,
+    disjoint) in a ``<mark attributes>``; the dedup and reuse pages both mark this way."""
     out: list[str] = []
     pos = start
-    for span_start, span_end in spans:
+    for span_start, span_end, attributes in spans:
         if span_end <= pos:
             continue
         if span_start >= end:
@@ -49,7 +55,7 @@ def _highlight(text: str, spans: Sequence[Span], start: int, end: int) -> str:
         a, b = max(span_start, pos), min(span_end, end)
         if a > pos:
             out.append(_esc(text[pos:a]))
-        out.append(f"<mark>{_esc(text[a:b])}</mark>")
+        out.append(f"<mark{attributes}>{_esc(text[a:b])}</mark>")
         pos = b
     if pos < end:
         out.append(_esc(text[pos:end]))

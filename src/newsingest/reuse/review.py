@@ -26,7 +26,7 @@ from newsingest._atomic import atomic_writer
 # The dedup page's pieces: one look for both pages, and its escaping for both.
 from newsingest.output.review import _CSS as _DEDUP_CSS
 from newsingest.output.review import _JS as _DEDUP_JS
-from newsingest.output.review import _badges, _esc, _rejections
+from newsingest.output.review import _badges, _esc, _mark_spans, _rejections
 from newsingest.records import Article
 from newsingest.reuse.records import Derivation, Passage, ReuseResult
 
@@ -79,21 +79,7 @@ class _Limits:
 def _marked(text: str, marks: Sequence[_Mark], start: int, end: int) -> str:
     """``text[start:end]`` escaped, each span of ``marks`` (sorted, disjoint) in a numbered
     ``<mark>``: the same number marks the same passage in the other text."""
-    out: list[str] = []
-    pos = start
-    for span_start, span_end, number in marks:
-        if span_end <= pos:
-            continue
-        if span_start >= end:
-            break
-        a, b = max(span_start, pos), min(span_end, end)
-        if a > pos:
-            out.append(_esc(text[pos:a]))
-        out.append(f'<mark data-p="{number}">{_esc(text[a:b])}</mark>')
-        pos = b
-    if pos < end:
-        out.append(_esc(text[pos:end]))
-    return "".join(out)
+    return _mark_spans(text, [(a, b, f' data-p="{n}"') for a, b, n in marks], start, end)
 
 
 def _marks(passages: Sequence[Passage], *, target: bool) -> list[_Mark]:
