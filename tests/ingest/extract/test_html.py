@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from newsingest.config import ExtractConfig
 from newsingest.errors import ExtractError
 from newsingest.ingest.extract import extract_article
 from newsingest.ingest.extract import html as html_extract
-from newsingest.ingest.extract.html import MAX_HTML_CHARS, MAX_NESTING, extract_html
+from newsingest.ingest.extract.html import MAX_HTML_CHARS, MAX_NESTING, _fast, extract_html
 from newsingest.ingest.extract.html._meta import clean_title
 from newsingest.records import Article, DecodedText, Decoding
 from tests.ingest.extract.golden_html import as_golden, extract_page, golden_pages
@@ -112,6 +113,92 @@ def test_hidden_and_scripts_are_never_text() -> None:
     )
     article = extract(page(body))
     assert article.paragraphs == (PARA, PARA + " Visible.")
+
+
+# The fast path's class judging, as plainly as it is described: searches of the class and
+# id strings, each judged apart, then combined.
+_PLAIN_NEGATIVE_RE = re.compile("|".join(map(re.escape, _fast._NEGATIVE_STEMS)))
+
+
+def _plain_classify(words: str) -> tuple[bool, float]:
+    text = words.lower()
+    names = text.replace("-", " ").replace("_", " ").split()
+    positive = _fast._POSITIVE_RE.search(text) is not None or bool(
+        _fast._POSITIVE_WORDS & set(names)
+    )
+    negative = _PLAIN_NEGATIVE_RE.search(text) is not None or bool(
+        _fast._NEGATIVE_WORDS & set(names)
+    )
+    hint = _fast._CONTENT_HINT_RE.search(text) is not None
+    return not positive and negative, 0.4 if positive else (0.15 if hint else 0.0)
+
+
+def _plain_judge(tag: str, cls: str | None, ident: str | None) -> tuple[bool, float]:
+    neg_c, bonus_c = _plain_classify(cls) if cls else (False, 0.0)
+    neg_i, bonus_i = _plain_classify(ident) if ident else (False, 0.0)
+    bonus = max(bonus_c, bonus_i)
+    return (neg_c or neg_i) and bonus < 0.4, bonus + _fast._STRUCTURAL_BONUS.get(tag, 1.0)
+
+
+_NAME_PARTS = [
+    *_fast._NEGATIVE_STEMS, *_fast._NEGATIVE_WORDS, *_fast._POSITIVE_WORDS, "post", "body",
+    "text", "news", "entry", "Article", "AD", "x", "s", "lot", "-", "_", " ", "--", "\t", "é",
+]  # fmt: skip
+_CLASS_STRINGS = st.lists(st.sampled_from(_NAME_PARTS), max_size=8).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["div", "article", "main", "section"]),
+    st.none() | _CLASS_STRINGS,
+    st.none() | _CLASS_STRINGS,
+)
+def test_class_names_are_judged_as_a_search_of_the_whole_strings(
+    tag: str, cls: str | None, ident: str | None
+) -> None:
+    _fast._token_cache.clear()
+    assert _fast._judge_names(tag, cls, ident) == _plain_judge(tag, cls, ident)
+    # Again, from the names remembered.
+    assert _fast._judge_names(tag, cls, ident) == _plain_judge(tag, cls, ident)
+
+
+def test_the_stems_are_searched_as_a_list_of_words_would_be() -> None:
+    stems = ["ab", "abc", "b-c", "bcd", "c"]
+    trie = re.compile(_fast._any_of(stems))
+    plain = re.compile("|".join(map(re.escape, stems)))
+    texts = ["", "a", "ab", "b-", "b-c", "xbcd", "ba", "abcd", "dd", "bb-cc"]
+    assert [trie.search(t) is not None for t in texts] == [
+        plain.search(t) is not None for t in texts
+    ]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["<svg>", "<template>", "<math>", "<button>", "<noscript>",
+                                 "<style>", "<iframe>", "<select>", "<textarea>", "</div>",
+                                 "<div>", "<p>", "x", "<object>", "<canvas>", "</svg>"]),
+                max_size=30).map("".join))  # fmt: skip
+def test_never_text_elements_are_found_as_a_css_search_finds_them(markup: str) -> None:
+    body = html_extract._parse(page(markup + "<script>1</script>")).body
+    assert body is not None
+    found = [n.mem_id for n in body.traverse() if n.tag_id in _fast._STRIPPED_TAG_IDS]
+    assert found == [n.mem_id for n in body.css(", ".join(_fast._STRIPPED_TAGS))]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["<div>", "</div>", "<p>", "</p>", "<li>", "<ul>", "</ul>",
+                                 "<span>", "</span>", "<a>", "</a>", "<table><td>", "<nav>",
+                                 "<custom-box>", "<!--c-->", PARA]),
+                max_size=40).map("".join))  # fmt: skip
+def test_the_walk_numbers_subtrees_in_document_order(markup: str) -> None:
+    body = html_extract._parse(page(markup)).body
+    assert body is not None
+    walk = _fast.walk_tree(body)
+    # The last element inside each subtree, from the parents alone.
+    ends = list(range(len(walk.parents)))
+    for i in range(len(walk.parents) - 1, 0, -1):
+        ends[walk.parents[i]] = max(ends[walk.parents[i]], ends[i])
+    assert walk.ends == ends
+    assert [b.element for b in walk.blocks] == sorted(b.element for b in walk.blocks)
 
 
 def test_a_wrapper_with_a_negative_class_still_holds_the_article() -> None:

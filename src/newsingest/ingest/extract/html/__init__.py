@@ -81,8 +81,14 @@ def _check_limits(doc: DecodedText, html: str) -> None:
             f"{doc.id}: the HTML page has {len(html):,} characters, more than the "
             f"{MAX_HTML_CHARS:,} one page may have; split it or raise the read limit"
         )
-    # Every element starts with "<": fewer of them than the limit settles it cheaply.
-    if html.count("<") > MAX_NESTING and _nesting_bound(html) > MAX_NESTING:
+    # Every element starts with "<": fewer of them than the limit settles it cheaply. So
+    # do fewer start tags: a "<" that opens an end tag ("</") opens no start tag.
+    lts = html.count("<")
+    if (
+        lts > MAX_NESTING
+        and lts - html.count("</") > MAX_NESTING
+        and _nesting_bound(html) > MAX_NESTING
+    ):
         raise ExtractError(
             f"{doc.id}: the HTML nests elements more than {MAX_NESTING:,} deep; "
             "no real page does, so it is refused"

@@ -19,8 +19,11 @@ around it. docs/extraction.md has the rules and the benchmark.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
+from itertools import accumulate
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -43,7 +46,6 @@ _STRIPPED_TAGS = [
     "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
     "canvas", "select", "textarea", "button",
 ]  # fmt: skip
-_STRIPPED_SELECTOR = ", ".join(_STRIPPED_TAGS)
 # Text blocks whose whole text is taken at once (they cannot hold other blocks).
 _LEAF_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "address"})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -59,14 +61,39 @@ _BOX_TAGS = frozenset(
 _INLINE_BOXES = frozenset({"span", "font"})
 _LIST_TAGS = frozenset({"li", "dd", "dt"})
 
+
+def _any_of(words: Iterable[str]) -> str:
+    """A regular expression matching any of ``words``, branching one character at a time:
+    a search tries a few branches at each position of the text, not every word."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def branch(node: dict[str, Any]) -> str:
+        alternatives = [re.escape(c) + branch(rest) for c, rest in sorted(node.items()) if c]
+        if not alternatives:
+            return ""
+        group = alternatives[0] if len(alternatives) == 1 else f"(?:{'|'.join(alternatives)})"
+        if "" in node:
+            return group + "?" if len(alternatives) > 1 else f"(?:{group})?"
+        return group
+
+    return branch(trie)
+
+
 # Class or id words (lower-cased) that mark boxes of other things than the article.
-_NEGATIVE_RE = re.compile(
-    r"share|sharing|social|related|recommend|newsletter|subscri|promo|advert|sponsor"
-    r"|comment|sidebar|side-bar|breadcrumb|cookie|consent|gdpr|popup|modal|banner|menu"
-    r"|navbar|navigation|footer|masthead|pagination|pager|trending|popular|outbrain"
-    r"|taboola|signup|sign-up|paywall|byline|author-bio|author-box|toolbar|most-read"
-    r"|read-more|more-stories|header|print-only|visually-hidden|sr-only|skip-link"
-)
+_NEGATIVE_STEMS = (
+    "share", "sharing", "social", "related", "recommend", "newsletter", "subscri", "promo",
+    "advert", "sponsor", "comment", "sidebar", "side-bar", "breadcrumb", "cookie", "consent",
+    "gdpr", "popup", "modal", "banner", "menu", "navbar", "navigation", "footer", "masthead",
+    "pagination", "pager", "trending", "popular", "outbrain", "taboola", "signup", "sign-up",
+    "paywall", "byline", "author-bio", "author-box", "toolbar", "most-read", "read-more",
+    "more-stories", "header", "print-only", "visually-hidden", "sr-only", "skip-link",
+)  # fmt: skip
+_NEGATIVE_RE = re.compile(_any_of(_NEGATIVE_STEMS))
 # Whole words (between "-", "_" and spaces) that mark them too: too short to be stems.
 _NEGATIVE_WORDS = frozenset(
     {"ad", "ads", "adslot", "nav", "tag", "tags", "topics", "caption", "credit", "credits",
@@ -79,7 +106,6 @@ _POSITIVE_RE = re.compile(
 )
 _POSITIVE_WORDS = frozenset({"content", "article", "main"})
 _CONTENT_HINT_RE = re.compile(r"article|content|entry|post|story|body|text|main|blog|prose")
-_WORD_SPLIT = str.maketrans("-_", "  ")
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # Elements whose class names are read: boxes (not inline text, not the page, not the
 # article's own <article>/<main>, which may carry words like "has-sidebar").
@@ -88,6 +114,16 @@ _HINTED_TAGS = frozenset(
      "main", "header", "footer", "aside", "nav"}
 )  # fmt: skip
 _STRUCTURAL_BONUS = {"article": 1.3, "main": 1.2}
+
+
+def _stem_or_word(stems: re.Pattern[str], words: Iterable[str]) -> re.Pattern[str]:
+    """A search for ``stems`` anywhere, or one of ``words`` whole, in a class name without
+    white space: a word is between the name's ends, "-" and "_"."""
+    return re.compile(f"{stems.pattern}|(?<![^-_])(?:{_any_of(words)})(?![^-_])")
+
+
+_NEGATIVE_NAME_RE = _stem_or_word(_NEGATIVE_RE, _NEGATIVE_WORDS)
+_POSITIVE_NAME_RE = _stem_or_word(_POSITIVE_RE, _POSITIVE_WORDS)
 # Inline elements: their text belongs to the box around them; the walk does not enter them.
 _OPAQUE_TAGS = frozenset(
     {"a", "b", "i", "em", "strong", "small", "u", "s", "sup", "sub", "abbr", "cite", "code",
@@ -120,6 +156,10 @@ class Block(NamedTuple):
     that ancestor too (a page wrapper may be called ``sidebar-layout``)."""
 
 
+# A NamedTuple's own constructor is Python code; the walk makes hundreds of blocks a page.
+_block = partial(tuple.__new__, Block)
+
+
 class FastBody(NamedTuple):
     """What the fast path found: the body blocks and how sure it is."""
 
@@ -134,67 +174,52 @@ class FastBody(NamedTuple):
     """Every text block of the page, in document order (a date may be printed in any)."""
 
 
-def _squash(text: str) -> str:
-    return " ".join(text.split())
-
-
-_CLASS_CACHE_SIZE = 4096
-"""Class/id strings remembered: pages share most of theirs (menus, grids, widgets)."""
+_JUDGE_CACHE_SIZE = 16384
+"""Elements' tag, class and id remembered: a page repeats its own (menus, grids, widgets)."""
 _TOKEN_CACHE_SIZE = 65536
 """Class names remembered one by one: sites share far more of them (``flex``, ``col-md-8``,
 ``entry-content``) than whole class strings, which every site combines its own way."""
-_class_cache: dict[str, tuple[bool, float]] = {}
 _token_cache: dict[str, int] = {}
 _POSITIVE, _NEGATIVE, _HINT = 1, 2, 4
 
 
 def _token_flags(token: str) -> int:
-    """What one lower-cased class name (or id) says: positive, negative, content hint.
+    """What one lower-cased class name (or id) without white space says: positive,
+    negative, content hint.
 
     No pattern spans white space, so judging the names of a class string one by one
     finds what a search over the whole string finds.
     """
-    flags = _token_cache.get(token)
-    if flags is None:
-        words = token.translate(_WORD_SPLIT).split()
-        flags = 0
-        if _POSITIVE_RE.search(token) is not None or not _POSITIVE_WORDS.isdisjoint(words):
+    flags = 0
+    # Every positive pattern and word holds a content hint: without a hint, no need to look.
+    if _CONTENT_HINT_RE.search(token) is not None:
+        flags |= _HINT
+        if _POSITIVE_NAME_RE.search(token) is not None:
             flags |= _POSITIVE
-        if _NEGATIVE_RE.search(token) is not None or not _NEGATIVE_WORDS.isdisjoint(words):
-            flags |= _NEGATIVE
-        if _CONTENT_HINT_RE.search(token) is not None:
-            flags |= _HINT
-        if len(_token_cache) >= _TOKEN_CACHE_SIZE:
-            _token_cache.clear()
-        _token_cache[token] = flags
+    if _NEGATIVE_NAME_RE.search(token) is not None:
+        flags |= _NEGATIVE
+    if len(_token_cache) >= _TOKEN_CACHE_SIZE:
+        _token_cache.clear()
+    _token_cache[token] = flags
     return flags
 
 
-def _classify(words: str) -> tuple[bool, float]:
-    """For a class or id string: whether it marks a non-article box, and its content bonus."""
-    known = _class_cache.get(words)
-    if known is not None:
-        return known
+def _judge_names(tag: str, cls: str | None, ident: str | None) -> tuple[bool, float]:
+    """``_judge`` by the tag and the class and id names alone.
+
+    The class and id are judged as one list of names: a positive name in either keeps
+    the element, as the article's own container.
+    """
     flags = 0
-    for token in words.lower().split():
-        flags |= _token_flags(token)
+    if cls or ident:
+        known = _token_cache.get
+        for token in f"{cls or ''} {ident or ''}".lower().split():
+            found = known(token)
+            flags |= _token_flags(token) if found is None else found
     positive = bool(flags & _POSITIVE)
     negative = not positive and bool(flags & _NEGATIVE)
     bonus = 0.4 if positive else (0.15 if flags & _HINT else 0.0)
-    if len(_class_cache) >= _CLASS_CACHE_SIZE:
-        _class_cache.clear()
-    _class_cache[words] = (negative, bonus)
-    return negative, bonus
-
-
-def _hints(attrs: dict[str, str | None]) -> tuple[bool, float]:
-    """``_classify`` of an element's class and id together."""
-    cls = attrs.get("class")
-    ident = attrs.get("id")
-    neg_c, bonus_c = _classify(cls) if cls else (False, 0.0)
-    neg_i, bonus_i = _classify(ident) if ident else (False, 0.0)
-    bonus = max(bonus_c, bonus_i)
-    return (neg_c or neg_i) and bonus < 0.4, bonus
+    return negative, bonus + _STRUCTURAL_BONUS.get(tag, 1.0)
 
 
 _judge_cache: dict[tuple[str, str | None, str | None], tuple[bool, float]] = {}
@@ -208,11 +233,10 @@ def _judge(tag: str, attrs: dict[str, str | None]) -> tuple[bool, float]:
     key = (tag, cls, ident)
     judged = _judge_cache.get(key)
     if judged is None:
-        negative, bonus = _hints(attrs) if cls or ident else (False, 0.0)
-        bonus += _STRUCTURAL_BONUS.get(tag, 1.0)
-        if len(_judge_cache) >= _CLASS_CACHE_SIZE:
+        judged = _judge_names(tag, cls, ident)
+        if len(_judge_cache) >= _JUDGE_CACHE_SIZE:
             _judge_cache.clear()
-        judged = _judge_cache[key] = (negative, bonus)
+        _judge_cache[key] = judged
     if len(attrs) == (cls is not None) + (ident is not None):
         return judged
     # Other attributes: hidden elements, roles, inline styles, microdata.
@@ -233,6 +257,8 @@ class _Walk:
 
     def __init__(self) -> None:
         self.parents: list[int] = []
+        self.ends: list[int] = []
+        """For each element, the last number inside its subtree."""
         self.negatives: list[int] = []
         """For each element, its nearest negative ancestor-or-self, or -1."""
         self.bonus: dict[int, float] = {}
@@ -244,108 +270,192 @@ def _link_chars(node: LexborNode) -> int:
     # A walk in C over the block's few elements costs less than compiling a CSS selector.
     chars = 0
     for inner in node.traverse():
-        if inner.tag == "a":
+        if inner.tag_id == _A_TAG_ID:
             chars += len(inner.text())
     return chars
+
+
+# What the walk does with an element, by its tag: one look-up per element.
+_K_SKIP, _K_LEAF, _K_BOX, _K_BLOCK_BOX, _K_OPAQUE, _K_NEGATIVE, _K_HINTED, _K_IGNORE = (
+    1 << n for n in range(8)
+)
+# Tags the walk meets that it has no rule for: known to the parser, so known by number.
+_PLAIN_TAGS = (
+    "html", "thead", "tfoot", "caption", "col", "colgroup", "fieldset", "legend", "optgroup",
+    "output", "progress", "meter", "ruby", "rt", "rp", "samp", "hgroup", "area", "source",
+    "track", "param", "frame", "frameset", "noframes", "xmp", "listing", "plaintext",
+    "marquee", "applet", "basefont", "acronym", "keygen", "search", "slot",
+)  # fmt: skip
+
+
+def _tag_kinds() -> dict[str, int]:
+    kinds: dict[str, int] = {}
+    for tags, kind in (
+        (_SKIP_TAGS, _K_SKIP),
+        (_LEAF_TAGS, _K_LEAF),
+        (_BOX_TAGS, _K_BOX),
+        (_BOX_TAGS - _INLINE_BOXES, _K_BLOCK_BOX),
+        (_OPAQUE_TAGS, _K_OPAQUE),
+        (_NEGATIVE_TAGS, _K_NEGATIVE),
+        (_HINTED_TAGS, _K_HINTED),
+        (_PLAIN_TAGS, 0),
+    ):
+        for tag in tags:
+            kinds[tag] = kinds.get(tag, 0) | kind
+    # Comments are passed over, not removed.
+    kinds["-comment"] = _K_IGNORE
+    return kinds
+
+
+_TAG_KINDS = _tag_kinds()
+
+
+def _tag_ids(tags: Iterable[str]) -> dict[str, int]:
+    """The parser's number for each of ``tags`` it numbers the same in every document (an
+    unknown tag's number is its own per document): reading it costs less than the name."""
+    first, second = LexborHTMLParser(""), LexborHTMLParser("<p>")
+    ids = {}
+    for tag in tags:
+        tag_id = first.create_node(tag).tag_id
+        if tag_id == second.create_node(tag).tag_id:
+            ids[tag] = tag_id
+    return ids
+
+
+def _kinds_by_id() -> dict[int, tuple[int, str]]:
+    """``_TAG_KINDS`` by tag number, with each tag's name."""
+    tags = [tag for tag in _TAG_KINDS if not tag.startswith("-")]
+    by_id = {tag_id: (_TAG_KINDS[tag], tag) for tag, tag_id in _tag_ids(tags).items()}
+    body = LexborHTMLParser("<body><!---->").body
+    comment = body.first_child if body is not None else None
+    if comment is not None and comment.tag == "-comment":
+        by_id[comment.tag_id] = (_K_IGNORE, "-comment")
+    return by_id
+
+
+def _fixed_tag_ids(tags: Iterable[str]) -> frozenset[int]:
+    ids = _tag_ids(tags)
+    missing = set(tags) - set(ids)
+    if missing:
+        raise RuntimeError(f"the HTML parser does not number {sorted(missing)} the same always")
+    return frozenset(ids.values())
+
+
+_KINDS_BY_ID = _kinds_by_id()
+(_A_TAG_ID,) = _fixed_tag_ids(["a"])
+_STRIPPED_TAG_IDS = _fixed_tag_ids(_STRIPPED_TAGS)
+
+
+_IS_BLOCK, _HOLDS_BLOCK = 1, 2
+"""Bits of an element's ``content`` in the walk: it is block-level; a block-level element is
+inside it (a box holding one is not a block itself)."""
 
 
 def walk_tree(body: LexborNode) -> _Walk:
     """Walk the subtree of ``body`` once, iteratively; blocks come out in document order."""
     out = _Walk()
     parents = out.parents
-    negatives = out.negatives
-    blocks = out.blocks
-    # is_block[i]: element i is block-level; a box holding one is not a block itself.
-    is_block: list[bool] = []
+    ends = out.ends
+    content: list[int] = []
     box_nodes: dict[int, tuple[LexborNode, str]] = {}
-    # Entries: (node, parent element number, nearest negative ancestor or -1).
-    stack: list[tuple[LexborNode, int, int]] = [(body, -1, -1)]
-    skip_tags = _SKIP_TAGS
-    leaf_tags = _LEAF_TAGS
-    box_tags = _BOX_TAGS
-    negative_tags = _NEGATIVE_TAGS
-    hinted_tags = _HINTED_TAGS
-    opaque_tags = _OPAQUE_TAGS
+    by_id = _KINDS_BY_ID
+    by_name = _TAG_KINDS
+    # Names looked up once, not per element.
+    add_parent, add_end, add_content = parents.append, ends.append, content.append
+    add_negative, add_block = out.negatives.append, out.blocks.append
+    passed_over = _K_SKIP | _K_IGNORE | _K_OPAQUE
+    skip, leaf, box, block_box = _K_SKIP, _K_LEAF, _K_BOX, _K_BLOCK_BOX
+    negative_tag, hinted = _K_NEGATIVE, _K_HINTED
+    # One entry per element being walked into: its children still to visit (elements
+    # and comments, in document order), its number, its nearest negative ancestor-or-self.
+    stack: list[tuple[Iterator[LexborNode], int, int]] = [(iter((body,)), -1, -1)]
     push = stack.append
     while stack:
-        node, parent, negative = stack.pop()
-        tag = node.tag
-        if tag is None:
-            continue
-        # Never-text subtrees leave the tree: a box's text, taken whole later, must not
-        # hold them. Their children were not pushed, their siblings are other nodes.
-        if tag in skip_tags:
-            node.decompose()
-            continue
-        number = len(parents)
-        if tag in negative_tags:
-            negative = number
-        if tag in hinted_tags:
-            attrs = node.attributes
-            if attrs:
-                marked, bonus = _judge(tag, attrs)
-                if marked:
-                    negative = number
-                if bonus > 1.0:
-                    out.bonus[number] = bonus
-                    out.labels[number] = f"{tag}.{(attrs.get('class') or '').strip()}"[:60]
-            elif tag in _STRUCTURAL_BONUS:
-                out.bonus[number] = _STRUCTURAL_BONUS[tag]
-        parents.append(parent)
-        negatives.append(negative)
-        if tag in leaf_tags:
-            is_block.append(True)
-            text = node.text()
-            if text and not text.isspace():
-                blocks.append(Block(text, tag, number, parent, _link_chars(node), negative))
-            continue
-        if tag in box_tags:
-            is_block.append(tag not in _INLINE_BOXES)
-            box_nodes[number] = (node, tag)
-        else:
-            is_block.append(False)
-            if tag in opaque_tags:
-                # Inline text is part of its box's text; blocks inside a link are rare.
+        children, parent, negative_above = stack[-1]
+        for node in children:
+            known = by_id.get(node.tag_id)
+            if known is None:
+                name = node.tag
+                if name is None:  # no element, no comment
+                    continue
+                kind, tag = by_name.get(name, 0), name
+            else:
+                kind, tag = known
+            if kind & passed_over:
+                # Never-text subtrees leave the tree: a box's text, taken whole later,
+                # must not hold them. Inline text is part of its box's text (blocks inside
+                # a link are rare), so inline elements are not numbered.
+                if kind & skip:
+                    node.decompose()
                 continue
-        # Children are pushed last-first so they pop in document order.
-        child = node.last_child
-        while child is not None:
-            if child.is_element_node:
-                push((child, number, negative))
-            child = child.prev
+            number = len(parents)
+            negative = number if kind & negative_tag else negative_above
+            if kind & hinted:
+                attrs = node.attributes
+                if attrs:
+                    marked, bonus = _judge(tag, attrs)
+                    if marked:
+                        negative = number
+                    if bonus > 1.0:
+                        out.bonus[number] = bonus
+                        out.labels[number] = f"{tag}.{(attrs.get('class') or '').strip()}"[:60]
+                elif tag in _STRUCTURAL_BONUS:
+                    out.bonus[number] = _STRUCTURAL_BONUS[tag]
+            add_parent(parent)
+            add_end(number)
+            add_negative(negative)
+            if kind & leaf:
+                add_content(_IS_BLOCK)
+                if parent >= 0:
+                    content[parent] |= _HOLDS_BLOCK
+                text = node.text()
+                if text and not text.isspace():
+                    add_block(_block((text, tag, number, parent, _link_chars(node), negative)))
+                continue
+            add_content(_IS_BLOCK if kind & block_box else 0)
+            if kind & box:
+                box_nodes[number] = (node, tag)
+            push((node.iter(), number, negative))
+            break
+        else:
+            # All of element ``parent``'s subtree is numbered.
+            stack.pop()
+            if parent >= 0:
+                ends[parent] = len(parents) - 1
+                above = parents[parent]
+                if above >= 0 and content[parent]:
+                    content[above] |= _HOLDS_BLOCK
     # Boxes with no block inside are blocks themselves (text in <div>s and <td>s, list items).
     if box_nodes:
-        has_box = [False] * len(parents)
-        for i in range(len(parents) - 1, 0, -1):
-            if is_block[i] or has_box[i]:
-                has_box[parents[i]] = True
-        _add_box_blocks(out, box_nodes, has_box)
+        _add_box_blocks(out, box_nodes, content)
     return out
 
 
 def _add_box_blocks(
-    out: _Walk, box_nodes: dict[int, tuple[LexborNode, str]], has_box: list[bool]
+    out: _Walk, box_nodes: dict[int, tuple[LexborNode, str]], content: list[int]
 ) -> None:
     extra: list[Block] = []
     parents = out.parents
     negatives = out.negatives
     for number, (node, tag) in box_nodes.items():
-        if has_box[number]:
+        if content[number] & _HOLDS_BLOCK:
             # A box holding blocks may still hold loose text of its own between them.
             if tag in ("div", "td", "section", "article", "blockquote", "li"):
                 own = node.text(deep=False)
                 if len(own) > MIN_BLOCK_CHARS and not own.isspace():
-                    extra.append(Block(own, "div", number, parents[number], 0, negatives[number]))
+                    block = (own, "div", number, parents[number], 0, negatives[number])
+                    extra.append(_block(block))
             continue
-        if tag in _INLINE_BOXES and parents[number] >= 0 and not has_box[parents[number]]:
+        parent = parents[number]
+        if tag in _INLINE_BOXES and parent >= 0 and not (content[parent] & _HOLDS_BLOCK):
             continue
         text = node.text()
         if text and not text.isspace():
             links = _link_chars(node)
-            extra.append(Block(text, tag, number, parents[number], links, negatives[number]))
+            extra.append(_block((text, tag, number, parent, links, negatives[number])))
     if extra:
         out.blocks.extend(extra)
-        out.blocks.sort(key=lambda b: b.element)
+        out.blocks.sort(key=itemgetter(2))  # Block.element
 
 
 NEGATIVE_PENALTY = 0.5
@@ -381,43 +491,46 @@ def _score(walk: _Walk, blocks: Sequence[tuple[Block, str]]) -> dict[int, float]
     return scores
 
 
-def _subtree_ends(parents: list[int]) -> list[int]:
-    """For each element, the last pre-order number inside its subtree."""
-    ends = list(range(len(parents)))
-    for i in range(len(parents) - 1, 0, -1):
-        p = parents[i]
-        if p >= 0 and ends[i] > ends[p]:
-            ends[p] = ends[i]
-    return ends
-
-
 CLIMB_RATIO = 1.0
 """A container grows to its parent when what the parent adds is this much more text than links."""
 CLIMB_SLACK = 150
 """Link characters a parent may add regardless (a share row, a tag list)."""
 
 
-def _text_sums(parents: list[int], blocks: Sequence[tuple[Block, str]]) -> list[int]:
+class _SubtreeSums:
+    """Per-element values summed over each element's subtree.
+
+    Elements are numbered in document order, so a subtree is a run of numbers (from the
+    element to its ``ends`` entry) and its sum a difference of two running totals.
+    """
+
+    __slots__ = ("ends", "totals")
+
+    def __init__(self, values: list[int], ends: list[int]) -> None:
+        self.totals = [0, *accumulate(values)]
+        self.ends = ends
+
+    def __getitem__(self, element: int) -> int:
+        return self.totals[self.ends[element] + 1] - self.totals[element]
+
+
+def _text_sums(walk: _Walk, blocks: Sequence[tuple[Block, str]]) -> _SubtreeSums:
     """For each element, the characters of running text (not links, not headings) inside it."""
-    sums = [0] * len(parents)
+    own = [0] * len(walk.parents)
     for block, text in blocks:
         n = len(text)
         if n >= MIN_BLOCK_CHARS and block.links * 2 <= n and block.tag not in _HEADINGS:
-            sums[block.element] += n - block.links
-    for i in range(len(parents) - 1, 0, -1):
-        p = parents[i]
-        if p >= 0:
-            sums[p] += sums[i]
-    return sums
+            own[block.element] += n - block.links
+    return _SubtreeSums(own, walk.ends)
 
 
 class _Choice:
     """Which blocks of the page belong to the article grown from the best-scoring ``seed``."""
 
-    def __init__(self, walk: _Walk, seed: int, text: list[int]) -> None:
+    def __init__(self, walk: _Walk, seed: int, text: _SubtreeSums) -> None:
         self.seed = seed
         self.text = text
-        self.ends = _subtree_ends(walk.parents)
+        self.ends = walk.ends
 
     def excluded(self, block: Block) -> bool:
         """Whether ``block`` sits in a not-article box that does not hold the article.
@@ -454,16 +567,13 @@ def _widen(parents: list[int], blocks: Sequence[tuple[Block, str]], choice: _Cho
             bad[block.element] += block.links
         else:
             bad[block.element] += block.links
-    for i in range(size - 1, 0, -1):
-        p = parents[i]
-        if p >= 0:
-            good[p] += good[i]
-            bad[p] += bad[i]
+    good_in = _SubtreeSums(good, choice.ends)
+    bad_in = _SubtreeSums(bad, choice.ends)
     best = current = choice.seed
     up = parents[current]
     while up >= 0:
-        added_good = good[up] - good[current]
-        added_bad = bad[up] - bad[current]
+        added_good = good_in[up] - good_in[current]
+        added_bad = bad_in[up] - bad_in[current]
         if added_bad > CLIMB_SLACK and added_good < CLIMB_RATIO * added_bad:
             break
         if added_good > 0 or added_bad > 0:
@@ -580,7 +690,7 @@ def _after_headline(blocks: Sequence[tuple[Block, str]], kept: _Kept, headline: 
 
 
 def _reseed(
-    walk: _Walk, blocks: Sequence[tuple[Block, str]], text: list[int], probe: str
+    walk: _Walk, blocks: Sequence[tuple[Block, str]], text: _SubtreeSums, probe: str
 ) -> tuple[_Kept, int] | None:
     """The article grown from the block that opens with the page's summary, when the best
     scoring container does not hold it (a short story among long side columns)."""
@@ -614,19 +724,28 @@ def find_body(
     if body is None:
         return FastBody([], "no <body>", "")
     # A box's text is taken whole, in C: what is never text must be out of the tree first.
-    # Last first, so that an element inside another removed one is removed before it.
-    for node in reversed(body.css(_STRIPPED_SELECTOR)):
+    # Found by their tags' numbers: a CSS search for a dozen tags costs more. Removed last
+    # first, so that an element inside another removed one is removed before it.
+    stripped = [node for node in body.traverse() if node.tag_id in _STRIPPED_TAG_IDS]
+    for node in reversed(stripped):
         node.decompose()
     walk = walk_tree(body)
-    blocks = [(b, _squash(b.text)) for b in walk.blocks]
-    blocks = [(b, t) for b, t in blocks if t]
+    blocks: list[tuple[Block, str]] = []
+    for block in walk.blocks:
+        line = block.text
+        # Most blocks are one line with single spaces already (every other white space
+        # character is unprintable): checked in C rather than split and joined again.
+        if not (line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " "):
+            line = " ".join(line.split())
+        if line:
+            blocks.append((block, line))
     if not blocks:
         return FastBody([], "no text blocks", "")
     scores = _score(walk, blocks)
     if not scores:
         return FastBody([], "no block long enough to score", "", "", [t for _, t in blocks])
     seed = max(scores, key=scores.__getitem__)
-    text = _text_sums(walk.parents, blocks)
+    text = _text_sums(walk, blocks)
     choice = _Choice(walk, seed, text)
     best = _widen(walk.parents, blocks, choice)
     kept = _collect(blocks, choice, best)
