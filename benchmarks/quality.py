@@ -37,9 +37,7 @@ GOALS = (
 )
 
 
-def load_newsingest(
-    threshold: float | None, min_size_ratio: float | None = None
-) -> Method | str:
+def load_newsingest(threshold: float | None, min_size_ratio: float | None = None) -> Method | str:
     """The newsingest method, or the reason it cannot run yet."""
     try:
         from newsingest.config import DedupConfig  # noqa: PLC0415
