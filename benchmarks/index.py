@@ -378,12 +378,10 @@ def fill_history(
         store.write_run(*store.run_order(run_docs, np.array(keys[:, count - in_runs :]).T))
         count -= in_runs
     doc_ids = np.arange(first, first + count, dtype=np.int64)
-    fps = np.empty(bands * count, dtype=np.uint32)
     for b in range(bands):
         col = np.array(keys[b, :count])
         order = np.argsort(col)
         col, band_docs = col[order], doc_ids[order]
-        fps[b * count : (b + 1) * count] = fingerprints(np.full(count, b, dtype=np.int64), col)
         for lo in range(0, count, 1 << 20):
             part = slice(lo, lo + (1 << 20))
             conn.executemany(
@@ -395,10 +393,10 @@ def fill_history(
                     strict=True,
                 ),
             )
+    # One band's fingerprints at a time, as a merge writes them.
+    add_to_filter(conn, bands, lambda b, k=keys: fingerprints(np.array(k[b, :count])))
     del keys
     keys_file.unlink()
-    add_to_filter(conn, fps)
-    del fps
     conn.execute("COMMIT")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.close()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sqlite3
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -101,14 +104,52 @@ def doc_key_rows(conn: sqlite3.Connection) -> list[tuple[int, bytes, bytes]]:
     return conn.execute("SELECT doc, keys, words FROM doc_keys ORDER BY doc").fetchall()
 
 
+def stored_bands(conn: sqlite3.Connection) -> int:
+    """How many bands the index's settings give."""
+    dedup = conn.execute("SELECT value FROM meta WHERE name = 'dedup'").fetchone()[0]
+    return int(json.loads(dedup)["bands"])
+
+
 def assert_filter_covers_bands(conn: sqlite3.Connection) -> None:
-    fps = store_bands.read_filter(conn)
-    assert np.all(np.diff(fps.astype(np.int64)) > 0)  # sorted, distinct
-    stored = {r[0] for r in conn.execute(f"SELECT {store_bands.FP_SQL} FROM bands")}
-    assert stored <= set(fps.tolist())
-    bands = np.array(conn.execute("SELECT band, key FROM bands").fetchall(), np.int64)
-    if len(bands):  # numpy computes the fingerprints SQLite computes
-        assert set(store_bands.fingerprints(bands[:, 0], bands[:, 1]).tolist()) == stored
+    nbands = stored_bands(conn)
+    per_band = store_bands.read_filter(conn, nbands)
+    assert len(per_band) == nbands or not per_band
+    for band, fps in enumerate(per_band):
+        assert np.all(np.diff(fps.astype(np.int64)) > 0)  # sorted, distinct
+        stored = {
+            r[0]
+            for r in conn.execute(f"SELECT {store_bands.FP_SQL} FROM bands WHERE band = ?", (band,))
+        }
+        assert stored <= set(fps.tolist())
+    keys = np.array([r[0] for r in conn.execute("SELECT key FROM bands")], np.int64)
+    assert len(keys) == 0 or per_band  # no filter: nothing in bands
+    # numpy computes the fingerprints SQLite computes
+    in_sql = [r[0] for r in conn.execute(f"SELECT {store_bands.FP_SQL} FROM bands")]
+    assert store_bands.fingerprints(keys).tolist() == in_sql
+
+
+_OLD_FP_BAND = 2654435761
+
+
+def old_fingerprints(bands: npt.NDArray[np.int64], keys: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+    """Format 5's fingerprints: every band in one 32-bit space."""
+    return ((keys >> 32) + bands * _OLD_FP_BAND & 0xFFFFFFFF).astype(np.uint32)
+
+
+def write_format_5_filter(conn: sqlite3.Connection) -> None:
+    """Replace ``band_filter`` (if there is one) by format 5's: 16 parts of one shared space."""
+    if conn.execute("SELECT COUNT(*) FROM band_filter").fetchone()[0] == 0:
+        return
+    conn.execute("DELETE FROM band_filter")
+    rows = np.array(conn.execute("SELECT band, key FROM bands").fetchall(), np.int64).reshape(-1, 2)
+    fps = np.unique(old_fingerprints(rows[:, 0], rows[:, 1]))
+    for part in range(16):
+        mine = fps[fps >> 28 == part]
+        counts = np.bincount((mine >> 16) & 4095, minlength=4096).astype("<u4")
+        conn.execute(
+            "INSERT INTO band_filter(part, token, counts, low) VALUES (?, ?, ?, ?)",
+            (part, part + 1, counts.tobytes(), (mine & 0xFFFF).astype("<u2").tobytes()),
+        )
 
 
 def drop_format_5(conn: sqlite3.Connection) -> None:
@@ -122,8 +163,17 @@ def drop_format_5(conn: sqlite3.Connection) -> None:
     )
 
 
+def make_format_5(db: Path) -> None:
+    conn = sqlite3.connect(db, isolation_level=None)
+    write_format_5_filter(conn)
+    conn.execute("UPDATE meta SET value = '5' WHERE name = 'format_version'")
+    conn.execute("PRAGMA user_version = 5")
+    conn.close()
+
+
 def make_format_4(db: Path) -> None:
     conn = sqlite3.connect(db, isolation_level=None)
+    write_format_5_filter(conn)
     drop_format_5(conn)
     conn.execute("UPDATE meta SET value = '4' WHERE name = 'format_version'")
     conn.execute("PRAGMA user_version = 4")
@@ -141,6 +191,7 @@ def drop_format_4(conn: sqlite3.Connection) -> None:
 
 def make_format_3(db: Path) -> None:
     conn = sqlite3.connect(db, isolation_level=None)
+    write_format_5_filter(conn)
     drop_format_4(conn)
     conn.execute("UPDATE meta SET value = '3' WHERE name = 'format_version'")
     conn.execute("PRAGMA user_version = 3")

@@ -9,6 +9,7 @@ from pathlib import Path
 from unittest import mock
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given
 from hypothesis import settings as hyp_settings
@@ -27,6 +28,7 @@ from tests.store.helpers import (
     content_terms,
     doc_spec,
     kept_ids,
+    old_fingerprints,
     run_rows,
 )
 
@@ -138,20 +140,40 @@ def test_a_second_reader_sees_new_runs(tmp_path: Path) -> None:
 @pytest.mark.parametrize("count", [0, 1, 5000, 200_000])
 def test_filter_finds_exactly_its_fingerprints(tmp_path: Path, count: int) -> None:
     rng = np.random.default_rng(count)
-    drawn = rng.integers(0, 2**32, count, dtype=np.int64)
-    # Crowd one bucket and use both ends of the range, where the searches turn.
-    crowd = 0x12340000 + np.arange(3000, dtype=np.int64)
-    stored = np.unique(np.concatenate([drawn, [0, 2**32 - 1], crowd]))
-    asked = np.concatenate([stored[::3], rng.integers(0, 2**32, 5000, dtype=np.int64)])
-    asked = np.sort(np.concatenate([asked, asked + 1, asked - 1]) % 2**32).astype(np.uint32)
+    stored: list[npt.NDArray[np.int64]] = []
+    for band in range(_NBANDS):
+        drawn = rng.integers(0, 2**32, count, dtype=np.int64)
+        # Crowd one bucket and use both ends of the range, where the searches turn.
+        crowd = 0x12340000 + band + np.arange(3000, dtype=np.int64)
+        stored.append(np.unique(np.concatenate([drawn, [0, 2**32 - 1], crowd])))
     conn = sqlite3.connect(tmp_path / "f.db")
     conn.execute("CREATE TABLE band_filter(part, token, counts, low)")
     # Added in two steps, as merges do; repeats are dropped.
-    store_bands.add_to_filter(conn, stored[::2].astype(np.uint32))
-    store_bands.add_to_filter(conn, stored[::-1].astype(np.uint32))
-    assert np.array_equal(store_bands.read_filter(conn), stored.astype(np.uint32))
-    found = store_bands.filter_contains(store_bands.filter_parts(conn), asked)
-    assert np.array_equal(found, np.isin(asked, stored))
+    store_bands.add_to_filter(conn, _NBANDS, lambda b: stored[b][::2].astype(np.uint32))
+    store_bands.add_to_filter(conn, _NBANDS, lambda b: stored[b][::-1].astype(np.uint32))
+    per_band = store_bands.read_filter(conn, _NBANDS)
+    assert [p.tolist() for p in per_band] == [s.tolist() for s in stored]
+    q_bands, q_fps = [], []
+    for band in range(_NBANDS):
+        # Other bands' fingerprints are asked too: each band has a space of its own.
+        near = np.concatenate([*stored, rng.integers(0, 2**32, 5000, dtype=np.int64)])
+        asked = np.unique(np.concatenate([near, near + 1, near - 1]) % 2**32)
+        q_bands.append(np.full(len(asked), band, dtype=np.int64))
+        q_fps.append(asked.astype(np.uint32))
+    found = store_bands.filter_contains(
+        store_bands.filter_parts(conn, _NBANDS), np.concatenate(q_bands), np.concatenate(q_fps)
+    )
+    expected = np.concatenate([np.isin(q, s) for q, s in zip(q_fps, stored, strict=True)])
+    assert np.array_equal(found, expected)
+    conn.close()
+
+
+def test_a_filter_of_other_bands_is_refused(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "f.db")
+    conn.execute("CREATE TABLE band_filter(part, token, counts, low)")
+    store_bands.add_to_filter(conn, _NBANDS, lambda b: np.arange(b + 1, dtype=np.uint32))
+    with pytest.raises(schema.DamagedValueError, match="not one per band of 4"):
+        store_bands.filter_parts(conn, _NBANDS + 1)
     conn.close()
 
 
@@ -181,9 +203,9 @@ def test_candidates_are_the_oldest_mates_in_each_bucket(
     conn.executemany("INSERT INTO bands(band, key, doc) VALUES (?, ?, ?)", band_rows)
     store_bands.add_to_filter(
         conn,
-        store_bands.fingerprints(
-            np.array([r[0] for r in band_rows], np.int64),
-            np.array([r[1] for r in band_rows], np.int64),
+        _NBANDS,
+        lambda b: store_bands.fingerprints(
+            np.array([k for band, k, _ in band_rows if band == b], np.int64)
         ),
     )
     if in_runs:
@@ -255,14 +277,94 @@ def test_few_and_many_queries_find_the_same_run_members(
 def test_the_store_searches_its_filter_part_by_part(asked_count: int) -> None:
     # Few fingerprints read only their buckets; many read each part whole, one at a time.
     rng = np.random.default_rng(asked_count)
-    stored = np.unique(rng.integers(0, 2**32, 50_000, dtype=np.int64)).astype(np.uint32)
+    stored = [
+        np.unique(rng.integers(0, 2**32, 50_000, dtype=np.int64)).astype(np.uint32)
+        for _ in range(_NBANDS)
+    ]
     conn = memory_index()
-    store_bands.add_to_filter(conn, stored.copy())
+    store_bands.add_to_filter(conn, _NBANDS, lambda b: stored[b].copy())
     store = store_bands.BandStore(conn, bands=_NBANDS, rows=1, bucket_cap=10)
-    present = rng.choice(stored, size=asked_count // 2)
-    asked = np.sort(
-        np.concatenate([present, rng.integers(0, 2**32, asked_count - len(present))])
-    ).astype(np.uint32)
+    q_bands = np.sort(rng.integers(0, _NBANDS, asked_count))
+    q_fps = rng.integers(0, 2**32, asked_count).astype(np.uint32)
+    for i, band in enumerate(q_bands.tolist()):
+        if i % 2:  # half of them stored in their band
+            q_fps[i] = rng.choice(stored[band])
+    order = np.lexsort((q_fps, q_bands))
+    q_bands, q_fps = q_bands[order], q_fps[order]
+    sets = [set(s.tolist()) for s in stored]
+    pairs = zip(q_bands.tolist(), q_fps.tolist(), strict=True)
+    expected = np.array([fp in sets[b] for b, fp in pairs], dtype=bool)
     for _ in range(2):  # the second search uses the cached bucket offsets
-        assert np.array_equal(store.filter_contains(asked), np.isin(asked, stored))
+        assert np.array_equal(store.filter_contains(q_bands, q_fps), expected)
+    store.use_filter = False  # a filter of an older layout: every key is searched
+    assert store.filter_contains(q_bands, q_fps).all()
+    conn.close()
+
+
+@hyp_settings(deadline=None, max_examples=80)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, _NBANDS - 1),
+            st.one_of(st.integers(0, 2**63 - 1), st.integers(-(2**63), 0), st.integers(-5, 5)),
+        ),
+        max_size=40,
+    ),
+    st.lists(st.tuples(st.integers(0, _NBANDS - 1), st.integers(-(2**63), 2**63 - 1)), max_size=20),
+    st.integers(0, 3),
+)
+def test_filter_membership_is_a_set_of_band_and_fingerprint(
+    stored: list[tuple[int, int]], other: list[tuple[int, int]], split: int
+) -> None:
+    # Every stored (band, key) is found (no false negative), and a key is found in
+    # a band exactly when that band holds a key of the same fingerprint.
+    conn = memory_index()
+    store = store_bands.BandStore(conn, bands=_NBANDS, rows=1, bucket_cap=10)
+
+    def keys_of(rows: list[tuple[int, int]], band: int) -> npt.NDArray[np.int64]:
+        return np.array([k for b, k in rows if b == band], dtype=np.int64)
+
+    # In two merges, the second also repeating some of the first's keys.
+    cut = len(stored) * split // 3
+    first, second = stored[:cut], stored[cut // 2 :]
+    for rows in (first, second):
+        store_bands.add_to_filter(
+            conn, _NBANDS, lambda b, rows=rows: store_bands.fingerprints(keys_of(rows, b))
+        )
+    naive = {(b, (k >> 32) & 0xFFFFFFFF) for b, k in stored}
+    asked = sorted({*stored, *other, *(((b + 1) % _NBANDS, k) for b, k in stored)})
+    q_bands = np.array([b for b, _ in asked], dtype=np.int64)
+    q_keys = np.array([k for _, k in asked], dtype=np.int64)
+    q_fps = store_bands.fingerprints(q_keys)
+    order = np.lexsort((q_fps, q_bands))
+    found = store.filter_contains(q_bands[order], q_fps[order])
+    pairs = list(zip(q_bands[order].tolist(), q_fps[order].tolist(), strict=True))
+    assert found.tolist() == [pair in naive for pair in pairs]
+    held = set(stored)
+    in_order = [asked[i] for i in order.tolist()]
+    assert all(f for pair, f in zip(in_order, found.tolist(), strict=True) if pair in held)
+    conn.close()
+
+
+def test_a_band_of_its_own_passes_far_fewer_keys_falsely() -> None:
+    # The same fill as the old layout (every band's fingerprints in one 32-bit
+    # space): each band's keys are asked about in its own space, so a key passes
+    # falsely about 1/bands as often. Counts of random keys, not timings.
+    nbands, per_band, asked = 49, 100_000, 200_000
+    rng = np.random.default_rng(6)
+    keys = rng.integers(-(2**63), 2**63 - 1, (nbands, per_band), dtype=np.int64)
+    conn = memory_index()
+    store_bands.add_to_filter(conn, nbands, lambda b: store_bands.fingerprints(keys[b]))
+    store = store_bands.BandStore(conn, bands=nbands, rows=1, bucket_cap=10)
+    q_bands = np.sort(rng.integers(0, nbands, asked))
+    q_keys = rng.integers(-(2**63), 2**63 - 1, asked, dtype=np.int64)
+    q_fps = store_bands.fingerprints(q_keys)
+    order = np.lexsort((q_fps, q_bands))
+    new_false = int(store.filter_contains(q_bands[order], q_fps[order]).sum())
+    band_col = np.repeat(np.arange(nbands, dtype=np.int64), per_band)
+    old_space = np.unique(old_fingerprints(band_col, keys.reshape(-1)))
+    old_false = int(np.isin(old_fingerprints(q_bands, q_keys), old_space).sum())
+    # Expected: 200k * 4.9M / 2^32 = 228 in the shared space, 4.7 in bands of their own.
+    assert old_false > 150
+    assert new_false * 10 < old_false
     conn.close()

@@ -24,7 +24,7 @@ from newsingest.config import DedupConfig, FingerprintConfig
 from newsingest.errors import FingerprintError, NewsIngestError
 from newsingest.store import Index, StoreError
 from newsingest.store import bands as store_bands
-from tests.store.helpers import make_article
+from tests.store.helpers import make_article, stored_bands
 
 # ------------------------------------------------------------------ fixtures
 
@@ -37,7 +37,11 @@ def _build(db: Path) -> None:
         index.add([make_article(f"c{i}", 10 + i, outlet=1) for i in range(3)])
     conn = sqlite3.connect(db, isolation_level=None)
     # The filter is written by a merge of the runs, which small indexes never reach.
-    store_bands.add_to_filter(conn, np.arange(0, 2**32, 2**20, dtype=np.uint64).astype(np.uint32))
+    store_bands.add_to_filter(
+        conn,
+        stored_bands(conn),
+        lambda b: np.arange(b, 2**32, 2**20, dtype=np.uint64).astype(np.uint32),
+    )
     conn.close()
 
 

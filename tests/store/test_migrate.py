@@ -12,6 +12,7 @@ import pytest
 from newsingest import store
 from newsingest.pipeline import dedup
 from newsingest.store import Index, StoreError, schema
+from newsingest.store import bands as store_bands
 from tests.store.helpers import (
     assert_filter_covers_bands,
     doc_key_rows,
@@ -19,7 +20,9 @@ from tests.store.helpers import (
     make_article,
     make_format_3,
     make_format_4,
+    make_format_5,
     run_rows,
+    stored_bands,
 )
 
 
@@ -94,7 +97,7 @@ def test_format_3_is_read_as_it_is_and_upgraded_on_first_write(tmp_path: Path) -
         assert {m.id for m in index.query(make_article("q", 1, outlet=0))} == {"a"}
     later = [make_article("c", 3, outlet=0), make_article("e", 1, outlet=1, keep=5)]
     with Index.open(db) as index:
-        assert index.stats()["format_version"] == store.FORMAT_VERSION == 5
+        assert index.stats()["format_version"] == store.FORMAT_VERSION == 6
         assert doc_key_rows(index._conn) == doc_keys  # rebuilt from doc_lines and lines
         assert index.add(first[:1]).params.index.unchanged == 1  # compared with a zlib article
         # The promo turns boilerplate: a and b are stripped again from their zlib articles.
@@ -136,7 +139,7 @@ def test_format_4_is_read_as_it_is_and_upgraded_on_first_write(tmp_path: Path) -
         assert index.stats()["documents"] == 4  # counted: format 4 keeps no count
     later = [make_article("b", 1, outlet=0, keep=5), make_article("c", 7, outlet=1)]
     with Index.open(db) as index:
-        assert index.stats()["format_version"] == store.FORMAT_VERSION == 5
+        assert index.stats()["format_version"] == store.FORMAT_VERSION == 6
         meta = dict(index._conn.execute("SELECT name, value FROM meta").fetchall())
         assert (meta["documents_added"], meta["documents_removed"]) == ("4", "0")
         assert index._conn.execute("SELECT COUNT(*) FROM line_state").fetchone()[0] == 0
@@ -145,3 +148,43 @@ def test_format_4_is_read_as_it_is_and_upgraded_on_first_write(tmp_path: Path) -
         assert index.stats()["documents"] == 5
         assert tuple(index.export_clusters()) == dedup(first[1:] + later).decisions
         assert index.check() == "ok"
+
+
+def test_format_5_is_read_as_it_is_and_its_filter_rebuilt_on_first_write(tmp_path: Path) -> None:
+    db = tmp_path / "v5.db"
+    first = [make_article(f"a{i}", i, outlet=i % 2) for i in range(6)]
+    later = [make_article("b", 1, outlet=0, keep=5), make_article("c", 4, keep=4)]
+    later += [make_article("d", 30, outlet=1)]
+    asked = [make_article("q1", 1, keep=4), make_article("q3", 3, outlet=1), *later]
+    # Every batch merged into bands at once: the filter is written, and later
+    # documents find their stored mates only through it.
+    with (
+        mock.patch.object(store_bands, "_MERGE_MIN_DOCS", 0),
+        mock.patch.object(store_bands, "_MERGE_SHARE", 10**9),
+    ):
+        with Index.open(db) as index:
+            index.add(first)
+            answers = {q.id: index.query(q) for q in asked}
+        assert any(answers.values())
+        make_format_5(db)
+        conn = sqlite3.connect(db)
+        assert conn.execute("SELECT COUNT(*) FROM band_runs").fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM bands").fetchone()[0] > 0
+        assert conn.execute("SELECT COUNT(*) FROM band_filter").fetchone()[0] == 16  # old layout
+        conn.close()
+        with Index.open(db, readonly=True) as index:  # read as it is, not changed
+            assert index.stats()["format_version"] == 5
+            assert not index._band_store.use_filter  # its filter has the old layout
+            assert {q.id: index.query(q) for q in asked} == answers
+        with Index.open(db) as index:
+            assert index.stats()["format_version"] == store.FORMAT_VERSION == 6
+            assert index._band_store.use_filter
+            parts = index._conn.execute("SELECT COUNT(*) FROM band_filter").fetchone()[0]
+            assert parts == stored_bands(index._conn) == index.bands
+            assert_filter_covers_bands(index._conn)
+            assert {q.id: index.query(q) for q in asked} == answers
+            # A then B is A and B together: later's stored mates are found through the filter.
+            index.add(later)
+            assert tuple(index.export_clusters()) == dedup(first + later).decisions
+            assert_filter_covers_bands(index._conn)
+            assert index.check() == "ok"

@@ -27,7 +27,7 @@ How it stays equal to the batch run (see ``docs/index.md``):
   are stored as edges, so a cluster can be recomputed when a member goes.
   New band keys go to sorted arrays in BLOBs (*runs*), merged into the
   ``bands`` B-tree in one sorted pass now and then, so a day does not rewrite
-  the big B-tree; a sorted array of 32-bit fingerprints of ``bands``'s keys
+  the big B-tree; per band, a sorted array of 32-bit fingerprints of ``bands``'s keys
   (``band_filter``) lets most of a day's keys skip their B-tree search.
 * **Clusters** affected by a batch (those of new, changed or newly linked
   documents) are recomputed as connected components of their stored edges,

@@ -2,7 +2,7 @@
 
 New band keys go to sorted arrays in BLOBs (*runs*), merged into the ``bands``
 B-tree in one sorted pass now and then, so a day does not rewrite the big
-B-tree; a sorted array of 32-bit fingerprints of ``bands``'s keys
+B-tree; per band, a sorted array of 32-bit fingerprints of ``bands``'s keys
 (``band_filter``) lets most of a day's keys skip their B-tree search. A
 bucket (band, key) larger than the bucket cap gives a new document only its
 oldest members as candidates.
@@ -10,8 +10,9 @@ oldest members as candidates.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 import numpy as np
@@ -40,6 +41,8 @@ __all__ = [
     "filter_parts",
     "fingerprints",
     "merge_runs",
+    "read_filter",
+    "rebuild_filter",
     "run_members",
 ]
 
@@ -58,19 +61,20 @@ _RUN_FANIN = 4
 # rows at once would take a large share of memory.
 _MERGE_SLICE = 1 << 19
 
-# ``band_filter`` stores a fingerprint's top 16 bits as bucket counts and only
-# its low 16 bits per key: half the bytes to read each day. Row ``part`` holds
-# the fingerprints whose top 4 bits are ``part`` (BLOBs stay under SQLite's 1e9).
-_FILTER_PARTS = 16
-_FILTER_SHIFT = 28  # fingerprint >> _FILTER_SHIFT is its part
+# ``band_filter`` has one row (part) per band: each band's fingerprints have a
+# 32-bit space of their own, so a band holding n keys passes n / 2^32 of the
+# keys it is asked about falsely, not (bands * n) / 2^32 as in one shared space.
+# A part stores a fingerprint's top 16 bits as bucket counts and only its low
+# 16 bits per key: half the bytes to read each day, and a day holds one part
+# (one band) at a time.
 _FILTER_BUCKETS = 1 << 16
-# The fingerprint of (band, key): the key's high 32 bits shifted by a per-band
-# constant. Written so SQLite's integer arithmetic computes the same value
-# (no overflow, no XOR), which the format upgrade uses.
-_FP_BAND = 2654435761
+_FILTER_SHIFT = 16  # fingerprint >> _FILTER_SHIFT is its bucket in its band's part
+# The fingerprint of (band, key) within its band: the key's high 32 bits.
+# Written so SQLite's integer arithmetic computes the same value, which the
+# format upgrades use.
 _FP_MASK = 0xFFFFFFFF
-FP_SQL = f"((key >> 32) + band * {_FP_BAND}) & {_FP_MASK}"
-"""SQL of :func:`fingerprints` over the ``band`` and ``key`` columns."""
+FP_SQL = f"(key >> 32) & {_FP_MASK}"
+"""SQL of :func:`fingerprints` over the ``key`` column (the part is the ``band`` column)."""
 
 _EMPTY_FPS = np.empty(0, dtype=np.uint32)
 
@@ -87,9 +91,9 @@ def band_keys(sigs: _U32, bands: int, rows: int) -> _I64:
     return hash_columns(flat, 0, rows).view(np.int64).reshape(n, bands)
 
 
-def fingerprints(bands: _I64, keys: _I64) -> npt.NDArray[np.uint32]:
-    """The ``band_filter`` fingerprint of each (band, key), as :data:`FP_SQL` computes it."""
-    return ((keys >> 32) + bands * _FP_BAND & _FP_MASK).astype(np.uint32)
+def fingerprints(keys: _I64) -> npt.NDArray[np.uint32]:
+    """The ``band_filter`` fingerprint of each key in its band, as :data:`FP_SQL` computes it."""
+    return ((keys >> 32) & _FP_MASK).astype(np.uint32)
 
 
 # ---------------------------------------------------------------- runs
@@ -199,48 +203,57 @@ class FilterPart:
     low: npt.NDArray[np.uint16]
 
 
-def add_to_filter(conn: sqlite3.Connection, fps: npt.NDArray[np.uint32]) -> None:
-    """Add fingerprints (any order, repeats allowed; sorted in place) to ``band_filter``.
+def add_to_filter(
+    conn: sqlite3.Connection, nbands: int, fps_of: Callable[[int], npt.NDArray[np.uint32]]
+) -> None:
+    """Add each band's fingerprints ``fps_of(band)`` (any order, repeats allowed) to the filter.
 
-    Part by part, reading each stored part only when it is rewritten: a merge at
-    10M documents holds one part of the old filter at a time, not all of it.
+    Each array ``fps_of`` returns is sorted in place: return a fresh one.
+
+    Part by part: ``fps_of`` is called for one band at a time and each stored
+    part is read only when it is rewritten, so a merge or an upgrade at 10M
+    documents holds one band's part of the filter at a time, not all of it.
     """
-    new = sorted_unique(fps, overwrite=True)
-    had = _listed_parts(conn)
-    per_part = _FILTER_BUCKETS // _FILTER_PARTS
-    edges = np.searchsorted(new >> _FILTER_SHIFT, np.arange(_FILTER_PARTS + 1))
-    for part in range(_FILTER_PARTS):
-        merged = new[edges[part] : edges[part + 1]]
+    had = _listed_parts(conn, nbands)
+    for part in range(nbands):
+        merged = sorted_unique(np.asarray(fps_of(part), dtype=np.uint32), overwrite=True)
         if had:
-            old = _read_part(conn, part)
-            top = np.arange(part * per_part, (part + 1) * per_part, dtype=np.uint32)
-            stored = np.repeat(top, np.diff(old.offsets))
-            stored <<= 16
-            stored |= old.low
-            merged = sorted_unique(np.concatenate([stored, merged]), overwrite=True)
+            merged = sorted_unique(
+                np.concatenate([_part_fingerprints(_read_part(conn, part)), merged]),
+                overwrite=True,
+            )
             conn.execute("DELETE FROM band_filter WHERE part = ?", (part,))
-        counts = np.bincount((merged >> 16) & (per_part - 1), minlength=per_part)
+        counts = np.bincount(merged >> _FILTER_SHIFT, minlength=_FILTER_BUCKETS)
         conn.execute(
             "INSERT INTO band_filter(part, token, counts, low) VALUES (?, ?, ?, ?)",
             (part, new_token(), blob(counts, "<u4"), blob(merged & 0xFFFF, "<u2")),
         )
 
 
-def _listed_parts(conn: sqlite3.Connection) -> list[tuple[int, int, int]]:
-    """``(part, token, rowid)`` of the stored parts: none, or every part."""
+def _part_fingerprints(stored: FilterPart) -> npt.NDArray[np.uint32]:
+    """The sorted fingerprints of one stored part."""
+    fps = np.repeat(np.arange(_FILTER_BUCKETS, dtype=np.uint32), np.diff(stored.offsets))
+    fps <<= _FILTER_SHIFT
+    fps |= stored.low
+    return fps
+
+
+def _listed_parts(conn: sqlite3.Connection, nbands: int) -> list[tuple[int, int, int]]:
+    """``(part, token, rowid)`` of the stored parts: none, or one per band."""
     rows = conn.execute("SELECT part, token, rowid FROM band_filter ORDER BY part").fetchall()
     # Written all at once by add_to_filter: none, or every part.
-    if rows and [r[0] for r in rows] != list(range(_FILTER_PARTS)):
-        raise DamagedValueError(f"the band filter has parts {[r[0] for r in rows]}")
+    if rows and [r[0] for r in rows] != list(range(nbands)):
+        raise DamagedValueError(
+            f"the band filter has parts {[r[0] for r in rows]}, not one per band of {nbands}"
+        )
     return rows
 
 
 def _offsets(counts: object, part: int) -> _I64:
     """A part's bucket offsets (its counts cumulated), from its stored ``counts``."""
-    per_part = _FILTER_BUCKETS // _FILTER_PARTS
-    offsets = np.zeros(per_part + 1, dtype=np.int64)
+    offsets = np.zeros(_FILTER_BUCKETS + 1, dtype=np.int64)
     what = f"band filter part {part}: counts"
-    np.cumsum(stored_array(counts, "<u4", what, count=per_part), out=offsets[1:])
+    np.cumsum(stored_array(counts, "<u4", what, count=_FILTER_BUCKETS), out=offsets[1:])
     return offsets
 
 
@@ -254,29 +267,27 @@ def _read_part(conn: sqlite3.Connection, part: int) -> FilterPart:
     return FilterPart(offsets=offsets, low=stored_array(low, "<u2", what, count=int(offsets[-1])))
 
 
-def filter_parts(conn: sqlite3.Connection) -> list[FilterPart]:
-    """The stored filter as it is searched: per part, bucket offsets and low 16 bits."""
-    return [_read_part(conn, part) for part, _, _ in _listed_parts(conn)]
+def filter_parts(conn: sqlite3.Connection, nbands: int) -> list[FilterPart]:
+    """The stored filter as it is searched: per band, bucket offsets and low 16 bits."""
+    return [_read_part(conn, part) for part, _, _ in _listed_parts(conn, nbands)]
 
 
-def read_filter(conn: sqlite3.Connection) -> npt.NDArray[np.uint32]:
-    """The sorted fingerprints stored by :func:`add_to_filter`."""
-    parts = filter_parts(conn)
-    if not parts:
-        return _EMPTY_FPS
-    counts = np.concatenate([np.diff(p.offsets) for p in parts])
-    fps = np.repeat(np.arange(_FILTER_BUCKETS, dtype=np.uint32), counts)
-    fps <<= 16
-    fps |= np.concatenate([p.low for p in parts])
-    return fps
+def read_filter(conn: sqlite3.Connection, nbands: int) -> list[npt.NDArray[np.uint32]]:
+    """Per band, the sorted fingerprints stored by :func:`add_to_filter` (none: no filter)."""
+    return [_part_fingerprints(part) for part in filter_parts(conn, nbands)]
 
 
-def filter_contains(parts: list[FilterPart], fps: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
-    """Which of the sorted fingerprints ``fps`` are in the filter (its parts read whole)."""
+def filter_contains(
+    parts: list[FilterPart], bands: _I64, fps: npt.NDArray[np.uint32]
+) -> npt.NDArray[np.bool_]:
+    """Which ``(bands[i], fps[i])`` are in the filter (its parts read whole).
+
+    ``bands`` must be sorted and ``fps`` sorted within each band.
+    """
     out = np.zeros(len(fps), dtype=bool)
     if not parts:
         return out
-    edges = np.searchsorted(fps >> _FILTER_SHIFT, np.arange(_FILTER_PARTS + 1))
+    edges = np.searchsorted(bands, np.arange(len(parts) + 1))
     for part, stored in enumerate(parts):
         lo_q, hi_q = int(edges[part]), int(edges[part + 1])
         if lo_q < hi_q:
@@ -285,14 +296,14 @@ def filter_contains(parts: list[FilterPart], fps: npt.NDArray[np.uint32]) -> npt
 
 
 def _part_contains(stored: FilterPart, wanted: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
-    """Which of the sorted ``wanted`` (all of this part) are in it.
+    """Which of the sorted ``wanted`` (all of this part's band) are in it.
 
     A binary search inside each fingerprint's bucket, all queries at once:
     no full array of fingerprints is rebuilt (that allocation cost more than the search).
     """
     if not len(stored.low):
         return np.zeros(len(wanted), dtype=bool)
-    bucket = (wanted >> 16).astype(np.int64) & (len(stored.offsets) - 2)
+    bucket = (wanted >> _FILTER_SHIFT).astype(np.int64)
     low_q = (wanted & 0xFFFF).astype(np.uint16)
     lo, end = stored.offsets[bucket], stored.offsets[bucket + 1]
     hi = end.copy()
@@ -320,9 +331,8 @@ def _few_in_part(
     with conn.blobopen("band_filter", "low", rowid, readonly=True) as low:
         if len(low) != 2 * total:
             raise DamagedValueError(f"band filter row {rowid}: its keys do not match its counts")
-        mask = len(offsets) - 2
         for i, fp in enumerate(wanted.tolist()):
-            bucket = (fp >> 16) & mask
+            bucket = fp >> _FILTER_SHIFT
             start, stop = int(offsets[bucket]), int(offsets[bucket + 1])
             if start == stop:
                 continue
@@ -331,6 +341,28 @@ def _few_in_part(
             at = int(stretch.searchsorted(fp & 0xFFFF))
             out[i] = at < len(stretch) and int(stretch[at]) == fp & 0xFFFF
     return out
+
+
+def rebuild_filter(conn: sqlite3.Connection, nbands: int) -> None:
+    """Write ``band_filter`` anew from ``bands``, read band by band (a format upgrade).
+
+    The runs' keys are not added: runs are searched directly, and their keys
+    join the filter when a merge moves them into ``bands``, as after any merge.
+    """
+    conn.execute("DELETE FROM band_filter")
+    if conn.execute("SELECT 1 FROM bands LIMIT 1").fetchone() is None:
+        return  # no merge yet: no filter, as a new index has
+
+    def fps_of(band: int) -> npt.NDArray[np.uint32]:
+        parts = []
+        cur = conn.execute(f"SELECT {FP_SQL} FROM bands WHERE band = ?", (band,))
+        while rows := cur.fetchmany(1 << 20):
+            parts.append(
+                np.fromiter(itertools.chain.from_iterable(rows), dtype=np.uint32, count=len(rows))
+            )
+        return np.concatenate(parts) if parts else _EMPTY_FPS
+
+    add_to_filter(conn, nbands, fps_of)
 
 
 # ---------------------------------------------------------------- the store
@@ -352,8 +384,12 @@ class BandStore:
         rows: int,
         bucket_cap: int,
         num_perm: int | None = None,
+        use_filter: bool = True,
     ) -> None:
         self._conn = conn
+        self.use_filter = use_filter
+        """False for a file read as it is whose filter has an older layout: ``bands`` is
+        searched for every key (correct, slower)."""
         self.bands = bands
         self.rows = rows
         self.bucket_cap = bucket_cap
@@ -439,19 +475,22 @@ class BandStore:
             self.write_run(*merge_runs(group, self.bands), run=group[0].run)
             runs = self.runs()
 
-    def filter_contains(self, fps: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
-        """Which of the sorted fingerprints ``fps`` are in ``band_filter``.
+    def filter_contains(self, bands: _I64, fps: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
+        """Which ``(bands[i], fps[i])`` are in ``band_filter`` (sorted by band, then fingerprint).
 
-        One part at a time, and only the parts asked about: a day holds one
-        sixteenth of the filter at a time (its whole is 2 bytes per band key, 1 GB
-        at 10M documents), a query of one article reads only its buckets. The
-        parts' bucket offsets are cached by token.
+        One part (band) at a time, and only the parts asked about: a day holds
+        one band's part at a time (the whole filter is 2 bytes per band key,
+        1 GB at 10M documents), a query of one article reads only its buckets.
+        The parts' bucket offsets are cached by token. Without a usable filter
+        (``use_filter`` false) every key may be in ``bands``.
         """
+        if not self.use_filter:
+            return np.ones(len(fps), dtype=bool)
         out = np.zeros(len(fps), dtype=bool)
-        listed = _listed_parts(self._conn)
+        listed = _listed_parts(self._conn, self.bands)
         if not listed:
             return out
-        edges = np.searchsorted(fps >> _FILTER_SHIFT, np.arange(_FILTER_PARTS + 1))
+        edges = np.searchsorted(bands, np.arange(self.bands + 1))
         cache: dict[tuple[int, int], _I64] = {}
         for part, token, rowid in listed:
             lo_q, hi_q = int(edges[part]), int(edges[part + 1])
@@ -499,7 +538,9 @@ class BandStore:
                     strict=True,
                 ),
             )
-        add_to_filter(self._conn, fingerprints(band_col, key_col))
+        add_to_filter(
+            self._conn, self.bands, lambda b: fingerprints(key_col[bounds[b] : bounds[b + 1]])
+        )
         self._conn.execute("DELETE FROM band_runs")
         return len(key_col)
 
@@ -615,9 +656,9 @@ class BandStore:
 
         Only buckets whose fingerprint is in the filter are searched in the B-tree.
         """
-        fps = fingerprints(u_band, u_key)
-        by_fp = np.argsort(fps)  # sorted queries: searchsorted stays in cache
-        maybe = np.sort(by_fp[self.filter_contains(fps[by_fp])])
+        fps = fingerprints(u_key)
+        by_fp = np.lexsort((fps, u_band))  # sorted queries: searchsorted stays in cache
+        maybe = np.sort(by_fp[self.filter_contains(u_band[by_fp], fps[by_fp])])
         if not len(maybe):
             return np.empty(0, np.int64), np.empty(0, np.int64)
         self._conn.execute("DELETE FROM probe")

@@ -135,18 +135,24 @@ class Index:
             conn = schema.connect(file, readonly=readonly)
         except sqlite3.Error as exc:
             raise StoreError(f"{file}: cannot open the index: {exc}{_open_hint(file)}") from exc
+        old_filter = False
         try:
             if exists:
                 stored = schema.read_meta(conn, file)
                 # Settings first: a file refused for them is not upgraded either.
                 cfg = settings.check_config(file, stored, config)
-                if stored["format_version"] != str(FORMAT_VERSION):
-                    upgrade(conn, file, int(stored["format_version"]), readonly=readonly)
+                version = int(stored["format_version"])
+                # Read as it is (format 3 to 5): its filter has an older layout.
+                old_filter = readonly and version != FORMAT_VERSION
+                if version != FORMAT_VERSION:
+                    bands, _ = bands_for_config(cfg, cfg.fingerprint.num_perm)
+                    upgrade(conn, file, version, readonly=readonly, bands=bands)
             else:
                 cfg = config or DedupConfig()
                 schema.create_schema(conn, cfg)
             # Stored settings no band layout fits (a crafted num_perm) fail here.
             index = cls(conn, file, cfg, readonly=readonly, bucket_cap=bucket_cap)
+            index._band_store.use_filter = not old_filter
         except sqlite3.DatabaseError as exc:
             _close(conn, file, leaves_wal)
             raise StoreError(

@@ -1,25 +1,24 @@
-"""Format upgrades: an index of format 1 to 4 brought to the current format.
+"""Format upgrades: an index of format 1 to 5 brought to the current format.
 
 Format 2 kept recent band keys in a ``bands_recent`` table, format 1 all of them
 in ``bands``; neither had runs nor the fingerprint filter. Format 3 lacks
 ``doc_keys`` and the partial indexes on ``lines``, and stores zlib articles,
 which format 4 still reads. Format 4 lacks the document counters and
-``line_state`` (:data:`~newsingest.store.schema.FORMAT_5_DDL`).
+``line_state`` (:data:`~newsingest.store.schema.FORMAT_5_DDL`). Formats 3 to 5
+keep the fingerprint filter in a layout shared by all bands; format 6 has one
+part per band.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
-
 from newsingest.config import BoilerplateConfig
 from newsingest.errors import StoreError
-from newsingest.store.bands import FP_SQL, add_to_filter
+from newsingest.store.bands import rebuild_filter
 from newsingest.store.schema import (
     COUNTER_NAMES,
     DOC_KEYS_DDL,
@@ -34,19 +33,23 @@ from newsingest.store.verdicts import fill_doc_keys
 __all__ = ["upgrade"]
 
 
-def upgrade(conn: sqlite3.Connection, file: Path, version: int, *, readonly: bool) -> None:
-    """Bring an older index to the current format, in one transaction.
+def upgrade(
+    conn: sqlite3.Connection, file: Path, version: int, *, readonly: bool, bands: int
+) -> None:
+    """Bring an older index of ``bands`` bands to the current format, in one transaction.
 
-    Formats 3 and 4 are read as they are and upgraded on their first write:
-    format 3 gets ``doc_keys`` (its zlib articles stay as they are, still
-    readable), both get the document counters (one ``COUNT(*)``) and an empty
-    ``line_state``, filled as keys are met. Formats 1 and 2 must be upgraded
-    before they are read: their band keys are all moved into ``bands`` (format 2
-    kept recent ones in a ``bands_recent`` table) and the fingerprint filter is
-    built from them, a read of every band key, once.
+    Formats 3 to 5 are read as they are (their filter unused: see
+    :class:`~newsingest.store.bands.BandStore`) and upgraded on their first
+    write: format 3 gets ``doc_keys`` (its zlib articles stay as they are, still
+    readable), 3 and 4 get the document counters (one ``COUNT(*)``) and an empty
+    ``line_state``, filled as keys are met, and all get the fingerprint filter
+    rebuilt from ``bands`` in the per-band layout, a read of every band key, once,
+    band by band. Formats 1 and 2 must be upgraded before they are read: their
+    band keys are all moved into ``bands`` (format 2 kept recent ones in a
+    ``bands_recent`` table) and the filter is built from them the same way.
     """
     if readonly:
-        if version in (3, 4):
+        if version in (3, 4, 5):
             return
         raise StoreError(
             f"{file}: index format {version} must be upgraded to {FORMAT_VERSION} first: "
@@ -62,18 +65,11 @@ def upgrade(conn: sqlite3.Connection, file: Path, version: int, *, readonly: boo
                 conn.execute("DELETE FROM meta WHERE name = 'recent_band_rows'")
             for statement in _statements(RUNS_DDL):
                 conn.execute(statement)
-            parts = []
-            cur = conn.execute(f"SELECT {FP_SQL} FROM bands")
-            while rows := cur.fetchmany(1 << 20):
-                parts.append(
-                    np.fromiter(
-                        itertools.chain.from_iterable(rows), dtype=np.uint32, count=len(rows)
-                    )
-                )
-            add_to_filter(conn, np.concatenate(parts) if parts else np.empty(0, np.uint32))
+        rebuild_filter(conn, bands)
         if version <= 3:
             _add_doc_keys(conn)
-        _add_format_5(conn)
+        if version <= 4:
+            _add_format_5(conn)
         _set_version(conn)
 
 

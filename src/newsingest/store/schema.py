@@ -71,8 +71,8 @@ __all__ = [
     "verdict_key_queries",
 ]
 
-FORMAT_VERSION = 5
-"""Version of the schema below; an index of another version is refused (1 to 4 are upgraded).
+FORMAT_VERSION = 6
+"""Version of the schema below; an index of another version is refused (1 to 5 are upgraded).
 
 Format 4 is format 3 with zstd article BLOBs beside zlib ones and a ``doc_keys`` table
 (each document's paragraph keys in one row). A format-3 file is read as it is and
@@ -81,7 +81,11 @@ that an older newsingest, which cannot read zstd, refuses it rather than failing
 Format 5 adds :data:`FORMAT_5_DDL`: the document count in ``meta``, kept by triggers,
 and ``line_state``, the counts that settle a key's verdict without its component
 (:mod:`newsingest.store.forced`). A format-4 file is read as it is and upgraded on its
-first write."""
+first write. Format 6 changes only the layout of ``band_filter``: one part per band,
+each band's fingerprints in a 32-bit space of their own (format 5 had 16 parts of
+one space shared by all bands). A file of format 3 to 5 is read as it is, its filter
+unused (``bands`` searched for every key), and its filter rebuilt from ``bands`` on
+its first write."""
 
 APPLICATION_ID = 0x4E534958
 """``PRAGMA application_id`` of a newsingest index ("NSIX"): tells it from other SQLite files."""
@@ -203,7 +207,7 @@ CREATE TABLE band_filter(
 ``bounds`` (bands + 1 offsets: band b is rows bounds[b]:bounds[b+1]), ``keys``
 and ``docs``. Runs are never changed in place: a new ``token`` marks new
 content, so cached copies are recognised even across processes and rollbacks.
-``band_filter`` is described in :mod:`newsingest.store.bands`."""
+``band_filter`` has one row per band (``part``), described in :mod:`newsingest.store.bands`."""
 
 
 def line_indexes(bp: BoilerplateConfig) -> str:
@@ -497,7 +501,7 @@ def read_meta(conn: sqlite3.Connection, file: Path) -> dict[str, str]:
             f"{file}: index format {version} was written by a newer newsingest "
             f"(this one reads format {FORMAT_VERSION}); upgrade newsingest"
         )
-    if version not in (1, 2, 3, 4, FORMAT_VERSION):
+    if version not in (1, 2, 3, 4, 5, FORMAT_VERSION):
         raise StoreError(
             f"{file}: index format {version} is not supported (this version reads "
             f"{FORMAT_VERSION}); build the index again"
