@@ -15,11 +15,25 @@ from newsingest.reuse.candidates import (
     Vocabulary,
     _keys,
     _usable_groups,
-    ascii_tokens,
-    find_candidates,
+    candidate_pairs,
     sort_postings,
 )
 from tests.reuse.fixtures import PAIRS
+
+
+def find_candidates(
+    texts: list[Tokenized],
+    hashes: np.ndarray,
+    is_target: np.ndarray,
+    is_source: np.ndarray,
+    config: ReuseConfig,
+) -> dict[int, list[tuple[int, float]]]:
+    """:func:`candidate_pairs` by target: ``{target: [(source, containment), ...]}``."""
+    out: dict[int, list[tuple[int, float]]] = {}
+    found = candidate_pairs(texts, hashes, is_target, is_source, config)
+    for t, s_, c in zip(*(a.tolist() for a in found), strict=True):
+        out.setdefault(t, []).append((s_, c))
+    return out
 
 
 def _candidates(
@@ -97,11 +111,6 @@ def test_one_corpus_counts_each_pair_once_with_the_same_result() -> None:
         alone[i] = True
         one = find_candidates(tokens, vocabulary.hashes(), alone, everyone, config)
         assert one.get(i, []) == together.get(i, [])
-
-
-@given(st.text(alphabet=st.characters(max_codepoint=127)))
-def test_ascii_tokens_are_the_shingle_modules(text: str) -> None:
-    assert ascii_tokens(text) == simplify_tokens(text)
 
 
 _SCRIPTS = st.sampled_from(

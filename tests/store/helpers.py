@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
@@ -163,21 +163,23 @@ def drop_format_5(conn: sqlite3.Connection) -> None:
     )
 
 
-def make_format_5(db: Path) -> None:
+def _make_format(db: Path, version: int, drop: Callable[[sqlite3.Connection], None]) -> None:
+    """Turn an index of the current format into one of ``version``: the filter in the
+    layout formats 3 to 5 had, ``drop`` removing what came after ``version``."""
     conn = sqlite3.connect(db, isolation_level=None)
     write_format_5_filter(conn)
-    conn.execute("UPDATE meta SET value = '5' WHERE name = 'format_version'")
-    conn.execute("PRAGMA user_version = 5")
+    drop(conn)
+    conn.execute("UPDATE meta SET value = ? WHERE name = 'format_version'", (str(version),))
+    conn.execute(f"PRAGMA user_version = {version}")
     conn.close()
+
+
+def make_format_5(db: Path) -> None:
+    _make_format(db, 5, lambda conn: None)
 
 
 def make_format_4(db: Path) -> None:
-    conn = sqlite3.connect(db, isolation_level=None)
-    write_format_5_filter(conn)
-    drop_format_5(conn)
-    conn.execute("UPDATE meta SET value = '4' WHERE name = 'format_version'")
-    conn.execute("PRAGMA user_version = 4")
-    conn.close()
+    _make_format(db, 4, drop_format_5)
 
 
 def drop_format_4(conn: sqlite3.Connection) -> None:
@@ -190,12 +192,7 @@ def drop_format_4(conn: sqlite3.Connection) -> None:
 
 
 def make_format_3(db: Path) -> None:
-    conn = sqlite3.connect(db, isolation_level=None)
-    write_format_5_filter(conn)
-    drop_format_4(conn)
-    conn.execute("UPDATE meta SET value = '3' WHERE name = 'format_version'")
-    conn.execute("PRAGMA user_version = 3")
-    conn.close()
+    _make_format(db, 3, drop_format_4)
 
 
 def content_terms(db: Path) -> dict[str, tuple[str | None, int, int]]:

@@ -35,34 +35,11 @@ from newsingest.reuse.records import ReuseConfig
 __all__ = [
     "Tokenized",
     "Vocabulary",
-    "ascii_tokens",
     "candidate_pairs",
-    "find_candidates",
     "sort_postings",
 ]
 
 _MASK64 = (1 << 64) - 1
-
-
-def _ascii_tables() -> tuple[bytes, bytes]:
-    classes = char_classes()[:128]
-    table = bytes(c if c < 128 and classes[c] == WORD else 0x20 for c in range(256))
-    dropped = bytes(c for c in range(128) if classes[c] == DROP)
-    return table, dropped
-
-
-_ASCII_TABLE, _ASCII_DROPPED = _ascii_tables()
-
-
-def ascii_tokens(text: str) -> list[str]:
-    """:func:`~newsingest.matching.shingle.simplify_tokens` for an ASCII ``text``.
-
-    On ASCII, NFKC changes nothing and casefolding is lowercasing, so the
-    simplification is one byte-table pass: what most news text needs, without
-    the per-code-point work the general path does.
-    """
-    raw = text.encode("ascii").lower().translate(_ASCII_TABLE, _ASCII_DROPPED)
-    return raw.decode("ascii").split()
 
 
 _CLASSES = char_classes()
@@ -421,26 +398,6 @@ def _window_keys(ids: Any, offsets: Any, hashes: Any, n: Any, sample: Any) -> An
     return keys[:found], docs[:found]
 
 
-def find_candidates(
-    texts: Sequence[Tokenized],
-    hashes: npt.NDArray[np.uint64],
-    is_target: npt.NDArray[np.bool_],
-    is_source: npt.NDArray[np.bool_],
-    config: ReuseConfig,
-) -> dict[int, list[tuple[int, float]]]:
-    """For each target index, its candidate sources as ``(index, candidate containment)``.
-
-    Containment is the share of the target's keys the source also holds; at most
-    ``max_candidates`` per target, highest first (ties: lower index first, the
-    caller sorts texts by id so that is order-independent).
-    """
-    out: dict[int, list[tuple[int, float]]] = {}
-    found_t, found_s, found_c = candidate_pairs(texts, hashes, is_target, is_source, config)
-    for t, s_, c in zip(found_t.tolist(), found_s.tolist(), found_c.tolist(), strict=True):
-        out.setdefault(t, []).append((s_, c))
-    return out
-
-
 def candidate_pairs(
     texts: Sequence[Tokenized],
     hashes: npt.NDArray[np.uint64],
@@ -448,8 +405,10 @@ def candidate_pairs(
     is_source: npt.NDArray[np.bool_],
     config: ReuseConfig,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """:func:`find_candidates` as arrays of targets, sources and containments, by target
-    then rank."""
+    """For each target, its candidate sources, as arrays of targets, sources and candidate
+    containments (the share of the target's keys the source also holds), by target then
+    rank: at most ``max_candidates`` per target, highest first (ties: lower index first;
+    the caller sorts texts by id so that is order-independent)."""
     empty = np.empty(0, dtype=np.int64)
     keys, docs = _keys(texts, hashes, config)
     if keys.shape[0] == 0:
