@@ -45,6 +45,7 @@ import numpy.typing as npt
 from newsingest._arrays import equal_runs, expand_ranges
 from newsingest.config import BoilerplateConfig
 from newsingest.matching import _kernels
+from newsingest.matching._rule_blocks import Pairs, pair_terms
 from newsingest.records import Article, DroppedLine
 
 __all__ = [
@@ -80,7 +81,6 @@ ALL_BOILERPLATE_NOTE = "boilerplate: every paragraph is repeated boilerplate; bo
 _NON_WORD = re.compile(r"[\W_]+")
 
 IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 
 @attrs.frozen(kw_only=True)
@@ -525,137 +525,6 @@ def _judge(
     return uniq, df, is_cand, chosen
 
 
-@attrs.frozen
-class _Pairs:
-    """The (group, document) pairs of :func:`_decide`, grouped by group, and what the
-    triples of a run of them need: every key of the pair's document."""
-
-    group: IntArray  # per pair, non-decreasing
-    doc: IntArray  # per pair
-    group_size: IntArray  # per group: its documents
-    kid: IntArray  # every document's keys (indices into the distinct keys)
-    offsets: IntArray  # where each document's keys start in ``kid``
-    lengths: IntArray  # how many keys each document has
-    df: IntArray  # per key: how many documents hold it
-
-    def triples(self, lo: int, hi: int) -> tuple[IntArray, IntArray]:
-        """Pairs ``lo:hi``'s triples: the pair (``lo`` is 0) and the key of each."""
-        docs = self.doc[lo:hi]
-        trip_pair, trip_pos = expand_ranges(self.offsets[docs], self.lengths[docs])
-        return trip_pair, self.kid[trip_pos]
-
-    def countable(
-        self, trip_group: IntArray, trip_key: IntArray, rule: BoilerplateRule
-    ) -> npt.NDArray[np.bool_]:
-        """Which triples' keys might be in their group's block, so need counting.
-
-        A key's count in a group is at most its document frequency: a key that
-        no other document holds is held once, and a key held by fewer documents
-        than the block needs is out of the block whatever its count.
-        """
-        df = self.df[trip_key]
-        return (df >= 2) & (df >= rule.block_fraction * self.group_size[trip_group])
-
-
-def _block_ends(pairs: _Pairs, limit: int) -> list[int]:
-    """Where the blocks of pairs end: each block whole groups of about ``limit`` triples
-    (at most twice that), or one group of more than ``limit`` on its own."""
-    per_pair = pairs.lengths[pairs.doc]
-    group_starts, _ = equal_runs(pairs.group)
-    group_triples = np.add.reduceat(per_pair, group_starts) if per_pair.size else per_pair
-    begin = np.cumsum(group_triples) - group_triples
-    window = begin // max(1, limit)
-    big = group_triples > limit
-    # A block starts at a group whose window differs from the previous one's, and
-    # around every big group.
-    new = np.ones(group_starts.size, dtype=bool)
-    new[1:] = (window[1:] != window[:-1]) | big[1:] | big[:-1]
-    return [*group_starts[new][1:].tolist(), int(pairs.group.size)]
-
-
-def _chunk_ends(per_pair: IntArray, lo: int, hi: int, limit: int) -> list[int]:
-    """Pairs ``lo:hi`` cut into runs of at most ``limit`` triples (at least one pair each)."""
-    ends: list[int] = []
-    cum = np.cumsum(per_pair[lo:hi])
-    at, done = 0, 0
-    while at < hi - lo:
-        nxt = max(at + 1, int(np.searchsorted(cum, done + limit, side="right")))
-        ends.append(lo + nxt)
-        done = int(cum[nxt - 1])
-        at = nxt
-    return ends
-
-
-def _block_terms(
-    pairs: _Pairs,
-    lo: int,
-    hi: int,
-    *,
-    key_words: IntArray,
-    is_cand: npt.NDArray[np.bool_],
-    rule: BoilerplateRule,
-    limit: int,
-) -> tuple[FloatArray, FloatArray, IntArray, IntArray]:
-    """For pairs ``lo:hi`` (whole groups): each pair's block words (``shared``) and own
-    words outside the candidates (``fixed``), and its candidate keys outside the block
-    (pair, key), whose words count as own text while the key is not boilerplate.
-
-    The triples are expanded ``limit`` at a time: twice when the block takes more
-    than one run of them (once to count each key in each group, once to judge).
-    """
-    n_keys = np.int64(len(key_words))
-    g0 = int(pairs.group[lo])
-    chunks = _chunk_ends(pairs.lengths[pairs.doc], lo, hi, limit)
-
-    def counted(a: int, b: int) -> tuple[IntArray, IntArray, IntArray, npt.NDArray[np.bool_]]:
-        trip_pair, trip_key = pairs.triples(a, b)
-        trip_group = pairs.group[a:b][trip_pair]
-        need = pairs.countable(trip_group, trip_key, rule)
-        code = (trip_group[need] - g0) * n_keys + trip_key[need]
-        return trip_pair, trip_key, code, need
-
-    codes: list[IntArray] = []
-    tallies: list[IntArray] = []
-    reused = None
-    start = lo
-    for end in chunks:
-        got = counted(start, end)
-        found, tally = np.unique(got[2], return_counts=True)
-        codes.append(found)
-        tallies.append(tally.astype(np.int64))
-        reused = got if len(chunks) == 1 else None
-        start = end
-    if len(codes) > 1:
-        found, where = np.unique(np.concatenate(codes), return_inverse=True)
-        tally = np.bincount(where.reshape(-1), weights=np.concatenate(tallies)).astype(np.int64)
-    codes.clear()
-    tallies.clear()
-
-    shared = np.zeros(hi - lo, dtype=np.float64)
-    fixed = np.zeros(hi - lo, dtype=np.float64)
-    var_pairs: list[IntArray] = []
-    var_keys: list[IntArray] = []
-    start = lo
-    for end in chunks:
-        trip_pair, trip_key, code, need = reused if reused is not None else counted(start, end)
-        size = pairs.group_size[pairs.group[start:end][trip_pair]]
-        in_group = np.ones(trip_key.size, dtype=np.int64)
-        in_group[need] = tally[np.searchsorted(found, code)]
-        in_block = in_group >= rule.block_fraction * size
-        words = key_words[trip_key].astype(np.float64)
-        at = slice(start - lo, end - lo)
-        shared[at] = np.bincount(trip_pair, weights=words * in_block, minlength=end - start)
-        cand = is_cand[trip_key]
-        fixed[at] = np.bincount(
-            trip_pair, weights=words * (~in_block & ~cand), minlength=end - start
-        )
-        var = ~in_block & cand
-        var_pairs.append(trip_pair[var] + (start - lo))
-        var_keys.append(trip_key[var])
-        start = end
-    return shared, fixed, np.concatenate(var_pairs), np.concatenate(var_keys)
-
-
 def _decide(
     *,
     kid: IntArray,
@@ -672,14 +541,11 @@ def _decide(
     A document's keys are distinct (one row per key it holds), so a key's count
     ``df`` is the number of documents holding it.
 
-    Judging a group of keys looks at every key of every document of the group
-    (a triple: pair of group and document, key), which is many times the
-    corpus's keys; the terms the rounds need are only a few numbers per pair.
-    So the triples are expanded ``block_triples`` at a time, for whole groups
-    (a group's keys are counted over all its documents), and a group larger
-    than that is counted in runs, then judged in runs. The rounds then work on
-    the terms of every pair at once, as decisions in one group depend on those
-    in others. The result does not depend on ``block_triples``.
+    The rows the rule looks at (every key of every document of a group) are
+    reduced to a few numbers per (group, document) pair ``block_triples`` rows at
+    a time (:mod:`newsingest.matching._rule_blocks`). The rounds then work on the
+    terms of every pair at once, as decisions in one group depend on those in
+    others. The result does not depend on ``block_triples``.
     """
     n_keys = len(key_words)
     ends = np.cumsum(lengths)
@@ -711,7 +577,7 @@ def _decide(
 
     # (group, doc) pairs from each group's representative key, grouped by group.
     pair_group, pair_pos = expand_ranges(starts[rep_run], group_size)
-    pairs = _Pairs(
+    pairs = Pairs(
         group=pair_group,
         doc=c_doc[pair_pos],
         group_size=group_size,
@@ -723,22 +589,14 @@ def _decide(
     del c_doc, pair_pos, starts, run_len, rep_run
 
     n_pairs = len(pair_group)
-    shared = np.empty(n_pairs, dtype=np.float64)
-    fixed_own = np.empty(n_pairs, dtype=np.float64)
-    var_pairs: list[IntArray] = []
-    var_keys: list[IntArray] = []
-    lo = 0
-    for hi in _block_ends(pairs, block_triples) if n_pairs else []:
-        got = _block_terms(
-            pairs, lo, hi, key_words=key_words, is_cand=is_cand, rule=rule, limit=block_triples
-        )
-        shared[lo:hi], fixed_own[lo:hi] = got[0], got[1]
-        var_pairs.append(got[2] + lo)
-        var_keys.append(got[3])
-        lo = hi
-    var_pair = np.concatenate(var_pairs) if var_pairs else np.empty(0, dtype=np.int64)
-    var_key = np.concatenate(var_keys) if var_keys else np.empty(0, dtype=np.int64)
-    del var_pairs, var_keys, pairs
+    shared, fixed_own, var_pair, var_key = pair_terms(
+        pairs,
+        key_words=key_words,
+        is_cand=is_cand,
+        block_fraction=rule.block_fraction,
+        limit=block_triples,
+    )
+    del pairs
     var_words = key_words[var_key].astype(np.float64)
 
     def judge(bp: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
